@@ -30,6 +30,8 @@ export interface ResourceInfo {
   readonly categories: readonly string[];
   readonly verbs: readonly Verb[];
   readonly subresources: readonly SubresourceInfo[];
+  /** Field selector keys beyond metadata.name/metadata.namespace. */
+  readonly selectableFields?: readonly string[];
   /** Schema of the kind (TypeBox / JSON Schema with x-kubernetes-* extensions). */
   readonly schema: TSchema;
 }

@@ -1,0 +1,224 @@
+/**
+ * The HTTP surface: fastify with every body read as text (we decode by Kubernetes media type
+ * ourselves), authentication, discovery, OpenAPI, health, metrics, and resource dispatch. Every
+ * error, from any layer, leaves through one error handler as a Status.
+ */
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { methodNotAllowed, notAcceptable, notFound, unauthorized } from '../api/errors.js';
+import { parseResourcePath } from '../api/request-info.js';
+import type { UserInfo } from '../api/strategy.js';
+import type { ResourceHandler } from '../registry/handler.js';
+import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discovery.js';
+import type { Metrics } from './metrics.js';
+import { createResourceRouter, type RequestState } from './resource-routes.js';
+import { MAX_BODY_BYTES, toStatus } from './to-status.js';
+
+export interface OpenApiSource {
+  v3Index(): object;
+  v3Document(gvPath: string): { body: string; hash: string } | undefined;
+  v2(): string;
+}
+
+export interface ApiAppOptions {
+  readonly handlers: readonly ResourceHandler[];
+  readonly authenticate: (authorization: string | undefined) => UserInfo | undefined;
+  readonly openapi: OpenApiSource;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly version: object;
+  /** Ready once storage answers; /readyz reports it. */
+  readonly ready: () => Promise<boolean>;
+  readonly watchTimeoutMs?: (requested: number | undefined) => number;
+  readonly bookmarkIntervalMs?: number;
+  /** Serve HTTPS with this key pair (PEM); plain HTTP without (tests of the HTTP layer only). */
+  readonly https?: { key: string; cert: string };
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    k8s: RequestState;
+    startedAt: bigint;
+  }
+}
+
+function createFastify(o: ApiAppOptions) {
+  return Fastify({
+    loggerInstance: o.logger,
+    disableRequestLogging: true,
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    return503OnClosing: true,
+    ...(o.https ? { https: { ...o.https, minVersion: 'TLSv1.2' as const } } : {}),
+  });
+}
+
+export type ApiFastify = ReturnType<typeof createFastify>;
+
+export interface ApiApp {
+  readonly app: ApiFastify;
+  /** Ends every open watch (graceful shutdown). */
+  endWatches(): void;
+}
+
+export function createApiApp(o: ApiAppOptions): ApiApp {
+  const app = createFastify(o);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+  const handlers = new Map<string, ResourceHandler>();
+  for (const h of o.handlers) {
+    handlers.set(`${h.info.group}/${h.info.version}/${h.info.resource}${h.subresource ? `/${h.subresource}` : ''}`, h);
+  }
+  const discovery = buildDiscovery(o.handlers);
+  const watches = new Set<AbortController>();
+  const onUnexpectedError = (err: unknown) => o.logger.error({ err }, 'unexpected error while serving a request');
+  const route = createResourceRouter({
+    lookup: (g, v, r, sub) => handlers.get(`${g}/${v}/${r}${sub ? `/${sub}` : ''}`),
+    watchTimeoutMs: o.watchTimeoutMs ?? ((s) => (s !== undefined && s > 0 ? s * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000)),
+    bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
+    watches,
+    onUnexpectedError,
+  });
+
+  app.decorateRequest('k8s', null as unknown as RequestState);
+  app.decorateRequest('startedAt', 0n);
+
+  app.addHook('onRequest', async (req) => {
+    req.startedAt = process.hrtime.bigint();
+    const path = req.url.split('?')[0] ?? '/';
+    const user = o.authenticate(req.headers.authorization);
+    req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
+    if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const warnings = req.k8s?.warnings ?? [];
+    if (warnings.length) {
+      reply.header(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
+    const r = req.k8s?.resource;
+    const verb = r?.verb ?? req.method.toLowerCase();
+    const resource = r ? (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) : '';
+    o.metrics.observeRequest(verb, r?.group ?? '', resource, reply.statusCode, seconds);
+    o.logger.info(
+      {
+        verb,
+        resource,
+        ...(r?.namespace ? { namespace: r.namespace } : {}),
+        ...(r?.name ? { name: r.name } : {}),
+        path: req.url.split('?')[0],
+        code: reply.statusCode,
+        latencyMs: Math.round(seconds * 1e6) / 1e3,
+        user: req.k8s?.user.name,
+        userAgent: req.headers['user-agent'],
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, unexpected } = toStatus(err);
+    if (unexpected) onUnexpectedError(err);
+    if (status.details?.retryAfterSeconds) reply.header('Retry-After', String(status.details.retryAfterSeconds));
+    reply.code(status.code).type('application/json').send(JSON.stringify(status));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const { status } = toStatus(notFound({ group: '', resource: '' }, ''));
+    status.message = 'the server could not find the requested resource';
+    status.details = {};
+    reply.code(404).type('application/json').send(JSON.stringify(status));
+  });
+
+  const json = (reply: FastifyReply, body: unknown, type = 'application/json') =>
+    reply.code(200).type(type).header('Vary', 'Accept').send(JSON.stringify(body));
+
+  // Health and version (public).
+  const health = async (_req: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=utf-8').send('ok');
+  app.get('/healthz', health);
+  app.get('/livez', health);
+  app.get('/readyz', async (_req, reply) => {
+    if (await o.ready()) return reply.type('text/plain; charset=utf-8').send('ok');
+    return reply.code(503).type('text/plain; charset=utf-8').send('[-]storage failed: not ready\nreadyz check failed');
+  });
+  app.get('/version', async (_req, reply) => json(reply, o.version));
+  app.get('/metrics', async (_req, reply) => reply.type(o.metrics.contentType).send(await o.metrics.render()));
+
+  // Discovery.
+  const serverAddress = (req: FastifyRequest) => req.headers.host ?? '';
+  app.get('/api', async (req, reply) => {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) return json(reply, discovery.aggregated('api', `apidiscovery.k8s.io/${agg}`), aggregatedContentType(agg));
+    return json(reply, discovery.apiVersions(serverAddress(req)));
+  });
+  app.get('/apis', async (req, reply) => {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) return json(reply, discovery.aggregated('apis', `apidiscovery.k8s.io/${agg}`), aggregatedContentType(agg));
+    return json(reply, discovery.apiGroupList());
+  });
+  app.get('/api/v1', async (_req, reply) => {
+    const doc = discovery.apiResourceList('', 'v1');
+    if (!doc) throw notFound({ group: '', resource: '' }, 'v1');
+    return json(reply, doc);
+  });
+  app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
+    const doc = discovery.apiGroup(req.params.group);
+    if (!doc) throw notFound({ group: '', resource: 'apigroups' }, req.params.group);
+    return json(reply, doc);
+  });
+  app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
+    const doc = discovery.apiResourceList(req.params.group, req.params.version);
+    if (!doc) throw notFound({ group: '', resource: 'apiresources' }, `${req.params.group}/${req.params.version}`);
+    return json(reply, doc);
+  });
+
+  // OpenAPI.
+  app.get('/openapi/v3', async (_req, reply) => json(reply, o.openapi.v3Index()));
+  app.get('/openapi/v3/*', async (req, reply) => {
+    const path = (req.url.split('?')[0] ?? '').replace(/^\/openapi\/v3\//, '');
+    const doc = o.openapi.v3Document(path);
+    if (!doc) throw notFound({ group: '', resource: '' }, path);
+    reply.header('Etag', `"${doc.hash}"`);
+    // The URL carries the hash, so a document at a given URL never changes.
+    if (req.url.includes('hash=')) reply.header('Cache-Control', 'public, immutable');
+    else reply.header('Cache-Control', 'no-cache, no-store, must-revalidate');
+    return reply.code(200).type('application/json').send(doc.body);
+  });
+  app.get('/openapi/v2', async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (accept && !/application\/json|\*\/\*|application\/\*/.test(accept)) {
+      throw notAcceptable('only application/json is served for /openapi/v2; use /openapi/v3');
+    }
+    return reply.code(200).type('application/json').send(o.openapi.v2());
+  });
+
+  // Resources.
+  const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(req.url, 'http://x');
+    const r = parseResourcePath(req.method, url.pathname, url.searchParams);
+    if (!r) throw notFound({ group: '', resource: '' }, '');
+    req.k8s.resource = r;
+    if (r.verb === 'unknown') throw methodNotAllowed(req.method, r.resource);
+    await route(req, reply, r, req.k8s);
+  };
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+  app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
+  app.route({ method: [...methods], url: '/apis/:group/:version/*', handler: dispatch, exposeHeadRoute: false });
+
+  return {
+    app,
+    endWatches() {
+      for (const w of watches) w.abort();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics under kube-apiserver's names, so existing dashboards and alerts apply:
+ * apiserver_request_total, apiserver_request_duration_seconds, apiserver_longrunning_requests,
+ * plus store latency and the process defaults.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  readonly contentType: string;
+  observeRequest(verb: string, group: string, resource: string, code: number, seconds: number): void;
+  observeStore(operation: string, seconds: number): void;
+  readonly watches: { inc(): void; dec(): void };
+  render(): Promise<string>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'apiserver_request_total',
+    help: 'Counter of apiserver requests broken out for each verb, group, resource and HTTP response code.',
+    labelNames: ['verb', 'group', 'resource', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'apiserver_request_duration_seconds',
+    help: 'Response latency distribution in seconds for each verb, group and resource.',
+    labelNames: ['verb', 'group', 'resource'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const store = new Histogram({
+    name: 'apiserver_storage_request_duration_seconds',
+    help: 'Storage request latency distribution in seconds for each operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const watches = new Gauge({
+    name: 'apiserver_longrunning_requests',
+    help: 'Gauge of all active long-running apiserver requests (watches).',
+    registers: [registry],
+  });
+  return {
+    contentType: registry.contentType,
+    observeRequest(verb, group, resource, code, seconds) {
+      requests.inc({ verb, group, resource, code: String(code) });
+      if (verb !== 'watch') duration.observe({ verb, group, resource }, seconds);
+    },
+    observeStore(operation, seconds) {
+      store.observe({ operation }, seconds);
+    },
+    watches: { inc: () => watches.inc(), dec: () => watches.dec() },
+    render: () => registry.metrics(),
+  };
+}

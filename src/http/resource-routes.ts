@@ -1,0 +1,286 @@
+/**
+ * Dispatches a resource request (already parsed by request-info) to its handler: decodes the body
+ * by content type, negotiates the response format, and writes objects, lists, tables or a watch.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import YAML from 'yaml';
+import { badRequest, methodNotAllowed, notFound, unsupportedMediaType } from '../api/errors.js';
+import { apiVersionOf } from '../api/resource-info.js';
+import type { ResourceRequest } from '../api/request-info.js';
+import type { RequestContext, UserInfo } from '../api/strategy.js';
+import type { PatchKind, ResourceHandler, WriteRequest } from '../registry/handler.js';
+import type { KubeObject } from '../schema/meta.js';
+import { negotiate, type ResponseFormat } from './negotiate.js';
+import {
+  defaultFieldManager,
+  parseDryRun,
+  parseFieldManager,
+  parseFieldValidation,
+  parseForce,
+  parseWatchOptions,
+} from './query.js';
+import { toTable } from './table.js';
+import { WRITE_MEDIA_TYPES } from './to-status.js';
+import { streamWatch } from './watch-stream.js';
+
+const PATCH_TYPES: Record<string, PatchKind> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+export interface ResourceRouterOptions {
+  /** Looks up `group/version/resource[/subresource]`. */
+  readonly lookup: (group: string, version: string, resource: string, subresource?: string) => ResourceHandler | undefined;
+  readonly watchTimeoutMs: (requestedSeconds: number | undefined) => number;
+  readonly bookmarkIntervalMs: number;
+  /** Tracks live watches so shutdown can end them. */
+  readonly watches: Set<AbortController>;
+  readonly onUnexpectedError: (err: unknown) => void;
+}
+
+export interface RequestState {
+  user: UserInfo;
+  warnings: string[];
+  resource?: ResourceRequest;
+}
+
+function mediaType(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+function parseBody(raw: unknown, type: string): unknown {
+  const text = typeof raw === 'string' ? raw : raw === undefined ? '' : String(raw);
+  if (text.trim() === '') throw badRequest('the request body is empty: an object is required');
+  if (type === 'yaml') {
+    try {
+      return YAML.parse(text, { version: '1.1' });
+    } catch (e) {
+      throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+}
+
+function decodeWriteBody(req: FastifyRequest): unknown {
+  const mt = mediaType(req);
+  if (mt === 'application/json' || mt === '') return parseBody(req.body, 'json');
+  if (mt === 'application/yaml') return parseBody(req.body, 'yaml');
+  throw unsupportedMediaType(WRITE_MEDIA_TYPES);
+}
+
+function decodePatchBody(req: FastifyRequest): { type: PatchKind; patch: unknown } {
+  const type = PATCH_TYPES[mediaType(req)];
+  if (!type) throw unsupportedMediaType(Object.keys(PATCH_TYPES));
+  // apply-patch+yaml is YAML (JSON is valid YAML); the other three are JSON.
+  return { type, patch: parseBody(req.body, type === 'apply' ? 'yaml' : 'json') };
+}
+
+function rawText(req: FastifyRequest): string | undefined {
+  return typeof req.body === 'string' ? req.body : undefined;
+}
+
+function describePath(r: ResourceRequest): string {
+  return r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
+}
+
+export function createResourceRouter(o: ResourceRouterOptions) {
+  return async function handleResource(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    r: ResourceRequest,
+    state: RequestState,
+  ): Promise<void> {
+    const handler = o.lookup(r.group, r.version, r.resource, r.subresource);
+    if (!handler || (handler.info.namespaced === false && r.namespace !== undefined && r.resource !== 'namespaces')) {
+      throw notFound({ group: r.group, resource: describePath(r) }, r.name ?? '');
+    }
+    if (handler.info.namespaced && r.namespace === undefined && r.name !== undefined) {
+      throw notFound({ group: r.group, resource: describePath(r) }, r.name);
+    }
+    const url = new URL(req.url, 'http://x');
+    const q = url.searchParams;
+    const abort = new AbortController();
+    const ctx: RequestContext = {
+      user: state.user,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      dryRun: false,
+      warnings: state.warnings,
+      signal: abort.signal,
+      now: new Date(),
+    };
+    const format = (): ResponseFormat => negotiate(req.headers.accept, q.get('includeObject') ?? undefined, true);
+    const send = (code: number, obj: KubeObject, fmt: ResponseFormat) => {
+      if (fmt.kind === 'table') {
+        reply.code(code).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
+        return reply.send(JSON.stringify(toTable(handler.columns, [obj], fmt, ctx.now)));
+      }
+      return sendObject(reply, code, obj, fmt);
+    };
+    const writeReq = (): WriteRequest => {
+      const fm = parseFieldManager(q);
+      return {
+        dryRun: parseDryRun(q),
+        fieldManager: fm ?? defaultFieldManager(req.headers['user-agent']),
+        fieldValidation: parseFieldValidation(q),
+        ...(rawText(req) !== undefined ? { rawBody: rawText(req) as string } : {}),
+      };
+    };
+    const unsupported = () => methodNotAllowed(req.method, describePath(r));
+
+    switch (r.verb) {
+      case 'get': {
+        if (!handler.get) throw unsupported();
+        const fmt = format();
+        return send(200, await handler.get(ctx, r.name as string), fmt);
+      }
+      case 'list': {
+        if (!handler.list) throw unsupported();
+        const fmt = format();
+        const opts = parseWatchOptions(q, selectable(handler));
+        const result = await handler.list(ctx, opts);
+        const listMeta = {
+          resourceVersion: result.resourceVersion,
+          ...(result.continue ? { continue: result.continue } : {}),
+          ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+        };
+        if (fmt.kind === 'table') {
+          reply.code(200).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
+          return reply.send(JSON.stringify(toTable(handler.columns, result.items, { ...fmt, listMeta }, ctx.now)));
+        }
+        const list = {
+          kind: handler.info.listKind,
+          apiVersion: apiVersionOf(handler.info),
+          metadata: listMeta,
+          items: result.items,
+        };
+        return sendObject(reply, 200, list, fmt);
+      }
+      case 'watch': {
+        if (!handler.watch) throw unsupported();
+        const fmt = format();
+        const parsed = parseWatchOptions(q, selectable(handler));
+        // A watch on one object is a watch on the collection narrowed to that name.
+        const opts =
+          r.name === undefined
+            ? parsed
+            : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
+        o.watches.add(abort);
+        req.raw.on('close', () => abort.abort());
+        reply.hijack();
+        const events = handler.watch(ctx, opts, abort.signal);
+        const contentType = fmt.kind === 'table' ? `application/json;as=Table;v=${fmt.version};g=meta.k8s.io` : 'application/json';
+        try {
+          await streamWatch({
+            res: reply.raw,
+            contentType,
+            events,
+            render: (obj) => (fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
+            bookmarkType: { apiVersion: apiVersionOf(handler.info), kind: handler.info.kind },
+            allowBookmarks: opts.allowWatchBookmarks ?? false,
+            bookmarkIntervalMs: o.bookmarkIntervalMs,
+            timeoutMs: o.watchTimeoutMs(opts.timeoutSeconds),
+            abort,
+            onUnexpectedError: o.onUnexpectedError,
+          });
+        } finally {
+          o.watches.delete(abort);
+        }
+        return;
+      }
+      case 'create': {
+        if (!handler.create || r.name !== undefined) throw unsupported();
+        const body = decodeWriteBody(req);
+        const w = writeReq();
+        const fmt = format();
+        const created = await handler.create({ ...ctx, dryRun: w.dryRun }, body, w);
+        return send(201, created, fmt);
+      }
+      case 'update': {
+        if (!handler.update || r.name === undefined) throw unsupported();
+        const body = decodeWriteBody(req);
+        const w = writeReq();
+        const fmt = format();
+        const result = await handler.update({ ...ctx, dryRun: w.dryRun }, r.name, body, w);
+        return send(result.created ? 201 : 200, result.object, fmt);
+      }
+      case 'patch': {
+        if (!handler.patch || r.name === undefined) throw unsupported();
+        const { type, patch } = decodePatchBody(req);
+        const w = writeReq();
+        const fmt = format();
+        const fm = parseFieldManager(q);
+        const result = await handler.patch({ ...ctx, dryRun: w.dryRun }, r.name, {
+          ...w,
+          ...(type === 'apply' ? (fm !== undefined ? { fieldManager: fm } : { fieldManager: '' }) : {}),
+          type,
+          patch,
+          force: parseForce(q),
+        });
+        return send(result.created ? 201 : 200, result.object, fmt);
+      }
+      case 'delete': {
+        if (!handler.delete || r.name === undefined) throw unsupported();
+        const opts = deleteOptions(req, q);
+        const fmt = format();
+        const gone = await handler.delete({ ...ctx, dryRun: opts.dryRun }, r.name, opts);
+        return send(200, gone, fmt);
+      }
+      case 'deletecollection': {
+        if (!handler.deleteCollection) throw unsupported();
+        const listOpts = parseWatchOptions(q, selectable(handler));
+        const opts = deleteOptions(req, q);
+        const fmt = format();
+        const result = await handler.deleteCollection({ ...ctx, dryRun: opts.dryRun }, listOpts, opts);
+        const list = {
+          kind: handler.info.listKind,
+          apiVersion: apiVersionOf(handler.info),
+          metadata: { resourceVersion: result.resourceVersion },
+          items: result.items,
+        };
+        return sendObject(reply, 200, list, fmt.kind === 'table' ? { kind: 'json' } : fmt);
+      }
+      default:
+        throw unsupported();
+    }
+  };
+}
+
+function selectable(handler: ResourceHandler): ReadonlySet<string> {
+  const fields = ['metadata.name'];
+  if (handler.info.namespaced) fields.push('metadata.namespace');
+  return new Set([...fields, ...(handler.info.selectableFields ?? [])]);
+}
+
+function deleteOptions(req: FastifyRequest, q: URLSearchParams) {
+  let body: Record<string, unknown> = {};
+  const text = rawText(req);
+  if (text && text.trim() !== '') {
+    const parsed = parseBody(text, mediaType(req) === 'application/yaml' ? 'yaml' : 'json');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw badRequest('DeleteOptions must be a JSON object');
+    body = parsed as Record<string, unknown>;
+  }
+  const dryRunBody = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : [];
+  for (const v of dryRunBody) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  const pre = (body['preconditions'] ?? {}) as { uid?: unknown; resourceVersion?: unknown };
+  const preconditions: { uid?: string; resourceVersion?: string } = {};
+  if (typeof pre.uid === 'string' && pre.uid) preconditions.uid = pre.uid;
+  if (typeof pre.resourceVersion === 'string' && pre.resourceVersion) preconditions.resourceVersion = pre.resourceVersion;
+  const policy = body['propagationPolicy'];
+  if (policy !== undefined && policy !== null && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
+    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+  return { dryRun: parseDryRun(q) || dryRunBody.length > 0, preconditions };
+}
+
+export function sendObject(reply: FastifyReply, code: number, obj: unknown, fmt: ResponseFormat): FastifyReply {
+  if (fmt.kind === 'yaml') {
+    return reply.code(code).type('application/yaml').send(YAML.stringify(obj));
+  }
+  return reply.code(code).type('application/json').send(JSON.stringify(obj));
+}

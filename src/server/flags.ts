@@ -1,0 +1,121 @@
+/**
+ * Command-line flags. Names follow kube-apiserver's where one exists (--secure-port,
+ * --bind-address, --tls-cert-file, --min-request-timeout, --etcd-compaction-interval, …).
+ */
+import { parseArgs } from 'node:util';
+
+export interface ServerFlags {
+  readonly dataDir: string;
+  readonly bindAddress: string;
+  readonly securePort: number;
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
+  readonly storageBackend: 'sqlite';
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  readonly compactionIntervalMs: number;
+  readonly minRequestTimeoutSeconds: number;
+  readonly shutdownTimeoutSeconds: number;
+  readonly logLevel: string;
+  readonly help: boolean;
+}
+
+export const USAGE = `Usage: npm start -- [flags]
+
+Serves image.openshift.io/v1 and config.openshift.io/v1 over HTTPS, with an embedded store.
+
+Flags:
+  --data-dir DIR                  where the store, the CA, the serving certificate, the admin token and
+                                  admin.kubeconfig live (default ./data; created 0700 on first start)
+  --bind-address ADDR             IP address to listen on (default 127.0.0.1)
+  --secure-port PORT              HTTPS port; 0 picks a free port (default 8443)
+  --tls-cert-file FILE            serving certificate (PEM); default: one issued by the data dir's own CA
+  --tls-private-key-file FILE     key for --tls-cert-file
+  --storage-backend NAME          sqlite (default; the only backend so far)
+  --sqlite-synchronous MODE       FULL (default: a write is on disk before it is acknowledged) or NORMAL
+                                  (survives a process crash, may lose the last writes on power loss)
+  --etcd-compaction-interval DUR  how often old revisions are compacted, e.g. 5m, 30s, 0 to disable (default 5m)
+  --min-request-timeout SECONDS   watches last a random time between this and twice this (default 1800)
+  --shutdown-timeout SECONDS      how long SIGTERM waits for in-flight requests (default 30)
+  --log-level LEVEL               trace, debug, info, warn, error (default info)
+  -h, --help                      print this help
+`;
+
+export class FlagError extends Error {
+  override readonly name = 'FlagError';
+}
+
+/** Go-style durations as kube flags take them: 300ms, 30s, 5m, 1h30m; a bare number is seconds. */
+export function parseDuration(s: string): number {
+  if (/^[0-9]+$/.test(s)) return Number(s) * 1000;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of s.matchAll(re)) {
+    const n = Number(m[1]);
+    const unit = m[2];
+    total += unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+    consumed += m[0].length;
+  }
+  if (consumed !== s.length || s.length === 0) throw new FlagError(`invalid duration ${JSON.stringify(s)} (use e.g. 30s, 5m, 1h)`);
+  return total;
+}
+
+function port(s: string): number {
+  if (!/^[0-9]+$/.test(s) || Number(s) > 65535) throw new FlagError(`--secure-port must be a port number from 0 to 65535, got ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+function positiveInt(name: string, s: string): number {
+  if (!/^[0-9]+$/.test(s)) throw new FlagError(`--${name} must be a whole number of seconds, got ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+export function parseFlags(argv: readonly string[]): ServerFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string', default: './data' },
+        'bind-address': { type: 'string', default: '127.0.0.1' },
+        'secure-port': { type: 'string', default: '8443' },
+        'tls-cert-file': { type: 'string' },
+        'tls-private-key-file': { type: 'string' },
+        'storage-backend': { type: 'string', default: 'sqlite' },
+        'sqlite-synchronous': { type: 'string', default: 'FULL' },
+        'etcd-compaction-interval': { type: 'string', default: '5m' },
+        'min-request-timeout': { type: 'string', default: '1800' },
+        'shutdown-timeout': { type: 'string', default: '30' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  const backend = values['storage-backend'];
+  if (backend !== 'sqlite') throw new FlagError(`--storage-backend: unsupported backend ${JSON.stringify(backend)} (supported: sqlite)`);
+  const sync = values['sqlite-synchronous'];
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new FlagError(`--sqlite-synchronous must be FULL or NORMAL, got ${JSON.stringify(sync)}`);
+  const cert = values['tls-cert-file'];
+  const key = values['tls-private-key-file'];
+  if (Boolean(cert) !== Boolean(key)) throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
+  const level = values['log-level'];
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new FlagError(`--log-level: unknown level ${JSON.stringify(level)}`);
+  return {
+    dataDir: values['data-dir'],
+    bindAddress: values['bind-address'],
+    securePort: port(values['secure-port']),
+    ...(cert ? { tlsCertFile: cert } : {}),
+    ...(key ? { tlsPrivateKeyFile: key } : {}),
+    storageBackend: 'sqlite',
+    sqliteSynchronous: sync,
+    compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),
+    minRequestTimeoutSeconds: positiveInt('min-request-timeout', values['min-request-timeout']),
+    shutdownTimeoutSeconds: positiveInt('shutdown-timeout', values['shutdown-timeout']),
+    logLevel: level,
+    help: values.help,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The process a user starts: data dir, PKI, admin credentials, store, API, HTTPS listener, and
+ * an orderly shutdown (stop accepting, end watches, let in-flight requests finish, close the store).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { createApiApp } from '../http/app.js';
+import { createMetrics } from '../http/metrics.js';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { instrumentStore } from '../storage/instrumented-store.js';
+import type { Store } from '../storage/store.js';
+import { buildApiResources } from './api-resources.js';
+import { ensureAdminToken, writeKubeconfig } from './credentials.js';
+import type { ServerFlags } from './flags.js';
+import { ensureServingPki } from './pki.js';
+import { VERSION_INFO } from './version.js';
+
+export interface RunningServer {
+  /** `https://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  readonly kubeconfigPath: string;
+  readonly adminToken: string;
+  readonly caCertPem: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Test hook: shorter bookmark interval. */
+  readonly bookmarkIntervalMs?: number;
+}
+
+function kubeconfigHost(bindAddress: string): string {
+  if (bindAddress === '0.0.0.0' || bindAddress === '') return '127.0.0.1';
+  if (bindAddress === '::') return '[::1]';
+  return isIP(bindAddress) === 6 ? `[${bindAddress}]` : bindAddress;
+}
+
+export async function startServer(flags: ServerFlags, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: flags.logLevel, base: { component: 'image-apiserver' } });
+  const dataDir = resolve(flags.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', ...(flags.bindAddress && flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== '::' ? [flags.bindAddress] : [])])];
+  const pki = ensureServingPki(dataDir, hosts);
+  const tls =
+    flags.tlsCertFile && flags.tlsPrivateKeyFile
+      ? { cert: readFileSync(flags.tlsCertFile, 'utf8'), key: readFileSync(flags.tlsPrivateKeyFile, 'utf8') }
+      : { cert: pki.certPem, key: pki.keyPem };
+  const adminToken = ensureAdminToken(dataDir);
+
+  const metrics = createMetrics();
+  const rawStore: Store = openSqliteStore({
+    path: join(dataDir, 'state.db'),
+    synchronous: flags.sqliteSynchronous,
+    compactInterval: flags.compactionIntervalMs,
+  });
+  const store = instrumentStore(rawStore, metrics);
+  const api = await buildApiResources({ store, logger });
+
+  const admin = { name: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] };
+  const minTimeout = flags.minRequestTimeoutSeconds;
+  const { app, endWatches } = createApiApp({
+    handlers: api.handlers,
+    authenticate: (authorization) => (authorization === `Bearer ${adminToken}` ? admin : undefined),
+    openapi: api.openapi,
+    logger,
+    metrics,
+    version: VERSION_INFO,
+    ready: async () => {
+      try {
+        await store.currentRevision();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    watchTimeoutMs: (requested) =>
+      requested !== undefined && requested > 0
+        ? Math.min(requested, 2 * minTimeout) * 1000
+        : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
+    ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    https: tls,
+  });
+
+  await app.listen({ host: flags.bindAddress, port: flags.securePort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : flags.securePort;
+  const url = `https://${kubeconfigHost(flags.bindAddress)}:${port}`;
+  const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
+  writeKubeconfig(kubeconfigPath, url, pki.caCertPem, adminToken);
+  logger.info({ url, kubeconfig: kubeconfigPath, dataDir }, `serving on ${url}; kubectl --kubeconfig ${kubeconfigPath} get imagestreams -A`);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down: no new connections, ending watches, waiting for in-flight requests');
+      endWatches();
+      const timer = setTimeout(() => {
+        logger.warn('shutdown timeout: closing remaining connections');
+        app.server.closeAllConnections?.();
+      }, flags.shutdownTimeoutSeconds * 1000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+        await api.close();
+        await store.close();
+        logger.info('stopped');
+      }
+    })());
+
+  return { url, port, kubeconfigPath, adminToken, caCertPem: pki.caCertPem, close };
+}
