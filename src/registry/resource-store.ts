@@ -5,6 +5,7 @@
  * which is the storage revision and is filled in on every read.
  */
 import { randomUUID } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
 import { isDeepStrictEqual } from 'node:util';
 import {
   badRequest,
@@ -75,6 +76,7 @@ export interface ManagedFieldsTracker {
     apiVersion: string;
     subresource?: string;
     now: Date;
+    schema: TSchema;
   }): ManagedFieldsEntry[];
 }
 
@@ -303,6 +305,7 @@ export class ResourceStore<T extends KubeObject> {
       apiVersion: this.apiVersion,
       ...(this.opts.subresource ? { subresource: this.opts.subresource } : {}),
       now: ctx.now,
+      schema: this.info.schema,
     };
   }
 

@@ -13,6 +13,7 @@ export interface ServerFlags {
   readonly storageBackend: 'sqlite';
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly compactionIntervalMs: number;
+  readonly compactionRetain: number;
   readonly minRequestTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
   readonly logLevel: string;
@@ -34,6 +35,7 @@ Flags:
   --sqlite-synchronous MODE       FULL (default: a write is on disk before it is acknowledged) or NORMAL
                                   (survives a process crash, may lose the last writes on power loss)
   --etcd-compaction-interval DUR  how often old revisions are compacted, e.g. 5m, 30s, 0 to disable (default 5m)
+  --compaction-retain N           revisions always kept by compaction, so recent watches can resume (default 1000)
   --min-request-timeout SECONDS   watches last a random time between this and twice this (default 1800)
   --shutdown-timeout SECONDS      how long SIGTERM waits for in-flight requests (default 30)
   --log-level LEVEL               trace, debug, info, warn, error (default info)
@@ -66,7 +68,7 @@ function port(s: string): number {
 }
 
 function positiveInt(name: string, s: string): number {
-  if (!/^[0-9]+$/.test(s)) throw new FlagError(`--${name} must be a whole number of seconds, got ${JSON.stringify(s)}`);
+  if (!/^[0-9]+$/.test(s)) throw new FlagError(`--${name} must be a whole number, got ${JSON.stringify(s)}`);
   return Number(s);
 }
 
@@ -86,6 +88,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'storage-backend': { type: 'string', default: 'sqlite' },
         'sqlite-synchronous': { type: 'string', default: 'FULL' },
         'etcd-compaction-interval': { type: 'string', default: '5m' },
+        'compaction-retain': { type: 'string', default: '1000' },
         'min-request-timeout': { type: 'string', default: '1800' },
         'shutdown-timeout': { type: 'string', default: '30' },
         'log-level': { type: 'string', default: 'info' },
@@ -113,6 +116,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     storageBackend: 'sqlite',
     sqliteSynchronous: sync,
     compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),
+    compactionRetain: positiveInt('compaction-retain', values['compaction-retain']),
     minRequestTimeoutSeconds: positiveInt('min-request-timeout', values['min-request-timeout']),
     shutdownTimeoutSeconds: positiveInt('shutdown-timeout', values['shutdown-timeout']),
     logLevel: level,

@@ -57,6 +57,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     path: join(dataDir, 'state.db'),
     synchronous: flags.sqliteSynchronous,
     compactInterval: flags.compactionIntervalMs,
+    compactMinRetain: flags.compactionRetain,
   });
   const store = instrumentStore(rawStore, metrics);
   const api = await buildApiResources({ store, logger });

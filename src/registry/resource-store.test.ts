@@ -1,0 +1,165 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from '@sinclair/typebox';
+import { isApiError } from '../api/errors.js';
+import type { RequestContext, Strategy } from '../api/strategy.js';
+import type { ResourceInfo } from '../api/resource-info.js';
+import { objectHeader, type KubeObject } from '../schema/meta.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
+import { ResourceStore, type WatchEvent } from './resource-store.js';
+
+interface Thing extends KubeObject {
+  spec?: { size?: number };
+  status?: { seen?: boolean };
+}
+
+const info: ResourceInfo = {
+  group: 'example.com',
+  version: 'v1',
+  resource: 'things',
+  singular: 'thing',
+  kind: 'Thing',
+  listKind: 'ThingList',
+  namespaced: true,
+  shortNames: [],
+  categories: [],
+  verbs: ['create', 'get', 'list', 'update', 'delete', 'watch'],
+  subresources: [],
+  schema: Type.Object({ ...objectHeader(), spec: Type.Optional(Type.Object({ size: Type.Optional(Type.Integer()) })) }),
+};
+
+const strategy: Strategy<Thing> = {
+  namespaced: true,
+  allowCreateOnUpdate: false,
+  allowUnconditionalUpdate: false,
+  prepareForCreate: (obj) => {
+    delete obj.status;
+    obj.metadata.generation = 1;
+  },
+  validate: (obj) => ((obj.spec?.size ?? 0) < 0 ? [{ type: 'FieldValueInvalid', field: 'spec.size', value: obj.spec?.size, detail: 'must be >= 0' }] : []),
+  prepareForUpdate: (obj, old) => {
+    if (old.status) obj.status = old.status;
+    else delete obj.status;
+    if (JSON.stringify(obj.spec) !== JSON.stringify(old.spec)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+  },
+  validateUpdate: () => [],
+};
+
+function setup() {
+  const store = new MemoryStore();
+  const things = new ResourceStore<Thing>({ info, strategy, store, namespacePhase: async (ns) => (ns === 'gone' ? undefined : 'Active') });
+  const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], signal: new AbortController().signal, now: new Date('2026-01-02T03:04:05.678Z') };
+  return { store, things, ctx };
+}
+
+const thing = (name: string, size = 1, labels: Record<string, string> = {}): Thing => ({ metadata: { name, labels }, spec: { size } });
+
+describe('ResourceStore', () => {
+  it('fills uid, creationTimestamp, namespace, generation and resourceVersion on create', async () => {
+    const { things, ctx } = setup();
+    const t = await things.create(ctx, { ...thing('a'), status: { seen: true } }, { dryRun: false });
+    assert.match(t.metadata.uid ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(t.metadata.creationTimestamp, '2026-01-02T03:04:05Z');
+    assert.equal(t.metadata.namespace, 'ns');
+    assert.equal(t.metadata.generation, 1);
+    assert.equal(t.metadata.resourceVersion, '1');
+    assert.equal(t.status, undefined);
+    assert.equal(t.kind, 'Thing');
+    assert.equal(t.apiVersion, 'example.com/v1');
+  });
+
+  it('generates a name from generateName and rejects a client resourceVersion on create', async () => {
+    const { things, ctx } = setup();
+    const t = await things.create(ctx, { metadata: { generateName: 'x-' } }, { dryRun: false });
+    assert.match(t.metadata.name ?? '', /^x-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    await assert.rejects(things.create(ctx, { metadata: { name: 'b', resourceVersion: '5' } }, { dryRun: false }), (e) => isApiError(e, 'BadRequest'));
+  });
+
+  it('rejects invalid objects with 422 and writes nothing', async () => {
+    const { things, ctx, store } = setup();
+    await assert.rejects(things.create(ctx, thing('neg', -1), { dryRun: false }), (e) => isApiError(e, 'Invalid') && /spec.size/.test(e.message));
+    assert.equal(await store.currentRevision(), 0);
+  });
+
+  it('answers 404 for a missing namespace and 409 for an existing name', async () => {
+    const { things, ctx } = setup();
+    await assert.rejects(things.create({ ...ctx, namespace: 'gone' }, thing('a'), { dryRun: false }), (e) => isApiError(e, 'NotFound') && /namespaces "gone" not found/.test(e.message));
+    await things.create(ctx, thing('a'), { dryRun: false });
+    await assert.rejects(things.create(ctx, thing('a'), { dryRun: false }), (e) => isApiError(e, 'AlreadyExists'));
+  });
+
+  it('enforces resourceVersion on update and skips writes that change nothing', async () => {
+    const { things, ctx } = setup();
+    const a = await things.create(ctx, thing('a'), { dryRun: false });
+    await assert.rejects(things.update(ctx, 'a', thing('a', 2), { dryRun: false }), (e) => isApiError(e, 'Invalid') && /must be specified for an update/.test(e.message));
+    const same = await things.update(ctx, 'a', structuredClone(a), { dryRun: false });
+    assert.equal(same.object.metadata.resourceVersion, a.metadata.resourceVersion);
+    const bigger = await things.update(ctx, 'a', { ...structuredClone(a), spec: { size: 5 } }, { dryRun: false });
+    assert.equal(bigger.object.metadata.generation, 2);
+    assert.equal(bigger.object.metadata.uid, a.metadata.uid);
+    await assert.rejects(things.update(ctx, 'a', { ...structuredClone(a), spec: { size: 6 } }, { dryRun: false }), (e) => isApiError(e, 'Conflict'));
+  });
+
+  it('does not persist dry-run writes', async () => {
+    const { things, ctx, store } = setup();
+    await things.create(ctx, thing('a'), { dryRun: true });
+    assert.equal(await store.currentRevision(), 0);
+    await assert.rejects(things.get(ctx, 'a'), (e) => isApiError(e, 'NotFound'));
+  });
+
+  it('retries a read-modify-write on a conflict nobody preconditioned', async () => {
+    const { things, ctx } = setup();
+    await things.create(ctx, thing('a', 0), { dryRun: false });
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        things.guaranteedUpdate(ctx, 'a', (cur) => ({ ...(cur as Thing), spec: { size: ((cur as Thing).spec?.size ?? 0) + 1 } }), { dryRun: false }),
+      ),
+    );
+    assert.equal((await things.get(ctx, 'a')).spec?.size, 10);
+  });
+
+  it('pages lists with continue tokens pinned to the first page revision, and filters by label', async () => {
+    const { things, ctx } = setup();
+    for (const n of ['a', 'b', 'c', 'd', 'e']) await things.create(ctx, thing(n, 1, { odd: String('ace'.includes(n)) }), { dryRun: false });
+    const p1 = await things.list(ctx, { limit: 2 });
+    assert.deepEqual(p1.items.map((i) => i.metadata.name), ['a', 'b']);
+    assert.equal(p1.remainingItemCount, 3);
+    await things.create(ctx, thing('bb'), { dryRun: false });
+    const p2 = await things.list(ctx, { limit: 2, continue: p1.continue as string });
+    assert.deepEqual(p2.items.map((i) => i.metadata.name), ['c', 'd']);
+    assert.equal(p2.resourceVersion, p1.resourceVersion);
+    const odd = await things.list(ctx, { labelSelector: { matches: (l) => l['odd'] === 'true' }, limit: 2 });
+    assert.deepEqual(odd.items.map((i) => i.metadata.name), ['a', 'c']);
+    const rest = await things.list(ctx, { labelSelector: { matches: (l) => l['odd'] === 'true' }, limit: 2, continue: odd.continue as string });
+    assert.deepEqual(rest.items.map((i) => i.metadata.name), ['e']);
+    assert.equal(rest.continue, undefined);
+  });
+
+  it('watches from a resource version and turns label transitions into ADDED/DELETED', async () => {
+    const { things, ctx } = setup();
+    const a = await things.create(ctx, thing('a', 1, { app: 'x' }), { dryRun: false });
+    const abort = new AbortController();
+    const events: WatchEvent<Thing>[] = [];
+    const done = (async () => {
+      for await (const ev of things.watch(ctx, { resourceVersion: a.metadata.resourceVersion as string, labelSelector: { matches: (l) => l['app'] === 'x' } }, abort.signal)) {
+        events.push(ev);
+        if (events.length === 3) abort.abort();
+      }
+    })();
+    const cur = await things.get(ctx, 'a');
+    const moved = await things.update(ctx, 'a', { ...cur, metadata: { ...cur.metadata, labels: { app: 'y' } } }, { dryRun: false });
+    await things.create(ctx, thing('b', 1, { app: 'x' }), { dryRun: false });
+    await things.update(ctx, 'a', { ...moved.object, metadata: { ...moved.object.metadata, labels: { app: 'x' } } }, { dryRun: false });
+    await done;
+    assert.deepEqual(events.map((e) => `${e.type}:${e.type === 'BOOKMARK' ? '' : e.object.metadata.name}`), ['DELETED:a', 'ADDED:b', 'ADDED:a']);
+  });
+
+  it('checks uid and resourceVersion preconditions on delete', async () => {
+    const { things, ctx } = setup();
+    const a = await things.create(ctx, thing('a'), { dryRun: false });
+    await assert.rejects(things.delete(ctx, 'a', { dryRun: false, preconditions: { uid: 'nope' } }), (e) => isApiError(e, 'Conflict'));
+    const gone = await things.delete(ctx, 'a', { dryRun: false, preconditions: { uid: a.metadata.uid as string } });
+    assert.equal(gone.metadata.name, 'a');
+    await assert.rejects(things.get(ctx, 'a'), (e) => isApiError(e, 'NotFound') && e.message === 'things.example.com "a" not found');
+  });
+});

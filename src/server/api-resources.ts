@@ -1,0 +1,168 @@
+/**
+ * The wiring of every served resource: one readable function, like openshift-apiserver's
+ * newV1RESTStorage. Stores get their strategies, handlers get their stores, cross-kind
+ * collaborators (namespace checks, the cluster image config) are injected here and nowhere else.
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../api/strategy.js';
+import type { ResourceInfo } from '../api/resource-info.js';
+import { createStoredHandler } from '../registry/stored-handler.js';
+import type { ResourceHandler } from '../registry/handler.js';
+import { ResourceStore, type NamespacePhase } from '../registry/resource-store.js';
+import type { Store } from '../storage/store.js';
+import type { KubeObject } from '../schema/meta.js';
+import { trackManagedFields } from '../registry/track-managed-fields.js';
+import { buildOpenApiV2, buildOpenApiV3 } from '../openapi/index.js';
+import type { OpenApiSource } from '../http/app.js';
+import { createImageStrategy } from '../apis/image/image-strategy.js';
+import { imageColumns } from '../apis/image/image-table.js';
+import { createImageStreamStrategies } from '../apis/image/imagestream-strategy.js';
+import { imageStreamColumns } from '../apis/image/imagestream-table.js';
+import type { Image, ImageStream } from '../apis/image/schema.js';
+import { createClusterImageConfigStrategies, defaultClusterImageConfig } from '../apis/config/strategy.js';
+import type { ClusterImageConfig } from '../apis/config/schema.js';
+import { createNamespaceStrategies, type Namespace } from '../apis/core/namespace.js';
+import { createSecretStrategy, type Secret } from '../apis/core/secret.js';
+import { createConfigMapStrategy, type ConfigMap } from '../apis/core/configmap.js';
+import { configMapColumns, namespaceColumns, secretColumns } from '../apis/core/tables.js';
+import { ClusterConfigCache, CLUSTER_CONFIG_NAME } from './cluster-config.js';
+import { RESOURCES } from './resource-infos.js';
+import { createNamespaceHandler } from './namespace-handler.js';
+
+export interface ApiResources {
+  readonly handlers: ResourceHandler[];
+  readonly openapi: OpenApiSource;
+  close(): Promise<void>;
+}
+
+/** Namespaces the server creates on first start (kubectl and tools expect `default`). */
+const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'openshift-config'];
+
+export function systemContext(): RequestContext {
+  return {
+    user: { name: 'system:apiserver', groups: ['system:masters'] },
+    dryRun: false,
+    warnings: [],
+    signal: new AbortController().signal,
+    now: new Date(),
+  };
+}
+
+export async function buildApiResources(deps: { store: Store; logger: Logger }): Promise<ApiResources> {
+  const { store, logger } = deps;
+  const common = { store, trackManagedFields };
+  const stored = <T extends KubeObject>(info: ResourceInfo, strategy: ResourceStore<T>['strategy'], extra: Partial<ConstructorParameters<typeof ResourceStore<T>>[0]> = {}) =>
+    new ResourceStore<T>({ ...common, info, strategy, ...extra });
+
+  // core/v1
+  const nsStrategies = createNamespaceStrategies();
+  const namespaces = stored<Namespace>(RESOURCES.namespaces, nsStrategies.main);
+  const namespacePhase = async (name: string): Promise<NamespacePhase> => {
+    const found = await namespaces.getRaw(undefined, name);
+    if (!found) return undefined;
+    return found.obj.status?.phase === 'Terminating' ? 'Terminating' : 'Active';
+  };
+  const inNamespace = { namespacePhase };
+  const secrets = stored<Secret>(RESOURCES.secrets, createSecretStrategy(), { ...inNamespace, selectableFields: (s) => ({ type: s.type ?? '' }) });
+  const configmaps = stored<ConfigMap>(RESOURCES.configmaps, createConfigMapStrategy(), inNamespace);
+
+  // config.openshift.io/v1
+  const configStrategies = createClusterImageConfigStrategies();
+  const clusterImageConfigs = stored<ClusterImageConfig>(RESOURCES.clusterImageConfigs, configStrategies.main);
+  const configCache = new ClusterConfigCache(clusterImageConfigs, systemContext, logger);
+
+  // image.openshift.io/v1
+  const images = stored<Image>(RESOURCES.images, createImageStrategy());
+  const isStrategies = createImageStreamStrategies({
+    registryConfig: () => configCache.get(),
+    getImageStream: async (namespace, name) => (await imageStreams.getRaw(namespace, name))?.obj,
+  });
+  const imageStreams: ResourceStore<ImageStream> = stored<ImageStream>(RESOURCES.imagestreams, isStrategies.main, {
+    ...inNamespace,
+    selectableFields: (s) => ({
+      'spec.dockerImageRepository': s.spec?.dockerImageRepository ?? '',
+      'status.dockerImageRepository': s.status?.dockerImageRepository ?? '',
+    }),
+  });
+
+  await seed(namespaces, clusterImageConfigs, defaultClusterImageConfig());
+  await configCache.start();
+
+  const namespaced = [secrets, configmaps, imageStreams];
+  const refreshConfigAfter = <T extends KubeObject>(h: ResourceHandler<T>): ResourceHandler<T> => withAfterWrite(h, () => configCache.refresh());
+
+  const handlers: ResourceHandler[] = [
+    createNamespaceHandler({ namespaces, statusStrategy: nsStrategies.status, finalizeStrategy: nsStrategies.finalize, namespaced, columns: namespaceColumns }),
+    createStoredHandler({ store: namespaces.withStrategy(nsStrategies.status, 'status'), schema: RESOURCES.namespaces.schema, subresource: 'status', columns: namespaceColumns }),
+    createStoredHandler({ store: secrets, schema: RESOURCES.secrets.schema, columns: secretColumns }),
+    createStoredHandler({ store: configmaps, schema: RESOURCES.configmaps.schema, columns: configMapColumns }),
+    refreshConfigAfter(createStoredHandler({ store: clusterImageConfigs, schema: RESOURCES.clusterImageConfigs.schema })),
+    refreshConfigAfter(
+      createStoredHandler({
+        store: clusterImageConfigs.withStrategy(configStrategies.status, 'status'),
+        schema: RESOURCES.clusterImageConfigs.schema,
+        subresource: 'status',
+      }),
+    ),
+    createStoredHandler({ store: images, schema: RESOURCES.images.schema, columns: imageColumns }),
+    createStoredHandler({ store: imageStreams, schema: RESOURCES.imagestreams.schema, columns: imageStreamColumns }),
+    createStoredHandler({
+      store: imageStreams.withStrategy(isStrategies.status, 'status'),
+      schema: RESOURCES.imagestreams.schema,
+      subresource: 'status',
+      columns: imageStreamColumns,
+    }) as ResourceHandler,
+  ] as ResourceHandler[];
+
+  const infos = Object.values(RESOURCES);
+  const v3 = buildOpenApiV3(infos);
+  const v2 = buildOpenApiV2(infos);
+  const openapi: OpenApiSource = {
+    v3Index: () => v3.index(),
+    v3Document: (path) => v3.document(path),
+    v2: () => v2,
+  };
+
+  return {
+    handlers,
+    openapi,
+    async close() {
+      configCache.close();
+    },
+  };
+
+  async function seed(
+    ns: ResourceStore<Namespace>,
+    configs: ResourceStore<ClusterImageConfig>,
+    clusterConfig: ClusterImageConfig,
+  ): Promise<void> {
+    const ctx = systemContext();
+    for (const name of INITIAL_NAMESPACES) {
+      if (!(await ns.getRaw(undefined, name))) {
+        await ns.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Namespace, { dryRun: false });
+      }
+    }
+    if (!(await configs.getRaw(undefined, CLUSTER_CONFIG_NAME))) {
+      await configs.create(ctx, clusterConfig, { dryRun: false });
+    }
+  }
+}
+
+/** Runs `after` once a write through `h` succeeded (before the response is sent). */
+function withAfterWrite<T extends KubeObject>(h: ResourceHandler<T>, after: () => Promise<void>): ResourceHandler<T> {
+  const wrapped: ResourceHandler<T> = { ...h };
+  const wrap =
+    <A extends unknown[], R>(fn: ((...args: A) => Promise<R>) | undefined) =>
+    fn &&
+    (async (...args: A): Promise<R> => {
+      const r = await fn(...args);
+      await after();
+      return r;
+    });
+  if (h.create) wrapped.create = wrap(h.create.bind(h));
+  if (h.update) wrapped.update = wrap(h.update.bind(h));
+  if (h.patch) wrapped.patch = wrap(h.patch.bind(h));
+  if (h.delete) wrapped.delete = wrap(h.delete.bind(h));
+  if (h.deleteCollection) wrapped.deleteCollection = wrap(h.deleteCollection.bind(h));
+  return wrapped;
+}

@@ -1,0 +1,103 @@
+/**
+ * What each served resource is called and how it is scoped: the facts discovery, OpenAPI, routing
+ * and error messages share. Verbs listed here are what the handlers implement.
+ */
+import type { ResourceInfo, Verb } from '../api/resource-info.js';
+import { Image, ImageStream } from '../apis/image/schema.js';
+import { ClusterImageConfig } from '../apis/config/schema.js';
+import { Namespace } from '../apis/core/namespace.js';
+import { Secret } from '../apis/core/secret.js';
+import { ConfigMap } from '../apis/core/configmap.js';
+
+const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
+
+export const RESOURCES = {
+  namespaces: {
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    listKind: 'NamespaceList',
+    namespaced: false,
+    shortNames: ['ns'],
+    categories: [],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: [{ name: 'status', kind: 'Namespace', verbs: STATUS_VERBS, schema: Namespace }],
+    selectableFields: ['status.phase'],
+    schema: Namespace,
+  },
+  secrets: {
+    group: '',
+    version: 'v1',
+    resource: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    listKind: 'SecretList',
+    namespaced: true,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [],
+    selectableFields: ['type'],
+    schema: Secret,
+  },
+  configmaps: {
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    listKind: 'ConfigMapList',
+    namespaced: true,
+    shortNames: ['cm'],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [],
+    schema: ConfigMap,
+  },
+  clusterImageConfigs: {
+    group: 'config.openshift.io',
+    version: 'v1',
+    resource: 'images',
+    singular: 'image',
+    kind: 'Image',
+    listKind: 'ImageList',
+    namespaced: false,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [{ name: 'status', kind: 'Image', verbs: STATUS_VERBS, schema: ClusterImageConfig }],
+    schema: ClusterImageConfig,
+  },
+  images: {
+    group: 'image.openshift.io',
+    version: 'v1',
+    resource: 'images',
+    singular: 'image',
+    kind: 'Image',
+    listKind: 'ImageList',
+    namespaced: false,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [],
+    schema: Image,
+  },
+  imagestreams: {
+    group: 'image.openshift.io',
+    version: 'v1',
+    resource: 'imagestreams',
+    singular: 'imagestream',
+    kind: 'ImageStream',
+    listKind: 'ImageStreamList',
+    namespaced: true,
+    shortNames: ['is'],
+    categories: ['all'],
+    verbs: ALL_VERBS,
+    subresources: [{ name: 'status', kind: 'ImageStream', verbs: STATUS_VERBS, schema: ImageStream }],
+    selectableFields: ['spec.dockerImageRepository', 'status.dockerImageRepository'],
+    schema: ImageStream,
+  },
+} as const satisfies Record<string, ResourceInfo>;

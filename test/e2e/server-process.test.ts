@@ -1,0 +1,80 @@
+/**
+ * The process a user starts: flags, first-start credentials reused later, the kubeconfig, graceful
+ * shutdown with a watch open.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import YAML from 'yaml';
+import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+let first: ServerProcess | undefined;
+
+after(() => first?.cleanup());
+
+describe('the server process', () => {
+  it('prints every flag with --help and rejects an unknown flag with exit code 2', () => {
+    const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    for (const flag of ['--data-dir', '--bind-address', '--secure-port', '--tls-cert-file', '--etcd-compaction-interval']) {
+      assert.ok(help.stdout.includes(flag), `--help does not mention ${flag}`);
+    }
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--no-such-flag'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no-such-flag/);
+  });
+
+  it('creates CA, serving certificate, token and kubeconfig on first start and reuses them on the next', async () => {
+    first = await startServerProcess();
+    const kc = YAML.parse(readFileSync(first.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+      users: { user: { token: string } }[];
+    };
+    assert.equal(kc.clusters[0]?.cluster.server, first.url);
+    assert.equal(kc.users[0]?.user.token, first.token);
+    assert.equal(statSync(first.kubeconfig).mode & 0o777, 0o600);
+    assert.equal(statSync(`${first.dataDir}/admin.token`).mode & 0o777, 0o600);
+    assert.equal(statSync(`${first.dataDir}/ca.key`).mode & 0o777, 0o600);
+    const ca = readFileSync(`${first.dataDir}/ca.crt`, 'utf8');
+    assert.equal(await first.stop(), 0);
+
+    const second = await startServerProcess({ dataDir: first.dataDir });
+    try {
+      assert.equal(second.token, first.token);
+      assert.equal(readFileSync(`${first.dataDir}/ca.crt`, 'utf8'), ca);
+      // the generated certificate is trusted through the CA in the kubeconfig
+      assert.equal((await api(second, 'GET', '/api/v1/namespaces/default')).status, 200);
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
+  });
+
+  it('ends open watches cleanly and exits 0 on SIGTERM', async () => {
+    const s = await startServerProcess();
+    try {
+      const ended = new Promise<string>((resolve, reject) => {
+        const req = request(
+          new URL('/apis/image.openshift.io/v1/imagestreams?watch=true', s.url),
+          { headers: { Authorization: `Bearer ${s.token}` }, ca: s.ca },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const code = await s.stop();
+      assert.equal(code, 0);
+      await ended; // the response ended (chunked terminator), not a reset
+    } finally {
+      s.cleanup();
+    }
+  });
+});
