@@ -81,6 +81,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
     watches,
     onUnexpectedError,
+    onWatchChange: (d) => (d > 0 ? o.metrics.watches.inc() : o.metrics.watches.dec()),
   });
 
   app.decorateRequest('k8s', null as unknown as RequestState);

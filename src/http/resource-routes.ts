@@ -38,6 +38,8 @@ export interface ResourceRouterOptions {
   /** Tracks live watches so shutdown can end them. */
   readonly watches: Set<AbortController>;
   readonly onUnexpectedError: (err: unknown) => void;
+  /** Counts open watches (metrics). */
+  readonly onWatchChange?: (delta: 1 | -1) => void;
 }
 
 export interface RequestState {
@@ -171,6 +173,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
             ? parsed
             : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
         o.watches.add(abort);
+        o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
         reply.hijack();
         const events = handler.watch(ctx, opts, abort.signal);
@@ -190,6 +193,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           });
         } finally {
           o.watches.delete(abort);
+          o.onWatchChange?.(-1);
         }
         return;
       }
