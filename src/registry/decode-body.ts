@@ -22,7 +22,8 @@ export function decodeBody<T>(body: unknown, schema: TSchema, expected: Expected
   if (b['kind'] !== undefined && b['kind'] !== expected.kind)
     throw badRequest(`the kind in the data (${String(b['kind'])}) does not match the expected kind (${expected.kind})`);
   const duplicateFields = req.rawBody && req.fieldValidation !== 'Ignore' ? findDuplicateKeys(req.rawBody) : [];
-  const { object, warnings } = decodeObject(schema, body, { fieldValidation: req.fieldValidation, duplicateFields });
+  const what = { kind: expected.kind, version: expected.apiVersion.split('/').pop() ?? '' };
+  const { object, warnings } = decodeObject(schema, body, { fieldValidation: req.fieldValidation, duplicateFields, what });
   ctx.warnings.push(...warnings);
   const obj = object as T & { metadata?: unknown };
   obj.metadata ??= {};
