@@ -1,0 +1,86 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeStoreConformance } from '../../../test/conformance/storage-suite.js';
+import { isStorageError, type StorageEvent } from '../store.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+let n = 0;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describeStoreConformance('sqlite', async () => openSqliteStore({ path: join(dir, `c${n++}.db`), compactInterval: 0, synchronous: 'NORMAL' }));
+
+describe('sqlite store', () => {
+  it('keeps data and the revision counter across reopen', async () => {
+    const path = join(dir, 'reopen.db');
+    const s1 = openSqliteStore({ path, compactInterval: 0 });
+    const kv = await s1.create('/k', 'v');
+    await s1.delete('/k');
+    await s1.close();
+    const s2 = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      const again = await s2.create('/k', 'v2');
+      assert.ok(again.modRevision > kv.modRevision + 1);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it('refuses a second process-level owner of the same database', async () => {
+    const path = join(dir, 'locked.db');
+    const s1 = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      assert.throws(() => openSqliteStore({ path, compactInterval: 0 }), /locked/);
+    } finally {
+      await s1.close();
+    }
+  });
+
+  it('keeps the log bounded under constant updates when compaction runs', async () => {
+    const path = join(dir, 'bounded.db');
+    const s = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      let rev = (await s.create('/b/k', '0')).modRevision;
+      for (let i = 1; i < 2000; i++) rev = (await s.update('/b/k', String(i), rev)).modRevision;
+      await s.compact(rev - 10);
+      const Database = (await import('better-sqlite3')).default;
+      await s.close();
+      const db = new Database(path, { readonly: true });
+      const rows = (db.prepare('SELECT COUNT(*) AS n FROM log').get() as { n: number }).n;
+      db.close();
+      assert.ok(rows <= 12, `expected at most 12 log rows after compaction, found ${rows}`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('drops a watcher that falls too far behind', async () => {
+    const s = openSqliteStore({ path: join(dir, 'slow.db'), compactInterval: 0, watchBufferSize: 5 });
+    try {
+      const abort = new AbortController();
+      const it = s.watch('/s/', await s.currentRevision(), abort.signal)[Symbol.asyncIterator]();
+      const first = it.next();
+      for (let i = 0; i < 20; i++) await s.create(`/s/${i}`, 'v');
+      const got: StorageEvent[] = [];
+      await assert.rejects(
+        (async () => {
+          const r = await first;
+          if (!r.done) got.push(r.value);
+          for (;;) {
+            const x = await it.next();
+            if (x.done) break;
+            got.push(x.value);
+          }
+        })(),
+        (e) => isStorageError(e, 'Unavailable'),
+      );
+      assert.ok(got.length < 20);
+      abort.abort();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * The embedded Store: kine's log-structured design on SQLite (better-sqlite3).
+ *
+ * `log` is append-only: every create, update and delete inserts a row whose rowid is the new global
+ * revision; a delete inserts a tombstone carrying the last value. `current` holds the newest live row
+ * of each key, maintained in the same transaction, so gets and lists of the present are primary-key
+ * reads whose cost follows the page, not the history. Reads "as of" an older revision and watch
+ * history come from `log`. Compaction drops rows superseded at or below a revision.
+ *
+ * better-sqlite3 is synchronous: a write transaction runs to completion before the event loop does
+ * anything else, so revisions are assigned and published to watchers strictly in order, and the
+ * compare-and-swap check and the write are atomic. One process owns the database (exclusive lock).
+ */
+import Database from 'better-sqlite3';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type StorageEvent, type Store } from '../store.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /**
+   * FULL (default) fsyncs the WAL on every commit: an acknowledged write survives a power loss.
+   * NORMAL survives a crash of the process (kill -9) but may lose the last commits on power loss.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  /** Milliseconds between automatic compactions; 0 disables them. */
+  readonly compactInterval?: number;
+  /** Revisions automatic compaction always keeps. */
+  readonly compactMinRetain?: number;
+  /** Events a watcher may fall behind before it is dropped. */
+  readonly watchBufferSize?: number;
+}
+
+interface LogRow {
+  rev: number;
+  key: string;
+  created: number;
+  deleted: number;
+  value: string;
+  prev_rev: number;
+}
+
+interface CurrentRow {
+  key: string;
+  rev: number;
+  created: number;
+  value: string;
+}
+
+const COMPACT_BATCH = 5000;
+const HISTORY_BATCH = 1000;
+
+const toKv = (r: { key: string; rev: number; created: number; value: string }): KeyValue => ({
+  key: r.key,
+  value: r.value,
+  createRevision: r.created,
+  modRevision: r.rev,
+});
+
+/** The smallest string greater than every string starting with `prefix`. */
+function prefixEnd(prefix: string): string {
+  return `${prefix}\uffff`;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly hub: WatchHub;
+  private revision: number;
+  private compacted: number;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly stmt;
+
+  constructor(private readonly opts: SqliteStoreOptions) {
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    // A second server on the same data dir would break revision order: refuse it.
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS log (
+        rev INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        prev_rev INTEGER NOT NULL,
+        value TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS log_key_rev ON log(key, rev);
+      CREATE TABLE IF NOT EXISTS current (
+        key TEXT PRIMARY KEY,
+        rev INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    // Taking the exclusive lock now, so a second process fails at start rather than later.
+    this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+    this.stmt = {
+      getCurrent: this.db.prepare<[string], CurrentRow>('SELECT key, rev, created, value FROM current WHERE key = ?'),
+      getAt: this.db.prepare<[string, number], LogRow>(
+        'SELECT rev, key, created, deleted, prev_rev, value FROM log WHERE key = ? AND rev <= ? ORDER BY rev DESC LIMIT 1',
+      ),
+      listCurrent: this.db.prepare<[string, string, number], CurrentRow>(
+        'SELECT key, rev, created, value FROM current WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
+      ),
+      countCurrent: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE key > ? AND key < ?'),
+      listAt: this.db.prepare<[string, string, number, number], LogRow>(
+        `SELECT l.rev, l.key, l.created, l.deleted, l.prev_rev, l.value FROM log l
+         WHERE l.key > ? AND l.key < ?
+           AND l.rev = (SELECT MAX(m.rev) FROM log m WHERE m.key = l.key AND m.rev <= ?)
+           AND l.deleted = 0
+         ORDER BY l.key LIMIT ?`,
+      ),
+      countAt: this.db.prepare<[string, string, number], { n: number }>(
+        `SELECT COUNT(*) AS n FROM log l WHERE l.key > ? AND l.key < ?
+           AND l.rev = (SELECT MAX(m.rev) FROM log m WHERE m.key = l.key AND m.rev <= ?) AND l.deleted = 0`,
+      ),
+      insertLog: this.db.prepare<[number, string, number, number, number, string]>(
+        'INSERT INTO log (rev, key, created, deleted, prev_rev, value) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      upsertCurrent: this.db.prepare<[string, number, number, string]>(
+        'INSERT INTO current (key, rev, created, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, created = excluded.created, value = excluded.value',
+      ),
+      deleteCurrent: this.db.prepare<[string]>('DELETE FROM current WHERE key = ?'),
+      history: this.db.prepare<[number, string, string, number], LogRow & { p_rev: number | null; p_created: number | null; p_value: string | null }>(
+        `SELECT l.rev, l.key, l.created, l.deleted, l.prev_rev, l.value,
+                p.rev AS p_rev, p.created AS p_created, p.value AS p_value
+         FROM log l LEFT JOIN log p ON p.rev = l.prev_rev
+         WHERE l.rev > ? AND l.key >= ? AND l.key < ? ORDER BY l.rev LIMIT ?`,
+      ),
+      maxRev: this.db.prepare<[], { rev: number | null }>("SELECT seq AS rev FROM sqlite_sequence WHERE name = 'log'"),
+      getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
+      setMeta: this.db.prepare<[string, number]>(
+        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      ),
+      // Rows superseded by a write in (from, to], and tombstones in (from, to]: what no read at a
+      // revision >= to can see. Each batch looks only at its own new writes (index on key, rev).
+      compactBatch: this.db.prepare<{ from: number; to: number }>(
+        `DELETE FROM log WHERE rev IN (
+           SELECT o.rev FROM log n JOIN log o ON o.key = n.key AND o.rev < n.rev
+           WHERE n.rev > @from AND n.rev <= @to)
+         OR (deleted = 1 AND rev > @from AND rev <= @to)`,
+      ),
+    };
+    this.revision = this.stmt.maxRev.get()?.rev ?? 0;
+    this.compacted = this.stmt.getMeta.get('compact_rev')?.value ?? 0;
+    this.hub = new WatchHub(opts.watchBufferSize ?? 10_000);
+    const interval = opts.compactInterval ?? 5 * 60_000;
+    if (interval > 0) {
+      this.timer = setInterval(() => this.autoCompact(), interval);
+      this.timer.unref();
+    }
+  }
+
+  private checkRevision(rev: number | undefined): number | undefined {
+    if (!rev) return undefined;
+    if (rev < this.compacted) throw new StorageError('Compacted', '', `required revision ${rev} has been compacted`, undefined, rev);
+    if (rev > this.revision) throw new StorageError('FutureRevision', '', `required revision ${rev} is a future revision`, undefined, rev);
+    return rev;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StorageError('Unavailable', '', 'the store is closed');
+  }
+
+  async get(key: string, opts?: { revision?: number }): Promise<KeyValue | undefined> {
+    this.ensureOpen();
+    const at = this.checkRevision(opts?.revision);
+    if (at === undefined || at === this.revision) {
+      const row = this.stmt.getCurrent.get(key);
+      return row ? toKv(row) : undefined;
+    }
+    const row = this.stmt.getAt.get(key, at);
+    return row && !row.deleted ? toKv(row) : undefined;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    this.ensureOpen();
+    const at = this.checkRevision(opts.revision) ?? this.revision;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    const start = opts.after !== undefined && opts.after >= prefix ? opts.after : beforePrefix(prefix);
+    const end = prefixEnd(prefix);
+    const fetch = limit > 0 ? limit + 1 : -1;
+    const rows =
+      at === this.revision ? this.stmt.listCurrent.all(start, end, fetch) : this.stmt.listAt.all(start, end, at, fetch);
+    const more = limit > 0 && rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(toKv);
+    if (!more) return { items, revision: at, more: false };
+    const last = items[items.length - 1]?.key ?? start;
+    const remaining = at === this.revision ? this.stmt.countCurrent.get(last, end)?.n : this.stmt.countAt.get(last, end, at)?.n;
+    return { items, revision: at, more: true, ...(remaining !== undefined ? { remaining } : {}) };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.ensureOpen();
+    return this.stmt.countCurrent.get(beforePrefix(prefix), prefixEnd(prefix))?.n ?? 0;
+  }
+
+  private readonly createTx = (key: string, value: string): { kv: KeyValue } => {
+    const cur = this.stmt.getCurrent.get(key);
+    if (cur) throw new StorageError('KeyExists', key, `key ${key} already exists`, toKv(cur));
+    const rev = this.revision + 1;
+    this.stmt.insertLog.run(rev, key, rev, 0, 0, value);
+    this.stmt.upsertCurrent.run(key, rev, rev, value);
+    this.revision = rev;
+    return { kv: { key, value, createRevision: rev, modRevision: rev } };
+  };
+
+  private readonly updateTx = (key: string, value: string, expected: number): { kv: KeyValue; prev: KeyValue } => {
+    const cur = this.stmt.getCurrent.get(key);
+    if (!cur) throw new StorageError('NotFound', key, `key ${key} not found`);
+    if (cur.rev !== expected) throw new StorageError('Conflict', key, `key ${key} is at revision ${cur.rev}, not ${expected}`, toKv(cur));
+    const rev = this.revision + 1;
+    this.stmt.insertLog.run(rev, key, cur.created, 0, cur.rev, value);
+    this.stmt.upsertCurrent.run(key, rev, cur.created, value);
+    this.revision = rev;
+    return { kv: { key, value, createRevision: cur.created, modRevision: rev }, prev: toKv(cur) };
+  };
+
+  private readonly deleteTx = (key: string, expected: number | undefined): { kv: KeyValue; prev: KeyValue } => {
+    const cur = this.stmt.getCurrent.get(key);
+    if (!cur) throw new StorageError('NotFound', key, `key ${key} not found`);
+    if (expected !== undefined && cur.rev !== expected)
+      throw new StorageError('Conflict', key, `key ${key} is at revision ${cur.rev}, not ${expected}`, toKv(cur));
+    const rev = this.revision + 1;
+    this.stmt.insertLog.run(rev, key, cur.created, 1, cur.rev, cur.value);
+    this.stmt.deleteCurrent.run(key);
+    this.revision = rev;
+    return { kv: { key, value: cur.value, createRevision: cur.created, modRevision: rev }, prev: toKv(cur) };
+  };
+
+  /** Runs a write in an IMMEDIATE transaction; on failure the in-memory revision is restored. */
+  private write<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    this.ensureOpen();
+    const before = this.revision;
+    try {
+      return this.db.transaction(fn).immediate(...args);
+    } catch (e) {
+      this.revision = before;
+      if (e instanceof StorageError) throw e;
+      throw new StorageError('Unavailable', '', `storage write failed: ${(e as Error).message}`, undefined, undefined, { cause: e });
+    }
+  }
+
+  async create(key: string, value: string): Promise<KeyValue> {
+    const { kv } = this.write(this.createTx, key, value);
+    this.hub.publish({ type: 'put', kv });
+    return kv;
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    const { kv, prev } = this.write(this.updateTx, key, value, expectedRevision);
+    this.hub.publish({ type: 'put', kv, prev });
+    return kv;
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
+    const { kv, prev } = this.write(this.deleteTx, key, expectedRevision);
+    this.hub.publish({ type: 'delete', kv, prev });
+    return kv;
+  }
+
+  /** History rows after `rev` under a prefix, as events (prev from the row it replaced, if kept). */
+  private historyAfter(prefix: string, rev: number): StorageEvent[] {
+    return this.stmt.history.all(rev, prefix, prefixEnd(prefix), HISTORY_BATCH).map((r) => {
+      const kv = toKv(r);
+      const prev = r.p_rev !== null && r.p_value !== null ? { key: r.key, value: r.p_value, createRevision: r.p_created ?? r.created, modRevision: r.p_rev } : undefined;
+      if (r.deleted) return { type: 'delete', kv, prev: prev ?? { ...kv, modRevision: r.prev_rev } } as const;
+      return prev ? ({ type: 'put', kv, prev } as const) : ({ type: 'put', kv } as const);
+    });
+  }
+
+  async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
+    this.ensureOpen();
+    if (afterRevision < this.compacted)
+      throw new StorageError('Compacted', prefix, `required revision ${afterRevision} has been compacted`, undefined, afterRevision);
+    // Subscribe before reading history: live events buffer while history is replayed, and the
+    // revision filter drops what history already delivered.
+    const sub = this.hub.subscribe(prefix, signal);
+    try {
+      let last = afterRevision;
+      for (;;) {
+        if (signal.aborted) return;
+        if (last < this.compacted) throw new StorageError('Compacted', prefix, `required revision ${last} has been compacted`, undefined, last);
+        const batch = this.historyAfter(prefix, last);
+        for (const ev of batch) {
+          last = ev.kv.modRevision;
+          yield ev;
+        }
+        if (batch.length < HISTORY_BATCH) break;
+      }
+      for await (const ev of sub) {
+        if (ev.kv.modRevision <= last) continue;
+        last = ev.kv.modRevision;
+        yield ev;
+      }
+    } finally {
+      sub.close();
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    this.ensureOpen();
+    return this.revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.compacted;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.ensureOpen();
+    const target = Math.min(revision, this.revision);
+    if (target <= this.compacted) return;
+    // Batches of revisions, each its own transaction, yielding to the event loop in between.
+    for (let from = this.compacted; from < target && !this.closed; from += COMPACT_BATCH) {
+      const to = Math.min(from + COMPACT_BATCH, target);
+      this.db.transaction(() => {
+        this.stmt.compactBatch.run({ from, to });
+        this.stmt.setMeta.run('compact_rev', to);
+      }).immediate();
+      this.compacted = to;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private autoCompact(): void {
+    const target = this.revision - (this.opts.compactMinRetain ?? 1000);
+    if (target > this.compacted) void this.compact(target).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.hub.closeAll();
+    this.db.close();
+  }
+}
+
+/** The greatest string smaller than every key starting with `prefix` (lower bound, exclusive). */
+function beforePrefix(prefix: string): string {
+  if (prefix.length === 0) return '';
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return `${prefix.slice(0, -1)}${String.fromCharCode(last - 1)}\uffff`;
+}
+
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(opts);
+}

@@ -1,0 +1,82 @@
+/**
+ * In-process fan-out of committed events to watchers. Publishing never blocks the writer: each
+ * subscriber has a bounded queue, and one that falls too far behind is dropped (its iterator throws
+ * Unavailable and the client re-watches), as kine's broadcaster does.
+ */
+import { StorageError, type StorageEvent } from '../store.js';
+
+export interface Subscription extends AsyncIterable<StorageEvent> {
+  close(): void;
+}
+
+interface Subscriber {
+  readonly prefix: string;
+  readonly queue: StorageEvent[];
+  dropped: boolean;
+  closed: boolean;
+  wake?: () => void;
+}
+
+export class WatchHub {
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly bufferSize: number) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  publish(ev: StorageEvent): void {
+    for (const s of this.subscribers) {
+      if (!ev.kv.key.startsWith(s.prefix)) continue;
+      if (s.queue.length >= this.bufferSize) {
+        s.dropped = true;
+        this.subscribers.delete(s);
+      } else {
+        s.queue.push(ev);
+      }
+      s.wake?.();
+    }
+  }
+
+  subscribe(prefix: string, signal: AbortSignal): Subscription {
+    const sub: Subscriber = { prefix, queue: [], dropped: false, closed: false };
+    this.subscribers.add(sub);
+    const onAbort = () => sub.wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const close = () => {
+      sub.closed = true;
+      this.subscribers.delete(sub);
+      signal.removeEventListener('abort', onAbort);
+      sub.wake?.();
+    };
+    return {
+      close,
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            const ev = sub.queue.shift();
+            if (ev) {
+              yield ev;
+              continue;
+            }
+            if (sub.dropped) throw new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
+            if (sub.closed || signal.aborted) return;
+            await new Promise<void>((resolve) => (sub.wake = resolve));
+            sub.wake = undefined;
+          }
+        } finally {
+          close();
+        }
+      },
+    };
+  }
+
+  closeAll(): void {
+    for (const s of [...this.subscribers]) {
+      s.closed = true;
+      this.subscribers.delete(s);
+      s.wake?.();
+    }
+  }
+}
