@@ -289,10 +289,10 @@ export class ResourceStore<T extends KubeObject> {
     this.strategy.default?.(obj);
     this.strategy.prepareForCreate(obj, ctx);
     const errs = await this.strategy.validate(obj, ctx);
-    if (errs.length) throw invalid(this.kindRef(), meta.name ?? meta.generateName ?? '', errs);
-    if (this.info.namespaced && meta.namespace) await this.checkNamespace(meta.namespace, meta.name ?? '');
+    if (errs.length) throw invalid(this.kindRef(), obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
+    if (this.info.namespaced && obj.metadata.namespace) await this.checkNamespace(obj.metadata.namespace, obj.metadata.name ?? '');
     if (this.opts.trackManagedFields && opts.fieldManager !== undefined && !opts.managedFieldsComputed) {
-      meta.managedFields = this.opts.trackManagedFields(this.trackArgs(undefined, obj, opts.fieldManager, ctx));
+      obj.metadata.managedFields = this.opts.trackManagedFields(this.trackArgs(undefined, obj, opts.fieldManager, ctx));
     }
     return obj;
   }
@@ -405,10 +405,11 @@ export class ResourceStore<T extends KubeObject> {
     this.strategy.prepareForUpdate(obj, old, ctx);
     const errs = await this.strategy.validateUpdate(obj, old, ctx);
     if (errs.length) throw invalid(this.kindRef(), name, errs);
+    // The strategy may have replaced obj.metadata: always write through obj.
     if (this.opts.trackManagedFields && opts.fieldManager !== undefined && !opts.managedFieldsComputed) {
-      meta.managedFields = this.opts.trackManagedFields(this.trackArgs(old, obj, opts.fieldManager, ctx));
-    } else if (!opts.managedFieldsComputed && meta.managedFields === undefined && old.metadata.managedFields) {
-      meta.managedFields = old.metadata.managedFields;
+      obj.metadata.managedFields = this.opts.trackManagedFields(this.trackArgs(old, obj, opts.fieldManager, ctx));
+    } else if (!opts.managedFieldsComputed && obj.metadata.managedFields === undefined && old.metadata.managedFields) {
+      obj.metadata.managedFields = old.metadata.managedFields;
     }
     return obj;
   }
