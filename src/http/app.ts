@@ -13,6 +13,7 @@ import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discov
 import type { Metrics } from './metrics.js';
 import { createResourceRouter, type RequestState } from './resource-routes.js';
 import { MAX_BODY_BYTES, toStatus } from './to-status.js';
+import { PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 
 export interface OpenApiSource {
   v3Index(): object;
@@ -45,9 +46,8 @@ declare module 'fastify' {
 }
 
 function createFastify(o: ApiAppOptions) {
+  // Fastify's own logger stays off: one structured line per request is written by our hooks.
   return Fastify({
-    loggerInstance: o.logger,
-    disableRequestLogging: true,
     bodyLimit: MAX_BODY_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
@@ -67,6 +67,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   const app = createFastify(o);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
 
   const handlers = new Map<string, ResourceHandler>();
   for (const h of o.handlers) {

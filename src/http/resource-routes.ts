@@ -22,6 +22,7 @@ import {
 import { toTable } from './table.js';
 import { WRITE_MEDIA_TYPES } from './to-status.js';
 import { streamWatch } from './watch-stream.js';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 
 const PATCH_TYPES: Record<string, PatchKind> = {
   'application/json-patch+json': 'json',
@@ -73,6 +74,7 @@ function decodeWriteBody(req: FastifyRequest): unknown {
   const mt = mediaType(req);
   if (mt === 'application/json' || mt === '') return parseBody(req.body, 'json');
   if (mt === 'application/yaml') return parseBody(req.body, 'yaml');
+  if (mt === PROTOBUF_MEDIA_TYPE && Buffer.isBuffer(req.body)) return decodeKubernetesProtobuf(req.body);
   throw unsupportedMediaType(WRITE_MEDIA_TYPES);
 }
 

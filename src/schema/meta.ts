@@ -8,10 +8,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const DEFINITION_NAME = 'x-definition-name';
+export const DEFINITION_DESCRIPTION = 'x-definition-description';
 
 /** Marks a schema as a named OpenAPI definition. */
 export function named<T extends TSchema>(definitionName: string, schema: T): T {
-  return { ...schema, [DEFINITION_NAME]: definitionName };
+  // The type's own description is kept apart: a field that reuses the type may override `description`.
+  return { ...schema, [DEFINITION_NAME]: definitionName, [DEFINITION_DESCRIPTION]: schema.description ?? '' };
 }
 
 export const StringMap = Type.Record(Type.String(), Type.String());

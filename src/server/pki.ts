@@ -39,7 +39,7 @@ function createCa(): { certPem: string; keyPem: string } {
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600_000);
-  const subject = [{ name: 'commonName', value: `image-apiserver-ca@${Math.floor(Date.now() / 1000)}` }];
+  const subject = [{ name: 'commonName', value: `image-apiserver-ca-${Math.floor(Date.now() / 1000)}` }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
