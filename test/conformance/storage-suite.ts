@@ -136,7 +136,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       assert.equal(evs[0]?.type === 'put' ? evs[0].prev?.value : undefined, '1');
       assert.equal(evs[0]?.kv.modRevision, up.modRevision);
       assert.equal(evs[1]?.kv.value, '1');
-      assert.equal(evs[1]?.prev.key, '/w/b');
+      assert.equal(evs[1]?.prev?.key, '/w/b');
     });
 
     test('throws Compacted when watching from a compacted revision', async (s) => {
