@@ -494,7 +494,11 @@ export class ResourceStore<T extends KubeObject> {
     let from: number;
     const rv = opts.resourceVersion;
     if (!rv || rv === '0' || opts.sendInitialEvents) {
-      const listed = await this.list(ctx, { ...opts, limit: 0, continue: '' });
+      // The initial state is the current one (never older than a given resourceVersion).
+      const listed = await this.list(ctx, {
+        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+        ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+      });
       from = Number(listed.resourceVersion);
       for (const item of listed.items) yield { type: 'ADDED', object: item, revision: from };
       if (opts.sendInitialEvents) yield { type: 'BOOKMARK', revision: from, initialEventsEnd: true };

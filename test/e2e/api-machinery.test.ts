@@ -280,6 +280,18 @@ describe('watch', () => {
     assert.equal((events[0]?.object['metadata'] as Meta).uid, created.metadata.uid);
   });
 
+  it('sends the current objects, then a bookmark marking the end of initial events, under sendInitialEvents', async () => {
+    const names = (await api(server, 'GET', `${IS}?labelSelector=page%3Dyes`)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name);
+    const events = await watchEvents(
+      `${IS}?watch=true&labelSelector=page%3Dyes&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=`,
+      names.length + 1,
+    );
+    assert.deepEqual(events.slice(0, names.length).map((e) => `${e.type}:${(e.object['metadata'] as Meta).name}`), names.map((n) => `ADDED:${n}`));
+    const last = events[names.length];
+    assert.equal(last?.type, 'BOOKMARK');
+    assert.equal(((last?.object['metadata'] as { annotations?: Record<string, string> }).annotations ?? {})['k8s.io/initial-events-end'], 'true');
+  });
+
   it('ends after timeoutSeconds', async () => {
     const events = await watchEvents(`${IS}?watch=true&resourceVersion=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dnothing`, 1000, 5000);
     assert.ok(Array.isArray(events));
@@ -293,5 +305,16 @@ describe('watch', () => {
     assert.equal(events[0]?.type, 'ERROR');
     assert.equal(events[0]?.object['code'], 410);
     assert.equal(events[0]?.object['reason'], 'Expired');
+  });
+});
+
+describe('operability', () => {
+  it('counts requests by verb, resource and code in Prometheus metrics', async () => {
+    await api(server, 'GET', `${IS}/does-not-exist`);
+    const m = await api(server, 'GET', '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.text, /apiserver_request_total\{verb="get",group="image.openshift.io",resource="imagestreams",code="404"\} [1-9]/);
+    assert.match(m.text, /apiserver_request_duration_seconds_bucket/);
+    assert.match(m.text, /apiserver_storage_request_duration_seconds_count\{operation="get"\}/);
   });
 });
