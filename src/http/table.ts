@@ -2,8 +2,7 @@
  * Server-side printing: objects → meta.k8s.io Table, the response kubectl asks for on `get`.
  * NAME comes first, then the kind's columns (or AGE when the kind has none).
  */
-import { ageOf } from '../api/age.js';
-import type { TableColumn } from '../api/table-column.js';
+import { ageColumn, type TableColumn } from '../api/table-column.js';
 import type { KubeObject } from '../schema/meta.js';
 
 export interface TableOptions {
@@ -21,22 +20,13 @@ const NAME_COLUMN = {
   priority: 0,
 } as const;
 
-export const AGE_COLUMN: TableColumn<KubeObject> = {
-  name: 'Age',
-  type: 'string',
-  description:
-    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.',
-  priority: 0,
-  cell: (obj, now) => ageOf(obj.metadata.creationTimestamp, now),
-};
-
 export function toTable<T extends KubeObject>(
   columns: readonly TableColumn<T>[] | undefined,
   objects: readonly T[],
   opts: TableOptions,
   now: Date,
 ): object {
-  const cols: readonly TableColumn<T>[] = columns ?? [AGE_COLUMN as TableColumn<T>];
+  const cols: readonly TableColumn<T>[] = columns ?? [ageColumn<T>()];
   return {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${opts.version}`,

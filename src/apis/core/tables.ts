@@ -1,6 +1,5 @@
 /** `kubectl get` columns of the core kinds, as kube-apiserver's printers show them. */
-import { ageOf } from '../../api/age.js';
-import type { TableColumn } from '../../api/table-column.js';
+import { ageColumn, type TableColumn } from '../../api/table-column.js';
 import type { KubeObject } from '../../schema/meta.js';
 
 interface WithPhase extends KubeObject {
@@ -12,15 +11,6 @@ interface WithData extends KubeObject {
   binaryData?: Record<string, string>;
 }
 
-const age = <T extends KubeObject>(): TableColumn<T> => ({
-  name: 'Age',
-  type: 'string',
-  description:
-    'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.',
-  priority: 0,
-  cell: (obj, now) => ageOf(obj.metadata.creationTimestamp, now),
-});
-
 export const namespaceColumns: TableColumn<WithPhase>[] = [
   {
     name: 'Status',
@@ -29,7 +19,7 @@ export const namespaceColumns: TableColumn<WithPhase>[] = [
     priority: 0,
     cell: (ns) => ns.status?.phase ?? '',
   },
-  age(),
+  ageColumn(),
 ];
 
 export const secretColumns: TableColumn<WithData>[] = [
@@ -41,7 +31,7 @@ export const secretColumns: TableColumn<WithData>[] = [
     priority: 0,
     cell: (s) => Object.keys(s.data ?? {}).length,
   },
-  age(),
+  ageColumn(),
 ];
 
 export const configMapColumns: TableColumn<WithData>[] = [
@@ -52,5 +42,5 @@ export const configMapColumns: TableColumn<WithData>[] = [
     priority: 0,
     cell: (c) => Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length,
   },
-  age(),
+  ageColumn(),
 ];
