@@ -72,9 +72,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const measure = async (operation: string, opts: Omit<Cannon, 'url'> & { path: string }) => {
     process.stdout.write(`${operation}…\n`);
-    const { path, ...rest } = opts;
-    const s = await run({ ...rest, url: `${base}${path}`, headers: auth, ...({ tls } as object) });
-    const b = await run({ ...rest, url: `${bareUrl}${path}`, headers: auth, ...({ tls } as object) });
+    const { path, headers, ...rest } = opts;
+    const h = { ...auth, ...(headers ?? {}) };
+    const s = await run({ ...rest, url: `${base}${path}`, headers: h, ...({ tls } as object) });
+    const b = await run({ ...rest, url: `${bareUrl}${path}`, headers: h, ...({ tls } as object) });
     rows.push({ operation, server: s, bare: b });
   };
   process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0'; // autocannon takes no CA; loopback to our own test servers only
