@@ -77,4 +77,22 @@ describe('the server process', () => {
       s.cleanup();
     }
   });
+
+  it('writes one JSON log line per request with verb, resource, code and latency, and never the token', async () => {
+    const s = await startServerProcess({ args: ['--log-level', 'info'] });
+    try {
+      await api(s, 'GET', '/apis/image.openshift.io/v1/namespaces/default/imagestreams/missing');
+      await s.stop();
+      const lines = s.stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const line = lines.find((l) => l['msg'] === 'request' && l['name'] === 'missing');
+      assert.ok(line, 'no request log line');
+      assert.equal(line['verb'], 'get');
+      assert.equal(line['resource'], 'imagestreams');
+      assert.equal(line['code'], 404);
+      assert.equal(typeof line['latencyMs'], 'number');
+      assert.ok(!s.stdout.join('').includes(s.token), 'the admin token appears in the logs');
+    } finally {
+      s.cleanup();
+    }
+  });
 });

@@ -16,6 +16,8 @@ export interface ServerProcess {
   readonly ca: string;
   readonly child: ChildProcess;
   readonly logs: string[];
+  /** Everything the process wrote to stdout (its JSON log lines). */
+  readonly stdout: string[];
   /** SIGTERM and wait for exit. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -34,6 +36,8 @@ export async function startServerProcess(opts: { dataDir?: string; args?: string
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
+  const stdout: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -62,6 +66,7 @@ export async function startServerProcess(opts: { dataDir?: string; args?: string
     ca,
     child,
     logs,
+    stdout,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
