@@ -90,6 +90,9 @@ export function isApiError(err: unknown, reason?: Reason): err is ApiError {
 export const notFound = (gr: GroupResource, name: string): ApiError =>
   failure('NotFound', `${qualifiedResource(gr)} "${name}" not found`, { name, group: gr.group, kind: gr.resource });
 
+/** An address no resource is served at (kube-apiserver's answer for unregistered paths). */
+export const pathNotFound = (): ApiError => failure('NotFound', 'the server could not find the requested resource', {});
+
 export const alreadyExists = (gr: GroupResource, name: string): ApiError =>
   failure('AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`, {
     name,

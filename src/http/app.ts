@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { methodNotAllowed, notAcceptable, notFound, unauthorized } from '../api/errors.js';
+import { methodNotAllowed, notAcceptable, notFound, pathNotFound, unauthorized } from '../api/errors.js';
 import { parseResourcePath } from '../api/request-info.js';
 import type { UserInfo } from '../api/strategy.js';
 import type { ResourceHandler } from '../registry/handler.js';
@@ -135,11 +135,8 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     if (status.details?.retryAfterSeconds) reply.header('Retry-After', String(status.details.retryAfterSeconds));
     reply.code(status.code).type('application/json').send(JSON.stringify(status));
   });
-  app.setNotFoundHandler((req, reply) => {
-    const { status } = toStatus(notFound({ group: '', resource: '' }, ''));
-    status.message = 'the server could not find the requested resource';
-    status.details = {};
-    reply.code(404).type('application/json').send(JSON.stringify(status));
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).type('application/json').send(JSON.stringify(pathNotFound().status));
   });
 
   const json = (reply: FastifyReply, body: unknown, type = 'application/json') =>
@@ -208,7 +205,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(req.url, 'http://x');
     const r = parseResourcePath(req.method, url.pathname, url.searchParams);
-    if (!r) throw notFound({ group: '', resource: '' }, '');
+    if (!r) throw pathNotFound();
     req.k8s.resource = r;
     if (r.verb === 'unknown') throw methodNotAllowed(req.method, r.resource);
     await route(req, reply, r, req.k8s);

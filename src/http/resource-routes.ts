@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
-import { badRequest, methodNotAllowed, notFound, unsupportedMediaType } from '../api/errors.js';
+import { badRequest, methodNotAllowed, notFound, pathNotFound, unsupportedMediaType } from '../api/errors.js';
 import { apiVersionOf } from '../api/resource-info.js';
 import type { ResourceRequest } from '../api/request-info.js';
 import type { RequestContext, UserInfo } from '../api/strategy.js';
@@ -102,7 +102,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
   ): Promise<void> {
     const handler = o.lookup(r.group, r.version, r.resource, r.subresource);
     if (!handler || (handler.info.namespaced === false && r.namespace !== undefined && r.resource !== 'namespaces')) {
-      throw notFound({ group: r.group, resource: describePath(r) }, r.name ?? '');
+      throw pathNotFound();
     }
     if (handler.info.namespaced && r.namespace === undefined && r.name !== undefined) {
       throw notFound({ group: r.group, resource: describePath(r) }, r.name);
