@@ -187,6 +187,17 @@ describe('writes', () => {
   });
 });
 
+describe('delete collection', () => {
+  it('deletes only what the selector picks and returns the deleted items', async () => {
+    for (const n of ['dc1', 'dc2', 'dc3']) await api(server, 'POST', IS, { body: stream(n, { dc: n === 'dc3' ? 'keep' : 'drop' }) });
+    const r = await api(server, 'DELETE', `${IS}?labelSelector=dc%3Ddrop`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json<{ kind: string; items: Obj[] }>().items.map((i) => i.metadata.name).sort(), ['dc1', 'dc2']);
+    const left = (await api(server, 'GET', `${IS}?labelSelector=dc`)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name);
+    assert.deepEqual(left, ['dc3']);
+  });
+});
+
 describe('reads', () => {
   it('pages a list with limit and continue at one resource version', async () => {
     for (const n of ['pa', 'pb', 'pc', 'pd', 'pe']) await api(server, 'POST', IS, { body: stream(n, { page: 'yes' }) });
