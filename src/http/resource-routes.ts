@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
-import { badRequest, methodNotAllowed, notFound, pathNotFound, unsupportedMediaType } from '../api/errors.js';
+import { badRequest, methodNotAllowed, notFound, pathNotFound, unsupportedMediaType, type Status } from '../api/errors.js';
 import { apiVersionOf } from '../api/resource-info.js';
 import type { ResourceRequest } from '../api/request-info.js';
 import type { RequestContext, UserInfo } from '../api/strategy.js';
@@ -119,10 +119,11 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       now: new Date(),
     };
     const format = (): ResponseFormat => negotiate(req.headers.accept, q.get('includeObject') ?? undefined, true);
-    const send = (code: number, obj: KubeObject, fmt: ResponseFormat) => {
+    const send = (code: number, obj: KubeObject | Status, fmt: ResponseFormat) => {
+      if (obj.kind === 'Status') return sendObject(reply, (obj as Status).code || code, obj, fmt.kind === 'table' ? { kind: 'json' } : fmt);
       if (fmt.kind === 'table') {
         reply.code(code).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
-        return reply.send(JSON.stringify(toTable(handler.columns, [obj], fmt, ctx.now)));
+        return reply.send(JSON.stringify(toTable(handler.columns, [obj as KubeObject], fmt, ctx.now)));
       }
       return sendObject(reply, code, obj, fmt);
     };
@@ -141,7 +142,8 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       case 'get': {
         if (!handler.get) throw unsupported();
         const fmt = format();
-        return send(200, await handler.get(ctx, r.name as string), fmt);
+        const listOpts = handler.subresource ? parseWatchOptions(q, new Set(['metadata.name', 'metadata.namespace', 'type'])) : undefined;
+        return send(200, await handler.get(ctx, r.name as string, listOpts), fmt);
       }
       case 'list': {
         if (!handler.list) throw unsupported();

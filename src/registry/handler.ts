@@ -3,6 +3,7 @@
  * createStoredHandler; virtual kinds implement it by hand. Discovery verbs come from which
  * methods exist, so a handler cannot advertise what it does not do.
  */
+import type { Status } from '../api/errors.js';
 import type { ResourceInfo, Verb } from '../api/resource-info.js';
 import type { RequestContext } from '../api/strategy.js';
 import type { TableColumn } from '../api/table-column.js';
@@ -38,13 +39,16 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   /** Kind-specific table columns after NAME; absent ⇒ NAME and AGE only. */
   readonly columns?: readonly TableColumn<T>[];
   /** Applies read-time derived fields (used when converting watch events). */
-  get?(ctx: RequestContext, name: string): Promise<T>;
+  /** `opts` carries list options for subresources that are lists (imagestreams/{name}/secrets). */
+  get?(ctx: RequestContext, name: string, opts?: ListOptions): Promise<T>;
   list?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;
   watch?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<T>>;
-  create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T>;
+  /** Most kinds answer the created object; RPC-like ones (mappings) a Status. */
+  create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T | Status>;
   update?(ctx: RequestContext, name: string, body: unknown, req: WriteRequest): Promise<WriteResult<T>>;
   patch?(ctx: RequestContext, name: string, req: PatchRequest): Promise<WriteResult<T>>;
-  delete?(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<T>;
+  /** The deleted object, or a Status for views whose delete removes part of another object. */
+  delete?(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<T | Status>;
   deleteCollection?(ctx: RequestContext, listOpts: ListOptions, opts: DeleteOptions): Promise<ListResult<T>>;
 }
 

@@ -26,6 +26,13 @@ import { createSecretStrategy, type Secret } from '../apis/core/secret.js';
 import { createConfigMapStrategy, type ConfigMap } from '../apis/core/configmap.js';
 import { configMapColumns, namespaceColumns, secretColumns } from '../apis/core/tables.js';
 import { ClusterConfigCache, CLUSTER_CONFIG_NAME } from './cluster-config.js';
+import { createImageStreamTagHandler } from '../apis/image/views/imagestreamtag-handler.js';
+import { createImageTagHandler } from '../apis/image/views/imagetag-handler.js';
+import { createImageStreamImageHandler } from '../apis/image/views/imagestreamimage-handler.js';
+import { createImageStreamMappingHandler } from '../apis/image/views/imagestreammapping-handler.js';
+import { createImageSignatureHandler } from '../apis/image/views/imagesignature-handler.js';
+import { createLayersHandler, createSecretsHandler } from '../apis/image/views/imagestream-subresources.js';
+import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
 import { createNamespaceHandler } from './namespace-handler.js';
 
@@ -91,6 +98,13 @@ export async function buildApiResources(deps: { store: Store; logger: Logger }):
   const namespaced = [secrets, configmaps, imageStreams];
   const refreshConfigAfter = <T extends KubeObject>(h: ResourceHandler<T>): ResourceHandler<T> => withAfterWrite(h, () => configCache.refresh());
 
+  const views = {
+    streams: imageStreams,
+    internal: imageStreams.withStrategy(isStrategies.internal, ''),
+    images,
+  };
+  const streamStatus = imageStreams.withStrategy(isStrategies.status, 'status');
+
   const handlers: ResourceHandler[] = [
     createNamespaceHandler({ namespaces, statusStrategy: nsStrategies.status, finalizeStrategy: nsStrategies.finalize, namespaced, columns: namespaceColumns }),
     createStoredHandler({ store: namespaces.withStrategy(nsStrategies.status, 'status'), schema: RESOURCES.namespaces.schema, subresource: 'status', columns: namespaceColumns }),
@@ -112,6 +126,20 @@ export async function buildApiResources(deps: { store: Store; logger: Logger }):
       subresource: 'status',
       columns: imageStreamColumns,
     }) as ResourceHandler,
+    createLayersHandler({ info: RESOURCES.imagestreams, streams: imageStreams, images }) as ResourceHandler,
+    createSecretsHandler({ info: RESOURCES.imagestreams, secrets }),
+    createImageStreamTagHandler({ ...views, info: RESOURCES.imagestreamtags, schema: RESOURCES.imagestreamtags.schema, columns: imageStreamTagColumns }) as ResourceHandler,
+    createImageTagHandler({ ...views, info: RESOURCES.imagetags, schema: RESOURCES.imagetags.schema, columns: imageTagColumns }) as ResourceHandler,
+    createImageStreamImageHandler({ info: RESOURCES.imagestreamimages, streams: imageStreams, images, columns: imageStreamImageColumns }) as ResourceHandler,
+    createImageStreamMappingHandler({
+      info: RESOURCES.imagestreammappings,
+      schema: RESOURCES.imagestreammappings.schema,
+      streams: imageStreams,
+      status: streamStatus,
+      images,
+      internalRegistryHostname: () => configCache.get().internalRegistryHostname,
+    }) as ResourceHandler,
+    createImageSignatureHandler({ info: RESOURCES.imagesignatures, schema: RESOURCES.imagesignatures.schema, images }) as ResourceHandler,
   ] as ResourceHandler[];
 
   const infos = Object.values(RESOURCES);

@@ -4,6 +4,7 @@
  */
 import type { ResourceInfo, Verb } from '../api/resource-info.js';
 import { Image, ImageStream } from '../apis/image/schema.js';
+import { ImageSecretList, ImageSignatureKind, ImageStreamImage, ImageStreamLayers, ImageStreamMapping, ImageStreamTag, ImageTag } from '../apis/image/virtual-schemas.js';
 import { ClusterImageConfig } from '../apis/config/schema.js';
 import { Namespace } from '../apis/core/namespace.js';
 import { Secret } from '../apis/core/secret.js';
@@ -11,6 +12,16 @@ import { ConfigMap } from '../apis/core/configmap.js';
 
 const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
+const TAG_VERBS: readonly Verb[] = ['create', 'delete', 'get', 'list', 'patch', 'update'];
+/** What the image stream views share: namespaced views in image.openshift.io/v1 without subresources. */
+const IMAGE_VIEW = {
+  group: 'image.openshift.io',
+  version: 'v1',
+  namespaced: true,
+  shortNames: [] as readonly string[],
+  categories: [] as readonly string[],
+  subresources: [],
+} as const;
 
 export const RESOURCES = {
   namespaces: {
@@ -96,8 +107,61 @@ export const RESOURCES = {
     shortNames: ['is'],
     categories: ['all'],
     verbs: ALL_VERBS,
-    subresources: [{ name: 'status', kind: 'ImageStream', verbs: STATUS_VERBS, schema: ImageStream }],
+    subresources: [
+      { name: 'status', kind: 'ImageStream', verbs: STATUS_VERBS, schema: ImageStream },
+      { name: 'layers', kind: 'ImageStreamLayers', verbs: ['get'], schema: ImageStreamLayers },
+      { name: 'secrets', kind: 'SecretList', verbs: ['get'], schema: ImageSecretList },
+    ],
     selectableFields: ['spec.dockerImageRepository', 'status.dockerImageRepository'],
     schema: ImageStream,
+  },
+  imagestreamtags: {
+    ...IMAGE_VIEW,
+    resource: 'imagestreamtags',
+    singular: 'imagestreamtag',
+    kind: 'ImageStreamTag',
+    listKind: 'ImageStreamTagList',
+    shortNames: ['istag'],
+    verbs: TAG_VERBS,
+    schema: ImageStreamTag,
+  },
+  imagetags: {
+    ...IMAGE_VIEW,
+    resource: 'imagetags',
+    singular: 'imagetag',
+    kind: 'ImageTag',
+    listKind: 'ImageTagList',
+    shortNames: ['itag'],
+    verbs: TAG_VERBS,
+    schema: ImageTag,
+  },
+  imagestreamimages: {
+    ...IMAGE_VIEW,
+    resource: 'imagestreamimages',
+    singular: 'imagestreamimage',
+    kind: 'ImageStreamImage',
+    listKind: 'ImageStreamImageList',
+    shortNames: ['isimage'],
+    verbs: ['get'],
+    schema: ImageStreamImage,
+  },
+  imagestreammappings: {
+    ...IMAGE_VIEW,
+    resource: 'imagestreammappings',
+    singular: 'imagestreammapping',
+    kind: 'ImageStreamMapping',
+    listKind: 'ImageStreamMappingList',
+    verbs: ['create'],
+    schema: ImageStreamMapping,
+  },
+  imagesignatures: {
+    ...IMAGE_VIEW,
+    namespaced: false,
+    resource: 'imagesignatures',
+    singular: 'imagesignature',
+    kind: 'ImageSignature',
+    listKind: 'ImageSignatureList',
+    verbs: ['create', 'delete'],
+    schema: ImageSignatureKind,
   },
 } as const satisfies Record<string, ResourceInfo>;
