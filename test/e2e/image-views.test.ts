@@ -267,3 +267,56 @@ describe('the life of an image stream', () => {
     assert.match(isimage.stdout, /^NAME\s+UPDATED/m);
   });
 });
+
+describe('editing tags through the views', () => {
+  const IST = `${NS}/imagestreamtags`;
+  const ITAG = `${NS}/imagetags`;
+  const tagBody = (name: string, tag: string, from: string) => ({
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStreamTag',
+    metadata: { name },
+    tag: { name: tag, from: { kind: 'DockerImage', name: from }, reference: true },
+  });
+
+  it('updates a spec tag with PUT, refuses a stale resourceVersion with 409, and patches it', async () => {
+    assert.equal((await api(server, 'POST', IST, { body: tagBody('edit:a', 'a', 'quay.io/e/a:1') })).status, 201);
+    const current = (await api(server, 'GET', `${NS}/imagestreams/edit`)).json<{ metadata: { resourceVersion: string } }>();
+    const put = await api(server, 'PUT', `${IST}/edit:a`, { body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:2'), metadata: { name: 'edit:a', annotations: { note: 'x' } } } });
+    assert.equal(put.status, 200, put.text);
+    const stream = (await api(server, 'GET', `${NS}/imagestreams/edit`)).json<{ spec: { tags: { name: string; from: { name: string }; annotations: Record<string, string> }[] } }>();
+    assert.equal(stream.spec.tags[0]?.from.name, 'quay.io/e/a:2');
+    assert.deepEqual(stream.spec.tags[0]?.annotations, { note: 'x' });
+    const stale = await api(server, 'PUT', `${IST}/edit:a`, { body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:3'), metadata: { name: 'edit:a', resourceVersion: current.metadata.resourceVersion } } });
+    assert.equal(stale.status, 409);
+    assert.match(stale.json<Status>().message ?? '', /another caller has updated the resource version to/);
+    const patch = await api(server, 'PATCH', `${IST}/edit:a`, { body: { tag: { from: { kind: 'DockerImage', name: 'quay.io/e/a:4' } } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patch.status, 200, patch.text);
+    const after = (await api(server, 'GET', `${ITAG}/edit:a`)).json<{ spec: { from: { name: string } }; status: { items: { dockerImageReference: string }[] } }>();
+    assert.equal(after.spec.from.name, 'quay.io/e/a:4');
+    assert.equal(after.status.items[0]?.dockerImageReference, 'quay.io/e/a:4');
+  });
+
+  it('answers 400 when a PUT without a tag targets a tag that is not in spec', async () => {
+    const r = await api(server, 'PUT', `${IST}/edit:ghost`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'edit:ghost' } } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json<Status>().message, 'imagestreamtag ghost is not a spec tag in imagestream life/edit, cannot be updated');
+  });
+
+  it('creates, lists, patches and deletes ImageTags', async () => {
+    const body = { apiVersion: 'image.openshift.io/v1', kind: 'ImageTag', metadata: { name: 'edit:b' }, spec: { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/e/b:1' }, reference: true } };
+    const created = await api(server, 'POST', ITAG, { body });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await api(server, 'POST', ITAG, { body })).status, 409);
+    const noSpec = await api(server, 'POST', ITAG, { body: { ...body, metadata: { name: 'edit:c' }, spec: undefined } });
+    assert.equal(noSpec.status, 422);
+    assert.match(noSpec.json<Status>().message ?? '', /spec: Required value: spec is a required field during creation/);
+    const list = (await api(server, 'GET', ITAG)).json<{ items: { metadata: { name: string } }[] }>();
+    assert.ok(list.items.some((i) => i.metadata.name === 'edit:b'));
+    const patched = await api(server, 'PATCH', `${ITAG}/edit:b`, { body: { spec: { from: { kind: 'DockerImage', name: 'quay.io/e/b:2' } } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.json<{ spec: { from: { name: string } } }>().spec.from.name, 'quay.io/e/b:2');
+    assert.equal((await api(server, 'DELETE', `${ITAG}/edit:b`)).status, 200);
+    assert.equal((await api(server, 'GET', `${ITAG}/edit:b`)).status, 404);
+  });
+});
+
