@@ -14,11 +14,14 @@ import type { Metrics } from './metrics.js';
 import { createResourceRouter, type RequestState } from './resource-routes.js';
 import { MAX_BODY_BYTES, toStatus } from './to-status.js';
 import { PROTOBUF_MEDIA_TYPE } from './protobuf.js';
+import { OPENAPI_V2_PROTOBUF } from '../openapi/v2-protobuf.js';
 
 export interface OpenApiSource {
   v3Index(): object;
   v3Document(gvPath: string): { body: string; hash: string } | undefined;
   v2(): string;
+  /** The same v2 document in gnostic's protobuf encoding. */
+  v2Protobuf(): Buffer;
 }
 
 export interface ApiAppOptions {
@@ -195,8 +198,9 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   });
   app.get('/openapi/v2', async (req, reply) => {
     const accept = req.headers.accept ?? '';
+    if (accept.includes(OPENAPI_V2_PROTOBUF)) return reply.code(200).type(OPENAPI_V2_PROTOBUF).send(o.openapi.v2Protobuf());
     if (accept && !/application\/json|\*\/\*|application\/\*/.test(accept)) {
-      throw notAcceptable('only application/json is served for /openapi/v2; use /openapi/v3');
+      throw notAcceptable(`/openapi/v2 is served as application/json or ${OPENAPI_V2_PROTOBUF}`);
     }
     return reply.code(200).type('application/json').send(o.openapi.v2());
   });

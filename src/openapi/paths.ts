@@ -41,6 +41,16 @@ const PARAMS: Record<string, { in: 'query' | 'path'; description: string; type?:
 const LIST_PARAMS = ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch'];
 const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
 
+/**
+ * kubectl reads v2 only for kinds without a PATCH operation in v3 (create-only kinds). There, if
+ * namespaces advertise `fieldValidation`, it assumes the unknown kind is a CRD and lists CRDs, which
+ * this server does not serve; without it, kubectl validates client-side against the v2 schemas. So
+ * v2 leaves the parameter out; v3, which kubectl uses for everything else, declares it.
+ */
+function writeParams(v3: boolean): string[] {
+  return v3 ? WRITE_PARAMS : WRITE_PARAMS.filter((p) => p !== 'fieldValidation');
+}
+
 function param(name: string, v3: boolean): Json {
   const p = PARAMS[name];
   if (!p) throw new Error(`unknown parameter ${name}`);
@@ -105,7 +115,7 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
 
     const coll: Json = { parameters: [...scope, 'pretty'].map((p) => param(p, o.v3)) };
     if (has(r, 'list')) coll['get'] = op(r, o, 'list', `list${ns}${K}`, { responses: responses(o, listRef, ['200']) }, LIST_PARAMS);
-    if (has(r, 'create')) coll['post'] = op(r, o, 'post', `create${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201', '202']) }, WRITE_PARAMS);
+    if (has(r, 'create')) coll['post'] = op(r, o, 'post', `create${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201', '202']) }, writeParams(o.v3));
     if (has(r, 'deletecollection'))
       coll['delete'] = op(r, o, 'deletecollection', `deleteCollection${ns}${K}`, { ...body(o, deleteBody, ['*/*']), responses: responses(o, statusRef, ['200']) }, [...LIST_PARAMS, 'dryRun', 'gracePeriodSeconds', 'propagationPolicy']);
     paths[collection] = coll;
@@ -119,8 +129,8 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
 
     const one: Json = { parameters: [...scope, 'name', 'pretty'].map((p) => param(p, o.v3)) };
     if (has(r, 'get')) one['get'] = op(r, o, 'get', `read${ns}${K}`, { responses: responses(o, kindRef, ['200']) }, []);
-    if (has(r, 'update')) one['put'] = op(r, o, 'put', `replace${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201']) }, WRITE_PARAMS);
-    if (has(r, 'patch')) one['patch'] = op(r, o, 'patch', `patch${ns}${K}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, kindRef, ['200', '201']) }, [...WRITE_PARAMS, 'force']);
+    if (has(r, 'update')) one['put'] = op(r, o, 'put', `replace${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201']) }, writeParams(o.v3));
+    if (has(r, 'patch')) one['patch'] = op(r, o, 'patch', `patch${ns}${K}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, kindRef, ['200', '201']) }, [...writeParams(o.v3), 'force']);
     if (has(r, 'delete'))
       one['delete'] = op(r, o, 'delete', `delete${ns}${K}`, { ...body(o, deleteBody, ['*/*']), responses: responses(o, kindRef, ['200', '202']) }, ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']);
     paths[item] = one;
@@ -130,9 +140,9 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
       const S = sub.name.charAt(0).toUpperCase() + sub.name.slice(1);
       const p: Json = { parameters: [...scope, 'name', 'pretty'].map((x) => param(x, o.v3)) };
       if (sub.verbs.includes('get')) p['get'] = op(r, o, 'get', `read${ns}${K}${S}`, { responses: responses(o, subRef, ['200']) }, [], sub.kind);
-      if (sub.verbs.includes('update')) p['put'] = op(r, o, 'put', `replace${ns}${K}${S}`, { ...body(o, subRef, ['*/*']), responses: responses(o, subRef, ['200', '201']) }, WRITE_PARAMS, sub.kind);
+      if (sub.verbs.includes('update')) p['put'] = op(r, o, 'put', `replace${ns}${K}${S}`, { ...body(o, subRef, ['*/*']), responses: responses(o, subRef, ['200', '201']) }, writeParams(o.v3), sub.kind);
       if (sub.verbs.includes('patch'))
-        p['patch'] = op(r, o, 'patch', `patch${ns}${K}${S}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, subRef, ['200', '201']) }, [...WRITE_PARAMS, 'force'], sub.kind);
+        p['patch'] = op(r, o, 'patch', `patch${ns}${K}${S}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, subRef, ['200', '201']) }, [...writeParams(o.v3), 'force'], sub.kind);
       paths[`${item}/${sub.name}`] = p;
     }
   }

@@ -13,6 +13,7 @@ import type { Store } from '../storage/store.js';
 import type { KubeObject } from '../schema/meta.js';
 import { trackManagedFields } from '../registry/track-managed-fields.js';
 import { buildOpenApiV2, buildOpenApiV3 } from '../openapi/index.js';
+import { encodeOpenApiV2 } from '../openapi/v2-protobuf.js';
 import type { OpenApiSource } from '../http/app.js';
 import { createImageStrategy } from '../apis/image/image-strategy.js';
 import { imageColumns } from '../apis/image/image-table.js';
@@ -145,10 +146,12 @@ export async function buildApiResources(deps: { store: Store; logger: Logger }):
   const infos = Object.values(RESOURCES);
   const v3 = buildOpenApiV3(infos);
   const v2 = buildOpenApiV2(infos);
+  const v2Protobuf = encodeOpenApiV2(JSON.parse(v2) as Record<string, unknown>);
   const openapi: OpenApiSource = {
     v3Index: () => v3.index(),
     v3Document: (path) => v3.document(path),
     v2: () => v2,
+    v2Protobuf: () => v2Protobuf,
   };
 
   return {

@@ -320,3 +320,22 @@ describe('editing tags through the views', () => {
   });
 });
 
+describe('kubectl and the create-only kinds', () => {
+  it('creates a mapping and a signature with kubectl create -f, validated against the OpenAPI v2 schemas', async () => {
+    const k = (args: string[], stdin?: string) => kubectl(server.kubeconfig, args, stdin === undefined ? {} : { stdin });
+    const img = image(9);
+    const created = await k(['-n', 'life', 'create', '-f', '-'], JSON.stringify(mapping(img, 'kubectl')));
+    assert.equal(created.code, 0, created.stderr);
+    const ist = await api(server, 'GET', `${NS}/imagestreamtags/app:kubectl`);
+    assert.equal(ist.json<{ image: { metadata: { name: string } } }>().image.metadata.name, img.name);
+    const bogus = await k(['-n', 'life', 'create', '-f', '-'], JSON.stringify({ ...mapping(img, 'kubectl'), bogus: 1 }));
+    assert.notEqual(bogus.code, 0);
+    assert.match(bogus.stderr, /unknown field "bogus"/);
+    const sig = { apiVersion: 'image.openshift.io/v1', kind: 'ImageSignature', metadata: { name: `${img.name}@k1` }, type: 'atomic', content: 'YWJj' };
+    const signed = await k(['create', '-f', '-'], JSON.stringify(sig));
+    assert.equal(signed.code, 0, signed.stderr);
+    const deleted = await k(['delete', 'imagesignature', `${img.name}@k1`]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+});
+
