@@ -33,6 +33,8 @@ import { createImageStreamImageHandler } from '../apis/image/views/imagestreamim
 import { createImageStreamMappingHandler } from '../apis/image/views/imagestreammapping-handler.js';
 import { createImageSignatureHandler } from '../apis/image/views/imagesignature-handler.js';
 import { createLayersHandler, createSecretsHandler } from '../apis/image/views/imagestream-subresources.js';
+import { createImageStreamImportHandler } from '../apis/image/views/imagestreamimport-handler.js';
+import type { NetworkPolicy } from '../importer/http.js';
 import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
 import { createNamespaceHandler } from './namespace-handler.js';
@@ -56,7 +58,12 @@ export function systemContext(): RequestContext {
   };
 }
 
-export async function buildApiResources(deps: { store: Store; logger: Logger }): Promise<ApiResources> {
+export interface ImporterSettings {
+  readonly network: NetworkPolicy;
+  readonly maxTagsPerRepository: number;
+}
+
+export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
   const { store, logger } = deps;
   const common = { store, trackManagedFields };
   const stored = <T extends KubeObject>(info: ResourceInfo, strategy: ResourceStore<T>['strategy'], extra: Partial<ConstructorParameters<typeof ResourceStore<T>>[0]> = {}) =>
@@ -141,6 +148,15 @@ export async function buildApiResources(deps: { store: Store; logger: Logger }):
       internalRegistryHostname: () => configCache.get().internalRegistryHostname,
     }) as ResourceHandler,
     createImageSignatureHandler({ info: RESOURCES.imagesignatures, schema: RESOURCES.imagesignatures.schema, images }) as ResourceHandler,
+    createImageStreamImportHandler({
+      ...views,
+      info: RESOURCES.imagestreamimports,
+      schema: RESOURCES.imagestreamimports.schema,
+      secrets,
+      importPolicy: () => configCache.get().importPolicy,
+      network: deps.importer.network,
+      maxTagsPerRepository: deps.importer.maxTagsPerRepository,
+    }) as ResourceHandler,
   ] as ResourceHandler[];
 
   const infos = Object.values(RESOURCES);

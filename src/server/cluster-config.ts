@@ -14,6 +14,8 @@ export interface RegistryConfig {
   readonly internalRegistryHostname?: string;
   readonly externalRegistryHostnames: string[];
   readonly whitelister: RegistryWhitelister;
+  /** registrySources entries the importer honours (exact host[:port] matches, as the reference). */
+  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[] };
 }
 
 export const CLUSTER_CONFIG_NAME = 'cluster';
@@ -26,6 +28,10 @@ export function registryConfigFrom(config: ClusterImageConfig | undefined): Regi
     ...(internal ? { internalRegistryHostname: internal } : {}),
     externalRegistryHostnames: external,
     whitelister: createWhitelister(allowed && allowed.length > 0 ? allowed : undefined, internal ? { internalRegistryHostname: internal } : {}),
+    importPolicy: {
+      insecureRegistries: [...(config?.spec?.registrySources?.insecureRegistries ?? [])],
+      blockedRegistries: [...(config?.spec?.registrySources?.blockedRegistries ?? [])],
+    },
   };
 }
 

@@ -2,6 +2,7 @@
  * Command-line flags. Names follow kube-apiserver's where one exists (--secure-port,
  * --bind-address, --tls-cert-file, --min-request-timeout, --etcd-compaction-interval, …).
  */
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export interface ServerFlags {
@@ -17,6 +18,9 @@ export interface ServerFlags {
   readonly minRequestTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
   readonly logLevel: string;
+  readonly maxImagesBulkImportedPerRepository: number;
+  /** CIDRs the importer may contact although they are loopback, private or link-local. */
+  readonly importAllowedNetworks: readonly string[];
   readonly help: boolean;
 }
 
@@ -39,6 +43,12 @@ Flags:
   --min-request-timeout SECONDS   watches last a random time between this and twice this (default 1800)
   --shutdown-timeout SECONDS      how long SIGTERM waits for in-flight requests (default 30)
   --log-level LEVEL               trace, debug, info, warn, error (default info)
+  --max-images-bulk-imported-per-repository N
+                                  tags imported by a repository import; the rest are listed in
+                                  additionalTags; -1 for no limit (default 50)
+  --import-allowed-networks CIDRS comma-separated networks the importer may contact although they are
+                                  loopback, private or link-local (default: none; e.g. 127.0.0.0/8 for a
+                                  registry on this machine)
   -h, --help                      print this help
 `;
 
@@ -72,6 +82,21 @@ function positiveInt(name: string, s: string): number {
   return Number(s);
 }
 
+function bulkLimit(s: string): number {
+  if (!/^(-1|[0-9]+)$/.test(s)) throw new FlagError(`--max-images-bulk-imported-per-repository must be a whole number or -1, got ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+function networks(s: string): string[] {
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const n of list) {
+    const [addr = '', bits] = n.split('/');
+    if (!isIP(addr) || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits)))
+      throw new FlagError(`--import-allowed-networks: ${JSON.stringify(n)} is not an address or CIDR`);
+  }
+  return list;
+}
+
 export function parseFlags(argv: readonly string[]): ServerFlags {
   let values;
   try {
@@ -92,6 +117,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'min-request-timeout': { type: 'string', default: '1800' },
         'shutdown-timeout': { type: 'string', default: '30' },
         'log-level': { type: 'string', default: 'info' },
+        'max-images-bulk-imported-per-repository': { type: 'string', default: '50' },
+        'import-allowed-networks': { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -120,6 +147,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     minRequestTimeoutSeconds: positiveInt('min-request-timeout', values['min-request-timeout']),
     shutdownTimeoutSeconds: positiveInt('shutdown-timeout', values['shutdown-timeout']),
     logLevel: level,
+    maxImagesBulkImportedPerRepository: bulkLimit(values['max-images-bulk-imported-per-repository']),
+    importAllowedNetworks: networks(values['import-allowed-networks']),
     help: values.help,
   };
 }

@@ -4,7 +4,16 @@
  */
 import type { ResourceInfo, Verb } from '../api/resource-info.js';
 import { Image, ImageStream } from '../apis/image/schema.js';
-import { ImageSecretList, ImageSignatureKind, ImageStreamImage, ImageStreamLayers, ImageStreamMapping, ImageStreamTag, ImageTag } from '../apis/image/virtual-schemas.js';
+import {
+  ImageSecretList,
+  ImageSignatureKind,
+  ImageStreamImage,
+  ImageStreamImport,
+  ImageStreamLayers,
+  ImageStreamMapping,
+  ImageStreamTag,
+  ImageTag,
+} from '../apis/image/virtual-schemas.js';
 import { ClusterImageConfig } from '../apis/config/schema.js';
 import { Namespace } from '../apis/core/namespace.js';
 import { Secret } from '../apis/core/secret.js';
@@ -153,6 +162,15 @@ export const RESOURCES = {
     listKind: 'ImageStreamMappingList',
     verbs: ['create'],
     schema: ImageStreamMapping,
+  },
+  imagestreamimports: {
+    ...IMAGE_VIEW,
+    resource: 'imagestreamimports',
+    singular: 'imagestreamimport',
+    kind: 'ImageStreamImport',
+    listKind: 'ImageStreamImportList',
+    verbs: ['create'],
+    schema: ImageStreamImport,
   },
   imagesignatures: {
     ...IMAGE_VIEW,

@@ -12,6 +12,7 @@ import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
+import { parseAllowedNetworks } from '../importer/http.js';
 import { ensureAdminToken, writeKubeconfig } from './credentials.js';
 import type { ServerFlags } from './flags.js';
 import { ensureServingPki } from './pki.js';
@@ -60,7 +61,14 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     compactMinRetain: flags.compactionRetain,
   });
   const store = instrumentStore(rawStore, metrics);
-  const api = await buildApiResources({ store, logger });
+  const api = await buildApiResources({
+    store,
+    logger,
+    importer: {
+      network: parseAllowedNetworks(flags.importAllowedNetworks),
+      maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
+    },
+  });
 
   const admin = { name: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] };
   const minTimeout = flags.minRequestTimeoutSeconds;

@@ -11,11 +11,23 @@ import {
   IMAGE_STREAM_IMAGE_FIELDS,
   IMAGE_STREAM_LAYERS_FIELDS,
   IMAGE_STREAM_MAPPING_FIELDS,
+  IMAGE_STREAM_IMPORT_FIELDS,
   IMAGE_STREAM_TAG_FIELDS,
   IMAGE_TAG_FIELDS,
   SECRET_LIST_FIELDS,
 } from './descriptions.js';
-import { Image, ImageLookupPolicy, ImageSignature, NamedTagEventList, TagEventCondition, TagReference } from './schema.js';
+import {
+  Image,
+  ImageLookupPolicy,
+  ImageSignature,
+  ImageStream,
+  NamedTagEventList,
+  ObjectReference,
+  TagEventCondition,
+  TagImportPolicy,
+  TagReference,
+  TagReferencePolicy,
+} from './schema.js';
 
 const V1 = 'com.github.openshift.api.image.v1';
 const d = (fields: Readonly<Record<string, string>>, path: string) => ({ description: fields[path] ?? '' });
@@ -123,3 +135,90 @@ export const ImageSecretList = named(
 
 /** The top-level ImageSignature kind (create/delete only); the same shape as an image's signatures. */
 export const ImageSignatureKind = { ...ImageSignature, description: IMAGE_SIGNATURE_FIELDS[''] ?? ImageSignature.description };
+
+// ImageStreamImport ---------------------------------------------------------------------------
+
+const isi = (p: string) => d(IMAGE_STREAM_IMPORT_FIELDS, p);
+const NestedStatus = Type.Unknown({ description: 'Status is a return value for calls that do not return other objects: Success, or the reason the import failed.' });
+
+export const ImageImportSpec = named(
+  `${V1}.ImageImportSpec`,
+  Type.Object(
+    {
+      from: { ...ObjectReference, ...isi('.spec.images[].from') },
+      to: Type.Optional(Type.Union([Type.Object({ name: Type.Optional(Type.String({ description: 'Name of the tag.' })) }), Type.Null()], isi('.spec.images[].to'))),
+      importPolicy: Type.Optional({ ...TagImportPolicy, ...isi('.spec.images[].importPolicy') }),
+      referencePolicy: Type.Optional({ ...TagReferencePolicy, ...isi('.spec.images[].referencePolicy') }),
+      includeManifest: Type.Optional(Type.Boolean(isi('.spec.images[].includeManifest'))),
+    },
+    isi('.spec.images[]'),
+  ),
+);
+
+export const RepositoryImportSpec = named(
+  `${V1}.RepositoryImportSpec`,
+  Type.Object(
+    {
+      from: { ...ObjectReference, ...isi('.spec.repository.from') },
+      importPolicy: Type.Optional({ ...TagImportPolicy, ...isi('.spec.repository.importPolicy') }),
+      referencePolicy: Type.Optional({ ...TagReferencePolicy, ...isi('.spec.repository.referencePolicy') }),
+      includeManifest: Type.Optional(Type.Boolean(isi('.spec.repository.includeManifest'))),
+    },
+    isi('.spec.repository'),
+  ),
+);
+
+export const ImageImportStatus = named(
+  `${V1}.ImageImportStatus`,
+  Type.Object(
+    {
+      status: NestedStatus,
+      image: Type.Optional(Type.Union([Image, Type.Null()], { description: 'Image is the metadata of that image, if the image was located' })),
+      tag: Type.Optional(Type.String({ description: 'Tag is the tag this image was located under, if any' })),
+      manifests: Type.Optional(Type.Array(Image, { description: 'Manifests holds sub-manifests metadata when importing a manifest list' })),
+    },
+    isi('.status.images[]'),
+  ),
+);
+
+export const ImageStreamImport = named(
+  `${V1}.ImageStreamImport`,
+  Type.Object(
+    {
+      ...objectHeader(),
+      spec: Type.Object(
+        {
+          import: Type.Boolean(isi('.spec.import')),
+          repository: Type.Optional(Type.Union([RepositoryImportSpec, Type.Null()], isi('.spec.repository'))),
+          images: Type.Optional(Type.Union([Type.Array(ImageImportSpec, { 'x-kubernetes-list-type': 'atomic' }), Type.Null()], isi('.spec.images'))),
+        },
+        isi('spec'),
+      ),
+      status: Type.Optional(
+        Type.Object(
+          {
+            import: Type.Optional(Type.Union([ImageStream, Type.Null()], { description: 'Import is the image stream that was successfully updated or created when \'to\' was set.' })),
+            repository: Type.Optional(
+              Type.Union(
+                [
+                  Type.Object({
+                    status: NestedStatus,
+                    images: Type.Optional(Type.Array(ImageImportStatus)),
+                    additionalTags: Type.Optional(Type.Array(Type.String(), { description: 'AdditionalTags are tags that exist in the repository but were not imported because a maximum limit of automatic imports was applied.' })),
+                  }),
+                  Type.Null(),
+                ],
+                { description: 'Repository is set if spec.repository was set to the outcome of the import' },
+              ),
+            ),
+            images: Type.Optional(Type.Array(ImageImportStatus, { description: 'Images is set with the result of importing spec.images' })),
+          },
+          isi('status'),
+        ),
+      ),
+    },
+    d(IMAGE_STREAM_IMPORT_FIELDS, ''),
+  ),
+);
+export type ImageStreamImport = Static<typeof ImageStreamImport> & KubeObject;
+export type ImageImportStatus = Static<typeof ImageImportStatus>;

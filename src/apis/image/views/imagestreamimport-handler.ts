@@ -1,0 +1,280 @@
+/**
+ * imagestreamimports (BEHAVIOR §5.1, §5.3): import image metadata from registries. With
+ * `import: false` it is a preview; with `import: true` the results are tagged into the stream
+ * (created when missing) and the Images stored. Per-entry failures are data (a Status in each
+ * entry, an ImportSuccess=False condition on the tag); the request itself answers 201. A re-import
+ * that changes nothing writes nothing.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { conflict, fieldErr, invalid, isApiError, notFound, type FieldError } from '../../../api/errors.js';
+import type { ResourceInfo } from '../../../api/resource-info.js';
+import type { RequestContext } from '../../../api/strategy.js';
+import { decodeBody } from '../../../registry/decode-body.js';
+import type { ResourceHandler } from '../../../registry/handler.js';
+import type { ResourceStore } from '../../../registry/resource-store.js';
+import { rfc3339 } from '../../../registry/object-meta.js';
+import { keyringFromSecrets } from '../../../importer/credentials.js';
+import type { NetworkPolicy } from '../../../importer/http.js';
+import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
+import type { Secret } from '../../core/secret.js';
+import { parseDockerImageReference } from '../reference.js';
+import type { Image, ImageStream, TagReference } from '../schema.js';
+import { addTagEvent, latestEvent, statusTag } from '../tag-events.js';
+import { validateImageStreamName } from '../imagestream-validation.js';
+import type { ImageImportStatus, ImageStreamImport } from '../virtual-schemas.js';
+import { API_VERSION } from './common.js';
+import { EXCLUDE_SECRET_ANNOTATION } from './imagestream-subresources.js';
+
+export const REPOSITORY_CHECK_ANNOTATION = 'openshift.io/image.dockerRepositoryCheck';
+const KIND = { group: 'image.openshift.io', kind: 'ImageStreamImport' };
+const IMPORT_MODES = ['', 'Legacy', 'PreserveOriginal'];
+
+export interface ImportPolicyConfig {
+  readonly insecureRegistries: readonly string[];
+  readonly blockedRegistries: readonly string[];
+}
+
+export interface ImageStreamImportDeps {
+  readonly info: ResourceInfo;
+  readonly schema: TSchema;
+  readonly streams: ResourceStore<ImageStream>;
+  readonly internal: ResourceStore<ImageStream>;
+  readonly images: ResourceStore<Image>;
+  readonly secrets: ResourceStore<Secret>;
+  readonly importPolicy: () => ImportPolicyConfig;
+  readonly network: NetworkPolicy;
+  readonly maxTagsPerRepository: number;
+}
+
+function validateImport(isi: ImageStreamImport): FieldError[] {
+  const errs: FieldError[] = [];
+  const name = isi.metadata.name ?? '';
+  if (!name) errs.push(fieldErr.required('metadata.name'));
+  else for (const m of validateImageStreamName(name, false)) errs.push(fieldErr.invalid('metadata.name', name, m));
+  const images = isi.spec.images ?? [];
+  images.forEach((img, i) => {
+    const p = `spec.images[${i}]`;
+    if (img.from.kind !== 'DockerImage') errs.push(fieldErr.invalid(`${p}.from.kind`, img.from.kind ?? '', 'only DockerImage is supported'));
+    if (img.to && !img.to.name) errs.push(fieldErr.invalid(`${p}.to.name`, '', 'the name of the target tag must be specified'));
+    if (!img.from.name) errs.push(fieldErr.required(`${p}.from.name`));
+    else if (img.from.name !== '*') {
+      try {
+        parseDockerImageReference(img.from.name);
+      } catch (e) {
+        errs.push(fieldErr.invalid(`${p}.from.name`, img.from.name, (e as Error).message));
+      }
+    }
+    const mode = img.importPolicy?.importMode;
+    if (mode !== undefined && !IMPORT_MODES.includes(mode))
+      errs.push(fieldErr.invalid(`${p}.importPolicy.importMode`, mode, "invalid import mode, valid modes are '', 'Legacy', 'PreserveOriginal'"));
+  });
+  const repo = isi.spec.repository;
+  if (repo) {
+    if (repo.from.kind !== 'DockerImage') errs.push(fieldErr.invalid('spec.repository.from.kind', repo.from.kind ?? '', 'only DockerImage is supported'));
+    if (!repo.from.name) errs.push(fieldErr.required('spec.repository.from.name', 'container image references require a name'));
+    else {
+      try {
+        const ref = parseDockerImageReference(repo.from.name);
+        if (ref.tag || ref.id) errs.push(fieldErr.invalid('spec.repository.from.name', repo.from.name, 'you must specify an image repository, not a tag or ID'));
+      } catch (e) {
+        errs.push(fieldErr.invalid('spec.repository.from.name', repo.from.name, (e as Error).message));
+      }
+    }
+  }
+  if (images.length === 0 && !repo) errs.push(fieldErr.invalid('spec.images', null, 'you must specify at least one image or a repository import'));
+  return errs;
+}
+
+/** `to` defaults to the source tag for tag references (SetDefaults_ImageImportSpec). */
+function defaultTo(isi: ImageStreamImport): void {
+  for (const img of isi.spec.images ?? []) {
+    if (img.to || !img.from.name) continue;
+    try {
+      const ref = parseDockerImageReference(img.from.name);
+      if (ref.tag) img.to = { name: ref.tag };
+    } catch {
+      // reported by validation
+    }
+  }
+}
+
+function ensureSpecTag(stream: ImageStream, tag: string, from: string, importPolicy: TagReference['importPolicy'], referencePolicy: TagReference['referencePolicy'], reset: boolean): TagReference {
+  const spec = (stream.spec ??= {});
+  const tags = (spec.tags ??= []);
+  let t = tags.find((x) => x.name === tag);
+  if (!t) {
+    t = { name: tag, from: { kind: 'DockerImage', name: from }, generation: 0, ...(importPolicy ? { importPolicy } : {}), referencePolicy: referencePolicy ?? { type: 'Source' } };
+    tags.push(t);
+    return t;
+  }
+  if (reset) {
+    t.from = { kind: 'DockerImage', name: from };
+    t.generation = 0;
+    if (importPolicy) t.importPolicy = importPolicy;
+    t.referencePolicy ??= referencePolicy ?? { type: 'Source' };
+  }
+  return t;
+}
+
+interface Applied {
+  changed: boolean;
+}
+
+/** Successful results with a target tag: their Images (and a list's children) are stored. */
+function imagesToStore(isi: ImageStreamImport): Image[] {
+  const out: Image[] = [];
+  const take = (r: ImageImportStatus | undefined) => {
+    if (!r?.image || (r.status as { status?: string }).status !== 'Success') return;
+    out.push(...((r.manifests ?? []) as Image[]), r.image as Image);
+  };
+  (isi.spec.images ?? []).forEach((spec, i) => {
+    if (spec.to?.name) take(isi.status?.images?.[i]);
+  });
+  for (const r of isi.status?.repository?.images ?? []) take(r);
+  return out;
+}
+
+/** createImages: applies results that have a target tag to the stream (mutated). */
+function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): Applied {
+  const nextGeneration = (stream.metadata.generation ?? 0) + 1;
+  let changed = false;
+  const apply = (tag: string, from: string, result: ImageImportStatus, importPolicy: TagReference['importPolicy'], referencePolicy: TagReference['referencePolicy'], createSpec: boolean) => {
+    const s = result.status as { status?: string; reason?: string; message?: string };
+    if (s.status !== 'Success' || !result.image) {
+      const list = statusTag(stream, tag);
+      const message = s.message || 'unknown error prevented import';
+      const same = list?.conditions?.some((c) => c.type === 'ImportSuccess' && c.status === 'False' && c.reason === s.reason && c.message === message);
+      if (same) return;
+      const condition = { type: 'ImportSuccess', status: 'False', reason: s.reason ?? '', message, generation: nextGeneration, lastTransitionTime: rfc3339(now) };
+      const status = (stream.status ??= { dockerImageRepository: '' });
+      const tags = (status.tags ??= []);
+      const entry = tags.find((t) => t.tag === tag);
+      if (entry) entry.conditions = [condition];
+      else tags.push({ tag, items: null, conditions: [condition] });
+      changed = true;
+      if (createSpec) ensureSpecTag(stream, tag, from, importPolicy, referencePolicy, false).generation = 0;
+      return;
+    }
+    const image = result.image;
+    const event = { created: rfc3339(now), dockerImageReference: image.dockerImageReference ?? '', image: image.metadata?.name ?? '', generation: nextGeneration };
+    const newest = latestEvent(stream, tag);
+    const spec = stream.spec?.tags?.find((t) => t.name === tag);
+    const specGen = typeof spec?.generation === 'number' ? spec.generation : undefined;
+    const tagChanged =
+      !newest || !spec || specGen === undefined || newest.dockerImageReference !== event.dockerImageReference || newest.image !== event.image || specGen > newest.generation;
+    if (tagChanged) {
+      if (createSpec || spec) ensureSpecTag(stream, tag, from, importPolicy, referencePolicy, true);
+      addTagEvent(stream, tag, event);
+      changed = true;
+    }
+    const list = statusTag(stream, tag);
+    if (list?.conditions) {
+      delete list.conditions;
+      changed = true;
+    }
+  };
+  (isi.spec.images ?? []).forEach((spec, i) => {
+    const result = isi.status?.images?.[i];
+    if (!spec.to?.name || !result) return;
+    apply(spec.to.name, spec.from.name ?? '', result, spec.importPolicy, spec.referencePolicy, true);
+  });
+  const repo = isi.spec.repository;
+  for (const result of isi.status?.repository?.images ?? []) {
+    if (!repo || !result.tag) continue;
+    apply(result.tag, `${repo.from.name ?? ''}:${result.tag}`, result, repo.importPolicy, repo.referencePolicy, result.image !== undefined);
+  }
+  return { changed };
+}
+
+function stripBlobs(isi: ImageStreamImport): void {
+  const strip = (r: ImageImportStatus, keep: boolean) => {
+    if (keep) return;
+    for (const img of [r.image, ...(r.manifests ?? [])]) {
+      if (!img) continue;
+      delete img.dockerImageManifest;
+      delete img.dockerImageConfig;
+    }
+  };
+  (isi.status?.images ?? []).forEach((r, i) => strip(r, isi.spec.images?.[i]?.includeManifest ?? false));
+  for (const r of isi.status?.repository?.images ?? []) strip(r, isi.spec.repository?.includeManifest ?? false);
+}
+
+export function createImageStreamImportHandler(o: ImageStreamImportDeps): ResourceHandler<ImageStreamImport> {
+  const expected = { apiVersion: API_VERSION, kind: 'ImageStreamImport' };
+  const streamGR = { group: 'image.openshift.io', resource: 'imagestreams' };
+  const singular = { group: 'image.openshift.io', resource: 'imagestream' };
+  return {
+    info: o.info,
+    async create(ctx: RequestContext, body, req) {
+      const isi = decodeBody<ImageStreamImport>(body, o.schema, expected, ctx, req);
+      isi.metadata.namespace = ctx.namespace ?? '';
+      delete isi.status;
+      defaultTo(isi);
+      const errs = validateImport(isi);
+      if (errs.length) throw invalid(KIND, isi.metadata.name ?? '', errs);
+      const name = isi.metadata.name ?? '';
+      const existing = (await o.streams.getRaw(ctx.namespace, name))?.obj;
+      const wantRv = isi.metadata.resourceVersion;
+      const wantUid = isi.metadata.uid;
+      if (!existing && (wantRv || wantUid)) throw notFound(streamGR, name);
+      if (existing && wantRv && wantRv !== existing.metadata.resourceVersion)
+        throw conflict(singular, name, `the image stream was updated from "${wantRv}" to "${existing.metadata.resourceVersion ?? ''}"`);
+      if (existing && wantUid && wantUid !== existing.metadata.uid) throw notFound(singular, name);
+
+      const policy = o.importPolicy();
+      const secrets = (await o.secrets.list(ctx, {})).items.filter((s) => s.metadata.annotations?.[EXCLUDE_SECRET_ANNOTATION] !== 'true');
+      const base = {
+        keyring: keyringFromSecrets(secrets),
+        policy: o.network,
+        insecureRegistries: new Set(policy.insecureRegistries),
+        blockedRegistries: new Set(policy.blockedRegistries),
+        maxTagsPerRepository: o.maxTagsPerRepository,
+        now: ctx.now,
+        ...(existing ? { stream: existing } : {}),
+      };
+      let status = await runImport(isi, base);
+      if (wantsAnonymousRetry(status)) {
+        // Wrong credentials must not hide a public image; the first answers are kept for failures.
+        const anonymous = await runImport(isi, { ...base, anonymous: true });
+        const restore = (first: ImageImportStatus[] | undefined, second: ImageImportStatus[] | undefined) =>
+          second?.map((s, i) => ((s.status as { reason?: string }).reason === 'Unauthorized' && first?.[i] ? first[i] : s));
+        const images = restore(status.images, anonymous.images);
+        const repoImages = restore(status.repository?.images, anonymous.repository?.images);
+        status = { ...anonymous, ...(images ? { images } : {}), ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}) };
+      }
+      isi.status = status;
+      if (!isi.spec.import) {
+        stripBlobs(isi);
+        return { ...isi, apiVersion: API_VERSION, kind: 'ImageStreamImport' };
+      }
+
+      // Images first, so a stream never points at an Image that is not stored yet.
+      for (const image of imagesToStore(isi)) {
+        const stored = structuredClone(image);
+        delete stored.dockerImageManifest;
+        delete stored.dockerImageConfig;
+        delete stored.signatures;
+        try {
+          await o.images.create({ ...ctx, namespace: undefined } as RequestContext, stored, { dryRun: ctx.dryRun });
+        } catch (e) {
+          if (!isApiError(e, 'AlreadyExists')) throw e;
+        }
+      }
+      const result = await o.internal.guaranteedUpdate(
+        ctx,
+        name,
+        (current) => {
+          const stream: ImageStream = current ?? { apiVersion: API_VERSION, kind: 'ImageStream', metadata: { name, namespace: ctx.namespace ?? '' }, spec: {} };
+          const applied = applyResults(stream, isi, ctx.now);
+          const annotations = (stream.metadata.annotations ??= {});
+          if (!current || applied.changed || !annotations[REPOSITORY_CHECK_ANNOTATION]) annotations[REPOSITORY_CHECK_ANNOTATION] = rfc3339(ctx.now);
+          return stream;
+        },
+        { dryRun: ctx.dryRun, allowCreate: true },
+      );
+      stripBlobs(isi);
+      isi.status.import = result.object;
+      return { ...isi, apiVersion: API_VERSION, kind: 'ImageStreamImport' };
+    },
+  };
+}

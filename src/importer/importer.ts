@@ -1,0 +1,239 @@
+/**
+ * The importer (BEHAVIOR §5.2): fetches what an ImageStreamImport names from registries and answers
+ * one result per entry — an Image, or a Status saying why not. A failure of one entry never fails the
+ * request. Manifest lists follow the import mode: Legacy picks one platform, PreserveOriginal keeps
+ * the list and every child.
+ */
+import type { Image, ImageStream } from '../apis/image/schema.js';
+import { deriveMetadata, MEDIA, parseManifest } from '../apis/image/manifest.js';
+import { dockerClientDefaults, exact, parseDockerImageReference, referenceString, type DockerImageReference } from '../apis/image/reference.js';
+import type { ImageImportStatus, ImageStreamImport } from '../apis/image/virtual-schemas.js';
+import { rfc3339 } from '../registry/object-meta.js';
+import type { Keyring } from './credentials.js';
+import type { NetworkPolicy } from './http.js';
+import { RegistryClient, RegistryError } from './registry-client.js';
+import { prioritizeTags } from './tag-priority.js';
+
+export const PREFER_ARCH_ANNOTATION = 'importer.image.openshift.io/prefer-arch';
+export const PREFER_OS_ANNOTATION = 'importer.image.openshift.io/prefer-os';
+
+export interface ImportContext {
+  readonly keyring: Keyring;
+  readonly policy: NetworkPolicy;
+  /** Registries (host[:port], exact) treated as insecure / refused, from registrySources. */
+  readonly insecureRegistries: ReadonlySet<string>;
+  readonly blockedRegistries: ReadonlySet<string>;
+  readonly maxTagsPerRepository: number;
+  readonly now: Date;
+  readonly ca?: string;
+  /** Ignore credentials (the anonymous retry). */
+  readonly anonymous?: boolean;
+  readonly stream?: ImageStream;
+}
+
+type NestedStatus = Record<string, unknown>;
+const SUCCESS: NestedStatus = { metadata: {}, status: 'Success' };
+
+function failure(reason: string, code: number, message: string, details?: Record<string, unknown>): NestedStatus {
+  return { metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+export function errorStatus(err: unknown, ref: string): NestedStatus {
+  if (err instanceof RegistryError) {
+    switch (err.kind) {
+      case 'NotFound':
+        return failure('NotFound', 404, `dockerimage.image.openshift.io "${ref}" not found`, { name: ref, group: 'image.openshift.io', kind: 'dockerimage' });
+      case 'Unauthorized':
+        return failure('Unauthorized', 401, `you may not have access to the container image "${ref}"`);
+      case 'IncorrectCredentials':
+        return failure('Unauthorized', 401, `incorrect username or password for image "${ref}"`);
+      case 'HttpOnly':
+        return failure('BadRequest', 400, `the repository ${ref} is HTTP only and requires the insecure flag to import`);
+      case 'NotV2':
+        return failure('NotV2Registry', 403, err.message);
+      case 'Internal':
+        return failure('InternalError', 500, `Internal error occurred: ${ref}: ${err.message}`);
+    }
+  }
+  return failure('InternalError', 500, `Internal error occurred: ${ref}: ${(err as Error)?.message ?? String(err)}`);
+}
+
+function nodeArch(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch;
+}
+
+/** The Image for one fetched manifest (schema 2 / OCI / schema 1), metadata derived as on create. */
+async function imageFor(client: RegistryClient, repo: string, ref: DockerImageReference, body: Buffer, digest: string, mediaType: string, now: Date): Promise<Image> {
+  const text = body.toString('utf8');
+  const parsed = parseManifest(text);
+  if (!parsed) throw new RegistryError('Internal', `unsupported image manifest type: ${mediaType || 'unknown'}`);
+  let config: string | undefined;
+  if (parsed.kind === 'schema2') config = (await client.getBlob(repo, parsed.config.digest)).toString('utf8');
+  const derived = deriveMetadata(digest, text, config, rfc3339(now));
+  if ('error' in derived) throw new RegistryError('Internal', derived.error);
+  const image: Image = {
+    metadata: { name: digest, annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending' } },
+    dockerImageReference: exact({ ...ref, tag: '', id: digest }),
+    dockerImageManifest: text,
+    dockerImageManifestMediaType: derived.manifestMediaType,
+    dockerImageMetadata: derived.metadata,
+    dockerImageMetadataVersion: '1.0',
+    dockerImageLayers: derived.layers,
+    ...(config ? { dockerImageConfig: config } : {}),
+    ...(derived.manifests ? { dockerImageManifests: derived.manifests } : {}),
+  };
+  return image;
+}
+
+interface Fetched {
+  image: Image;
+  manifests?: Image[];
+}
+
+async function fetchImage(
+  client: RegistryClient,
+  repo: string,
+  ref: DockerImageReference,
+  reference: string,
+  mode: string,
+  prefer: { arch?: string; os?: string },
+  now: Date,
+): Promise<Fetched> {
+  const m = await client.getManifest(repo, reference);
+  const parsed = parseManifest(m.body.toString('utf8'));
+  if (parsed?.kind !== 'list') return { image: await imageFor(client, repo, ref, m.body, m.digest, m.mediaType, now) };
+  if (mode === 'PreserveOriginal') {
+    const list = await imageFor(client, repo, ref, m.body, m.digest, m.mediaType || MEDIA.ociIndex, now);
+    const manifests: Image[] = [];
+    for (const child of parsed.manifests) {
+      const c = await client.getManifest(repo, child.digest);
+      manifests.push(await imageFor(client, repo, ref, c.body, c.digest, c.mediaType, now));
+    }
+    return { image: list, manifests };
+  }
+  const arch = prefer.arch || nodeArch();
+  const os = prefer.os || 'linux';
+  const pick =
+    parsed.manifests.find((d) => d.platform?.architecture === arch && d.platform?.os === os) ??
+    parsed.manifests.find((d) => d.platform?.architecture === 'amd64' && d.platform?.os === 'linux') ??
+    parsed.manifests[0];
+  if (!pick) throw new RegistryError('Internal', 'the manifest list is empty');
+  const c = await client.getManifest(repo, pick.digest);
+  return { image: await imageFor(client, repo, ref, c.body, c.digest, c.mediaType, now) };
+}
+
+function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: boolean, cache: Map<string, RegistryClient>): RegistryClient {
+  const registry = dockerClientDefaults(ref).registry === 'docker.io' ? 'registry-1.docker.io' : dockerClientDefaults(ref).registry;
+  const key = `${registry}|${insecure}`;
+  let c = cache.get(key);
+  if (!c) {
+    const creds = ctx.anonymous ? undefined : ctx.keyring.lookup(registry);
+    c = new RegistryClient({ registry, insecure, policy: ctx.policy, ...(creds ? { credentials: creds } : {}), ...(ctx.ca ? { ca: ctx.ca } : {}) });
+    cache.set(key, c);
+  }
+  return c;
+}
+
+function repositoryPath(ref: DockerImageReference): string {
+  const d = dockerClientDefaults(ref);
+  return [d.namespace, d.name].filter(Boolean).join('/');
+}
+
+function preferredPlatform(stream: ImageStream | undefined, tag: string | undefined): { arch?: string; os?: string } {
+  const a = stream?.spec?.tags?.find((t) => t.name === tag)?.annotations ?? {};
+  return { ...(a[PREFER_ARCH_ANNOTATION] ? { arch: a[PREFER_ARCH_ANNOTATION] } : {}), ...(a[PREFER_OS_ANNOTATION] ? { os: a[PREFER_OS_ANNOTATION] } : {}) };
+}
+
+async function importOne(
+  ctx: ImportContext,
+  clients: Map<string, RegistryClient>,
+  ref: DockerImageReference,
+  insecureFlag: boolean,
+  mode: string,
+  prefer: { arch?: string; os?: string },
+): Promise<ImageImportStatus> {
+  const defaulted = dockerClientDefaults(ref);
+  const full = referenceString(defaulted);
+  if (ctx.blockedRegistries.has(defaulted.registry)) return { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
+  const insecure = insecureFlag || ctx.insecureRegistries.has(defaulted.registry);
+  try {
+    const client = clientFor(ctx, ref, insecure, clients);
+    const fetched = await fetchImage(client, repositoryPath(ref), ref, ref.id || defaulted.tag, mode, prefer, ctx.now);
+    // The user's spelling is kept: `busybox:1` becomes `busybox@sha256:…`.
+    fetched.image.dockerImageReference = exact({ ...ref, tag: '', id: fetched.image.metadata.name ?? '' });
+    for (const m of fetched.manifests ?? []) m.dockerImageReference = exact({ ...ref, tag: '', id: m.metadata.name ?? '' });
+    return { status: SUCCESS, ...(ref.id ? {} : { tag: defaulted.tag }), image: fetched.image, ...(fetched.manifests ? { manifests: fetched.manifests } : {}) };
+  } catch (e) {
+    return { status: errorStatus(e, full) };
+  }
+}
+
+/** Runs `spec.images` and `spec.repository`; returns the ISI status without `import`. */
+export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Promise<NonNullable<ImageStreamImport['status']>> {
+  const clients = new Map<string, RegistryClient>();
+  const status: NonNullable<ImageStreamImport['status']> = {};
+  const images: ImageImportStatus[] = [];
+  for (const spec of isi.spec.images ?? []) {
+    if (spec.from.kind !== 'DockerImage') {
+      images.push({ status: {} });
+      continue;
+    }
+    let ref: DockerImageReference;
+    try {
+      ref = parseDockerImageReference(spec.from.name ?? '');
+    } catch (e) {
+      images.push({ status: failure('Invalid', 422, ` "" is invalid: from.name: Invalid value: "${spec.from.name ?? ''}": invalid name: ${(e as Error).message}`) });
+      continue;
+    }
+    const prefer = preferredPlatform(ctx.stream, spec.to?.name ?? ref.tag);
+    images.push(await importOne(ctx, clients, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || 'Legacy', prefer));
+  }
+  if (isi.spec.images) status.images = images;
+
+  const repoSpec = isi.spec.repository;
+  if (repoSpec) {
+    let ref: DockerImageReference | undefined;
+    try {
+      ref = parseDockerImageReference(repoSpec.from.name ?? '');
+    } catch (e) {
+      status.repository = { status: failure('Invalid', 422, `invalid name: ${(e as Error).message}`) };
+    }
+    if (ref) {
+      const defaulted = dockerClientDefaults(ref);
+      const insecure = (repoSpec.importPolicy?.insecure ?? false) || ctx.insecureRegistries.has(defaulted.registry);
+      if (ctx.blockedRegistries.has(defaulted.registry)) {
+        status.repository = { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
+      } else {
+        try {
+          const tags = prioritizeTags((await clientFor(ctx, ref, insecure, clients).listTags(repositoryPath(ref))).map((t) => t || 'latest'));
+          const limit = ctx.maxTagsPerRepository < 0 ? tags.length : ctx.maxTagsPerRepository;
+          const results: ImageImportStatus[] = [];
+          for (const tag of tags.slice(0, limit)) {
+            results.push(await importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || 'Legacy', {}));
+          }
+          const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
+          status.repository = {
+            status:
+              failed === 0
+                ? SUCCESS
+                : failure('ImportFailed', 500, failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`),
+            images: results,
+            ...(tags.length > limit ? { additionalTags: tags.slice(limit) } : {}),
+          };
+        } catch (e) {
+          status.repository = { status: errorStatus(e, referenceString(defaulted)) };
+        }
+      }
+    }
+  }
+  return status;
+}
+
+/** Whether a pass should be repeated without credentials (BEHAVIOR §5.1 step 6). */
+export function wantsAnonymousRetry(status: NonNullable<ImageStreamImport['status']>): boolean {
+  const all = [...(status.images ?? []), ...(status.repository?.images ?? [])];
+  return all.some((i) => {
+    const s = i.status as NestedStatus;
+    return s['reason'] === 'Unauthorized' && /username or password/i.test(String(s['message'] ?? ''));
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * A client for the OCI distribution / Docker Registry v2 protocol, as much as importing metadata
+ * needs: ping, bearer-token and basic auth, manifests (every known media type), config blobs,
+ * tag lists with Link pagination, digest verification, timeouts and retries that honour
+ * Retry-After. Registry wire errors become one closed set of RegistryError kinds.
+ */
+import { createHash } from 'node:crypto';
+import { httpGet, type HttpResponse, type NetworkPolicy } from './http.js';
+import { parseChallenges, type Challenge } from './www-authenticate.js';
+
+export const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  'application/vnd.docker.distribution.manifest.v1+json',
+].join(', ');
+
+export type RegistryErrorKind = 'NotFound' | 'Unauthorized' | 'IncorrectCredentials' | 'NotV2' | 'HttpOnly' | 'Internal';
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(
+    readonly kind: RegistryErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface RegistryClientOptions {
+  /** host[:port] to contact. */
+  readonly registry: string;
+  readonly insecure: boolean;
+  readonly credentials?: Credentials;
+  readonly policy: NetworkPolicy;
+  readonly ca?: string;
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+export interface FetchedManifest {
+  readonly body: Buffer;
+  readonly mediaType: string;
+  readonly digest: string;
+}
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function wireError(res: HttpResponse, what: string): RegistryError {
+  let codes: string[] = [];
+  try {
+    codes = ((JSON.parse(res.body.toString('utf8')) as { errors?: { code?: string }[] }).errors ?? []).map((e) => e.code ?? '');
+  } catch {
+    codes = [];
+  }
+  if (res.status === 404 || codes.some((c) => c === 'MANIFEST_UNKNOWN' || c === 'NAME_UNKNOWN' || c === 'BLOB_UNKNOWN'))
+    return new RegistryError('NotFound', `${what}: not found`);
+  if (res.status === 401 || res.status === 403 || codes.some((c) => c === 'UNAUTHORIZED' || c === 'DENIED'))
+    return new RegistryError('Unauthorized', `${what}: unauthorized`);
+  return new RegistryError('Internal', `${what}: unexpected HTTP ${res.status} from the registry${codes.length ? ` (${codes.join(', ')})` : ''}`);
+}
+
+export class RegistryClient {
+  private base: string | undefined;
+  private challenge: Challenge | undefined;
+  private readonly tokens = new Map<string, { token: string; expires: number }>();
+  private readonly timeoutMs: number;
+
+  constructor(private readonly o: RegistryClientOptions) {
+    this.timeoutMs = o.timeoutMs ?? 15_000;
+  }
+
+  private httpOptions(headers: Record<string, string> = {}) {
+    return {
+      headers,
+      timeoutMs: this.timeoutMs,
+      policy: this.o.policy,
+      ...(this.o.insecure ? { insecureSkipVerify: true } : {}),
+      ...(this.o.ca ? { ca: this.o.ca } : {}),
+    };
+  }
+
+  /** GET /v2/ over HTTPS (and, for insecure registries, HTTP when HTTPS fails). */
+  private async ping(): Promise<string> {
+    if (this.base) return this.base;
+    const schemes = this.o.insecure ? ['https', 'http'] : ['https'];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      const base = `${scheme}://${this.o.registry}`;
+      try {
+        const res = await httpGet(`${base}/v2/`, this.httpOptions());
+        const v2 = res.headers['docker-distribution-api-version'] !== undefined || res.status === 200 || res.status === 401;
+        if (!v2) throw new RegistryError('NotV2', `registry "${this.o.registry}" does not support the v2 Registry API`);
+        if (res.status === 401) this.challenge = parseChallenges(String(res.headers['www-authenticate'] ?? ''))[0];
+        this.base = base;
+        return base;
+      } catch (e) {
+        if (e instanceof RegistryError) throw e;
+        lastError = e;
+        const msg = (e as Error).message ?? '';
+        if (!this.o.insecure && /wrong version number|oversized record|EPROTO/i.test(msg))
+          throw new RegistryError('HttpOnly', 'the registry is HTTP only and requires the insecure flag to import', { cause: e });
+      }
+    }
+    throw new RegistryError('Internal', `${this.o.registry}: ${(lastError as Error)?.message ?? 'unreachable'}`, { cause: lastError });
+  }
+
+  private basicHeader(): string | undefined {
+    const c = this.o.credentials;
+    return c ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
+  }
+
+  private async authorization(repo: string): Promise<string | undefined> {
+    const ch = this.challenge;
+    if (!ch) return undefined;
+    if (ch.scheme === 'basic') return this.basicHeader();
+    if (ch.scheme !== 'bearer' || !ch.params['realm']) return undefined;
+    const scope = `repository:${repo}:pull`;
+    const cached = this.tokens.get(scope);
+    if (cached && cached.expires > Date.now()) return `Bearer ${cached.token}`;
+    const url = new URL(ch.params['realm']);
+    if (ch.params['service']) url.searchParams.set('service', ch.params['service']);
+    url.searchParams.set('scope', scope);
+    const basic = this.basicHeader();
+    const res = await this.withRetries(() => httpGet(url.toString(), this.httpOptions(basic ? { Authorization: basic } : {})));
+    if (res.status === 401 || res.status === 403) {
+      throw new RegistryError(this.o.credentials ? 'IncorrectCredentials' : 'Unauthorized', `token request for ${repo} was refused`);
+    }
+    if (res.status !== 200) throw new RegistryError('Internal', `token server answered HTTP ${res.status}`);
+    const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError('Internal', 'token server answered without a token');
+    this.tokens.set(scope, { token, expires: Date.now() + Math.max(30, (body.expires_in ?? 60) - 10) * 1000 });
+    return `Bearer ${token}`;
+  }
+
+  /** Retries network failures, 429 and 5xx with backoff, honouring Retry-After (capped). */
+  private async withRetries(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    const retries = this.o.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fn();
+        if ((res.status === 429 || res.status >= 500) && attempt < retries) {
+          const after = Number(res.headers['retry-after']);
+          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 200 * 2 ** attempt);
+          continue;
+        }
+        return res;
+      } catch (e) {
+        if (attempt >= retries || (e as Error).name === 'BlockedAddressError') throw e;
+        await sleep(200 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async get(repo: string, path: string, accept?: string): Promise<HttpResponse> {
+    const base = await this.ping();
+    const auth = await this.authorization(repo);
+    const headers: Record<string, string> = {};
+    if (auth) headers['Authorization'] = auth;
+    if (accept) headers['Accept'] = accept;
+    return this.withRetries(() => httpGet(`${base}/v2/${repo}/${path}`, this.httpOptions(headers)));
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof RegistryError) throw e;
+      throw new RegistryError('Internal', `${what}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
+    return this.call(`${this.o.registry}/${repo}:${reference}`, async () => {
+      const res = await this.get(repo, `manifests/${reference}`, MANIFEST_ACCEPT);
+      if (res.status !== 200) throw wireError(res, `${repo}:${reference}`);
+      const mediaType = String(res.headers['content-type'] ?? '').split(';')[0] ?? '';
+      const digest = sha256(res.body);
+      const schema1 = mediaType.includes('manifest.v1');
+      if (!schema1) {
+        if (reference.includes(':') && reference !== digest)
+          throw new RegistryError('Internal', `content integrity error: the manifest fetched for ${reference} has digest ${digest}`);
+        const header = res.headers['docker-content-digest'];
+        if (typeof header === 'string' && header && header !== digest)
+          throw new RegistryError('Internal', `content integrity error: the registry named the manifest ${header} but its content is ${digest}`);
+      }
+      return { body: res.body, mediaType, digest: schema1 && typeof res.headers['docker-content-digest'] === 'string' ? res.headers['docker-content-digest'] : digest };
+    });
+  }
+
+  async getBlob(repo: string, digest: string): Promise<Buffer> {
+    return this.call(`${this.o.registry}/${repo}@${digest}`, async () => {
+      const res = await this.get(repo, `blobs/${digest}`);
+      if (res.status !== 200) throw wireError(res, `${repo}@${digest}`);
+      if (sha256(res.body) !== digest) throw new RegistryError('Internal', `content integrity error: blob ${digest} has digest ${sha256(res.body)}`);
+      return res.body;
+    });
+  }
+
+  async listTags(repo: string): Promise<string[]> {
+    return this.call(`${this.o.registry}/${repo}`, async () => {
+      const tags: string[] = [];
+      let path = 'tags/list';
+      for (let page = 0; page < 1000; page++) {
+        const res = await this.get(repo, path);
+        if (res.status !== 200) throw wireError(res, repo);
+        tags.push(...((JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null }).tags ?? []));
+        const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers['link'] ?? ''));
+        if (!link?.[1]) break;
+        const next = new URL(link[1], 'http://x');
+        path = `tags/list${next.search}`;
+      }
+      return tags;
+    });
+  }
+}

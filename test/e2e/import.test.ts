@@ -1,0 +1,201 @@
+/**
+ * ImageStreamImport against the real distribution registry: previews and imports of OCI and
+ * Docker images by tag and digest, manifest lists in both import modes, repository imports with a
+ * tag limit, per-image failures as Status while the request succeeds, no write for an unchanged
+ * re-import, and the importer's refusal to reach loopback unless the operator allowed it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
+
+let server: ServerProcess;
+let registry: Registry;
+let v1: PushedImage;
+let v1docker: PushedImage;
+let index: Awaited<ReturnType<typeof pushIndex>>;
+const NS = '/apis/image.openshift.io/v1/namespaces/imp';
+
+interface NestedStatus {
+  status: string;
+  reason?: string;
+  message?: string;
+  code?: number;
+}
+interface ImportResult {
+  status: NestedStatus;
+  tag?: string;
+  image?: { metadata: { name: string }; dockerImageReference: string; dockerImageLayers: { name: string }[]; dockerImageMetadata: { Config?: { Env?: string[] } }; dockerImageManifests?: { digest: string; architecture: string }[]; dockerImageManifest?: string };
+  manifests?: { metadata: { name: string } }[];
+}
+interface Isi {
+  status: { images?: ImportResult[]; repository?: { status: NestedStatus; images: ImportResult[]; additionalTags?: string[] }; import?: Stream };
+}
+interface Stream {
+  metadata: { generation: number; resourceVersion: string; annotations?: Record<string, string> };
+  spec: { tags: { name: string; from: { name: string }; generation: number }[] };
+  status: { tags: { tag: string; items: { image: string; generation: number }[] | null; conditions?: { type: string; status: string; reason: string; message: string }[] }[] };
+}
+
+function isi(name: string, images: { from: string; to?: string; mode?: string; includeManifest?: boolean }[], doImport: boolean, repository?: string) {
+  return {
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStreamImport',
+    metadata: { name },
+    spec: {
+      import: doImport,
+      images: images.map((i) => ({
+        from: { kind: 'DockerImage', name: i.from },
+        ...(i.to ? { to: { name: i.to } } : {}),
+        importPolicy: { insecure: true, ...(i.mode ? { importMode: i.mode } : {}) },
+        ...(i.includeManifest ? { includeManifest: true } : {}),
+      })),
+      ...(repository ? { repository: { from: { kind: 'DockerImage', name: repository }, importPolicy: { insecure: true } } } : {}),
+    },
+  };
+}
+
+async function post(body: unknown): Promise<Isi> {
+  const r = await api(server, 'POST', `${NS}/imagestreamimports`, { body });
+  assert.equal(r.status, 201, r.text);
+  return r.json<Isi>();
+}
+
+before(async () => {
+  registry = await startRegistry();
+  v1 = await pushImage(registry.host, 'team/app', 'v1', { seed: 'v1' });
+  v1docker = await pushImage(registry.host, 'team/app', 'v1-docker', { seed: 'v1d', docker: true });
+  index = await pushIndex(registry.host, 'team/multi', 'latest', 'multi');
+  for (const t of ['latest', '1.0', '1.1', '2.0', 'other']) await pushImage(registry.host, 'team/many', t, { seed: `many-${t}` });
+  server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--max-images-bulk-imported-per-repository', '3'] });
+  const ns = await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imp' } } });
+  assert.equal(ns.status, 201);
+});
+
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  await registry?.stop();
+});
+
+describe('ImageStreamImport from a real registry', () => {
+  it('previews an OCI image by tag without writing anything', async () => {
+    const res = await post(isi('preview', [{ from: `${registry.host}/team/app:v1` }], false));
+    const r = res.status.images?.[0];
+    assert.equal(r?.status.status, 'Success', JSON.stringify(r?.status));
+    assert.equal(r?.tag, 'v1');
+    assert.equal(r?.image?.metadata.name, v1.digest);
+    assert.equal(r?.image?.dockerImageReference, `${registry.host}/team/app@${v1.digest}`);
+    assert.deepEqual(r?.image?.dockerImageLayers.map((l) => l.name), [v1.layerDigest]);
+    assert.ok(r?.image?.dockerImageMetadata.Config?.Env?.includes('SEED=v1'));
+    assert.equal(r?.image?.dockerImageManifest, undefined);
+    assert.equal(res.status.import, undefined);
+    assert.equal((await api(server, 'GET', `${NS}/imagestreams/preview`)).status, 404);
+    assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${v1.digest}`)).status, 404);
+  });
+
+  it('keeps the manifest in the answer when includeManifest is set', async () => {
+    const res = await post(isi('preview', [{ from: `${registry.host}/team/app@${v1docker.digest}`, includeManifest: true }], false));
+    const r = res.status.images?.[0];
+    assert.equal(r?.status.status, 'Success', JSON.stringify(r?.status));
+    assert.equal(r?.tag, undefined);
+    assert.match(r?.image?.dockerImageManifest ?? '', /application\/vnd.docker.distribution.manifest.v2\+json/);
+  });
+
+  it('reports a missing tag as a NotFound Status while the request answers 201', async () => {
+    const res = await post(isi('preview', [{ from: `${registry.host}/team/app:nope` }, { from: `${registry.host}/team/app:v1` }], false));
+    const [missing, found] = res.status.images ?? [];
+    assert.equal(missing?.status.status, 'Failure');
+    assert.equal(missing?.status.reason, 'NotFound');
+    assert.equal(missing?.status.message, `dockerimage.image.openshift.io "${registry.host}/team/app:nope" not found`);
+    assert.equal(found?.status.status, 'Success');
+  });
+
+  it('imports into a new stream: spec tag, tag event, Image stored, generation rules', async () => {
+    const res = await post(isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
+    const stream = res.status.import as Stream;
+    assert.equal(stream.metadata.generation, 1);
+    assert.ok(stream.metadata.annotations?.['openshift.io/image.dockerRepositoryCheck']);
+    assert.equal(stream.spec.tags[0]?.from.name, `${registry.host}/team/app:v1`);
+    const tag = stream.status.tags.find((t) => t.tag === 'v1');
+    assert.equal(tag?.items?.[0]?.image, v1.digest);
+    assert.equal(tag?.items?.[0]?.generation, 1);
+    const image = await api(server, 'GET', `/apis/image.openshift.io/v1/images/${v1.digest}`);
+    assert.equal(image.status, 200);
+    const istag = await api(server, 'GET', `${NS}/imagestreamtags/app:v1`);
+    assert.equal(istag.status, 200, istag.text);
+  });
+
+  it('writes nothing for a re-import that changes nothing', async () => {
+    const before = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>();
+    await post(isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
+    const after = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>();
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+  });
+
+  it('records a failed import as an ImportSuccess=False condition, once', async () => {
+    const res = await post(isi('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
+    const stream = res.status.import as Stream;
+    const cond = stream.status.tags.find((t) => t.tag === 'gone')?.conditions?.[0];
+    assert.equal(cond?.type, 'ImportSuccess');
+    assert.equal(cond?.status, 'False');
+    assert.equal(cond?.reason, 'NotFound');
+    const rv = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>().metadata.resourceVersion;
+    await post(isi('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
+    assert.equal((await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>().metadata.resourceVersion, rv);
+  });
+
+  it('imports one platform of an index in Legacy mode and the whole list with PreserveOriginal', async () => {
+    const legacy = await post(isi('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'legacy' }], true));
+    const l = legacy.status.images?.[0];
+    assert.equal(l?.status.status, 'Success', JSON.stringify(l?.status));
+    assert.equal(l?.image?.metadata.name, process.arch === 'arm64' ? index.arm64.digest : index.amd64.digest);
+    const preserve = await post(isi('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'all', mode: 'PreserveOriginal' }], true));
+    const p = preserve.status.images?.[0];
+    assert.equal(p?.status.status, 'Success', JSON.stringify(p?.status));
+    assert.equal(p?.image?.metadata.name, index.digest);
+    assert.deepEqual(p?.image?.dockerImageManifests?.map((m) => m.architecture), ['amd64', 'arm64']);
+    assert.deepEqual(p?.manifests?.map((m) => m.metadata.name), [index.amd64.digest, index.arm64.digest]);
+    for (const d of [index.digest, index.amd64.digest, index.arm64.digest]) {
+      assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${d}`)).status, 200, d);
+    }
+    const layers = (await api(server, 'GET', `${NS}/imagestreams/multi/layers`)).json<{ images: Record<string, { manifests?: string[] }> }>();
+    assert.deepEqual(layers.images[index.digest]?.manifests, [index.amd64.digest, index.arm64.digest]);
+  });
+
+  it('imports a repository up to the tag limit, in priority order, listing the rest', async () => {
+    const res = await post(isi('many', [], true, `${registry.host}/team/many`));
+    const repo = res.status.repository;
+    assert.equal(repo?.status.status, 'Success', JSON.stringify(repo?.status));
+    assert.deepEqual(repo?.images.map((i) => i.tag), ['latest', '2.0', '1.1']);
+    assert.deepEqual(repo?.additionalTags, ['1.0', 'other']);
+    const stream = res.status.import as Stream;
+    assert.deepEqual(stream.status.tags.map((t) => t.tag).sort(), ['1.1', '2.0', 'latest']);
+  });
+
+  it('answers 422 naming the field for an invalid request', async () => {
+    const r = await api(server, 'POST', `${NS}/imagestreamimports`, {
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamImport', metadata: { name: 'bad' }, spec: { import: false } },
+    });
+    assert.equal(r.status, 422);
+    assert.match(r.json<NestedStatus>().message ?? '', /spec.images: Invalid value: null: you must specify at least one image or a repository import/);
+  });
+});
+
+describe('the importer and the network', () => {
+  it('refuses to contact loopback unless the operator allowed it', async () => {
+    const guarded = await startServerProcess();
+    try {
+      const ns = await api(guarded, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imp' } } });
+      assert.equal(ns.status, 201);
+      const r = await api(guarded, 'POST', `${NS}/imagestreamimports`, { body: isi('x', [{ from: `${registry.host}/team/app:v1` }], false) });
+      assert.equal(r.status, 201, r.text);
+      const status = r.json<Isi>().status.images?.[0]?.status;
+      assert.equal(status?.status, 'Failure');
+      assert.match(status?.message ?? '', /not allowed to contact/);
+    } finally {
+      await guarded.stop();
+      guarded.cleanup();
+    }
+  });
+});
