@@ -35,6 +35,7 @@ import { createImageSignatureHandler } from '../apis/image/views/imagesignature-
 import { createLayersHandler, createSecretsHandler } from '../apis/image/views/imagestream-subresources.js';
 import { createImageStreamImportHandler } from '../apis/image/views/imagestreamimport-handler.js';
 import type { NetworkPolicy } from '../importer/http.js';
+import { ImageImportController } from '../controllers/image-import-controller.js';
 import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
 import { createNamespaceHandler } from './namespace-handler.js';
@@ -42,6 +43,8 @@ import { createNamespaceHandler } from './namespace-handler.js';
 export interface ApiResources {
   readonly handlers: ResourceHandler[];
   readonly openapi: OpenApiSource;
+  /** Starts the controllers (after the server listens). */
+  startControllers(): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,8 @@ export function systemContext(): RequestContext {
 export interface ImporterSettings {
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
+  readonly scheduledIntervalMs: number;
+  readonly scheduledPerMinute: number;
 }
 
 export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
@@ -113,6 +118,24 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   };
   const streamStatus = imageStreams.withStrategy(isStrategies.status, 'status');
 
+  const imports = createImageStreamImportHandler({
+    ...views,
+    info: RESOURCES.imagestreamimports,
+    schema: RESOURCES.imagestreamimports.schema,
+    secrets,
+    importPolicy: () => configCache.get().importPolicy,
+    network: deps.importer.network,
+    maxTagsPerRepository: deps.importer.maxTagsPerRepository,
+  });
+  const importController = new ImageImportController({
+    streams: imageStreams,
+    imports,
+    logger,
+    systemContext,
+    scheduledIntervalMs: deps.importer.scheduledIntervalMs,
+    scheduledPerMinute: deps.importer.scheduledPerMinute,
+  });
+
   const handlers: ResourceHandler[] = [
     createNamespaceHandler({ namespaces, statusStrategy: nsStrategies.status, finalizeStrategy: nsStrategies.finalize, namespaced, columns: namespaceColumns }),
     createStoredHandler({ store: namespaces.withStrategy(nsStrategies.status, 'status'), schema: RESOURCES.namespaces.schema, subresource: 'status', columns: namespaceColumns }),
@@ -148,15 +171,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
       internalRegistryHostname: () => configCache.get().internalRegistryHostname,
     }) as ResourceHandler,
     createImageSignatureHandler({ info: RESOURCES.imagesignatures, schema: RESOURCES.imagesignatures.schema, images }) as ResourceHandler,
-    createImageStreamImportHandler({
-      ...views,
-      info: RESOURCES.imagestreamimports,
-      schema: RESOURCES.imagestreamimports.schema,
-      secrets,
-      importPolicy: () => configCache.get().importPolicy,
-      network: deps.importer.network,
-      maxTagsPerRepository: deps.importer.maxTagsPerRepository,
-    }) as ResourceHandler,
+    imports as ResourceHandler,
   ] as ResourceHandler[];
 
   const infos = Object.values(RESOURCES);
@@ -173,7 +188,9 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   return {
     handlers,
     openapi,
+    startControllers: () => importController.start(),
     async close() {
+      importController.stop();
       configCache.close();
     },
   };

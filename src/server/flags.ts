@@ -21,6 +21,8 @@ export interface ServerFlags {
   readonly maxImagesBulkImportedPerRepository: number;
   /** CIDRs the importer may contact although they are loopback, private or link-local. */
   readonly importAllowedNetworks: readonly string[];
+  readonly scheduledImportIntervalSeconds: number;
+  readonly maxScheduledImportsPerMinute: number;
   readonly help: boolean;
 }
 
@@ -49,6 +51,10 @@ Flags:
   --import-allowed-networks CIDRS comma-separated networks the importer may contact although they are
                                   loopback, private or link-local (default: none; e.g. 127.0.0.0/8 for a
                                   registry on this machine)
+  --scheduled-image-import-minimum-interval-seconds N
+                                  how often tags with importPolicy.scheduled are re-imported (default 900)
+  --max-scheduled-image-imports-per-minute N
+                                  budget of scheduled imports across all streams (default 60)
   -h, --help                      print this help
 `;
 
@@ -119,6 +125,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'log-level': { type: 'string', default: 'info' },
         'max-images-bulk-imported-per-repository': { type: 'string', default: '50' },
         'import-allowed-networks': { type: 'string', default: '' },
+        'scheduled-image-import-minimum-interval-seconds': { type: 'string', default: '900' },
+        'max-scheduled-image-imports-per-minute': { type: 'string', default: '60' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -149,6 +157,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     logLevel: level,
     maxImagesBulkImportedPerRepository: bulkLimit(values['max-images-bulk-imported-per-repository']),
     importAllowedNetworks: networks(values['import-allowed-networks']),
+    scheduledImportIntervalSeconds: positiveInt('scheduled-image-import-minimum-interval-seconds', values['scheduled-image-import-minimum-interval-seconds']),
+    maxScheduledImportsPerMinute: positiveInt('max-scheduled-image-imports-per-minute', values['max-scheduled-image-imports-per-minute']),
     help: values.help,
   };
 }

@@ -67,6 +67,8 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     importer: {
       network: parseAllowedNetworks(flags.importAllowedNetworks),
       maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
+      scheduledIntervalMs: flags.scheduledImportIntervalSeconds * 1000,
+      scheduledPerMinute: flags.maxScheduledImportsPerMinute,
     },
   });
 
@@ -101,6 +103,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const url = `https://${kubeconfigHost(flags.bindAddress)}:${port}`;
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, url, pki.caCertPem, adminToken);
+  api.startControllers();
   logger.info({ url, kubeconfig: kubeconfigPath, dataDir }, `serving on ${url}; kubectl --kubeconfig ${kubeconfigPath} get imagestreams -A`);
 
   let closing: Promise<void> | undefined;

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { kubectl } from '../support/kubectl.js';
 import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
 
 let server: ServerProcess;
@@ -67,7 +68,9 @@ before(async () => {
   v1docker = await pushImage(registry.host, 'team/app', 'v1-docker', { seed: 'v1d', docker: true });
   index = await pushIndex(registry.host, 'team/multi', 'latest', 'multi');
   for (const t of ['latest', '1.0', '1.1', '2.0', 'other']) await pushImage(registry.host, 'team/many', t, { seed: `many-${t}` });
-  server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--max-images-bulk-imported-per-repository', '3'] });
+  server = await startServerProcess({
+    args: ['--import-allowed-networks', '127.0.0.0/8', '--max-images-bulk-imported-per-repository', '3', '--scheduled-image-import-minimum-interval-seconds', '1'],
+  });
   const ns = await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imp' } } });
   assert.equal(ns.status, 201);
 });
@@ -199,3 +202,56 @@ describe('the importer and the network', () => {
     }
   });
 });
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('import controllers', () => {
+  const newestImage = async (stream: string, tag: string) => {
+    const r = await api(server, 'GET', `${NS}/imagestreams/${stream}`);
+    if (r.status !== 200) return undefined;
+    return r.json<Stream>().status.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
+  };
+
+  it('imports a DockerImage tag created with kubectl apply, without an explicit import', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'applied' },
+      spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `${registry.host}/team/app:v1` }, importPolicy: { insecure: true } }] },
+    });
+    const r = await kubectl(server.kubeconfig, ['-n', 'imp', 'apply', '-f', '-'], { stdin: manifest });
+    assert.equal(r.code, 0, r.stderr);
+    const image = await eventually('the controller import', () => newestImage('applied', 'v1'));
+    assert.equal(image, v1.digest);
+  });
+
+  it('re-imports a scheduled tag when it moves upstream', async () => {
+    await pushImage(registry.host, 'team/moving', 'latest', { seed: 'first' });
+    const body = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'moving' },
+      spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/moving:latest` }, importPolicy: { insecure: true, scheduled: true } }] },
+    };
+    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body })).status, 201);
+    const first = await eventually('the first import', () => newestImage('moving', 'latest'));
+    const moved = await pushImage(registry.host, 'team/moving', 'latest', { seed: 'second' });
+    assert.notEqual(moved.digest, first);
+    const second = await eventually('the scheduled re-import', async () => {
+      const now = await newestImage('moving', 'latest');
+      return now === moved.digest ? now : undefined;
+    });
+    assert.equal(second, moved.digest);
+    const history = (await api(server, 'GET', `${NS}/imagestreams/moving`)).json<Stream>().status.tags.find((t) => t.tag === 'latest')?.items?.map((i) => i.image);
+    assert.deepEqual(history, [moved.digest, first]);
+  });
+});
+

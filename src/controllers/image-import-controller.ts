@@ -1,0 +1,167 @@
+/**
+ * The import controllers (BEHAVIOR §5.5, §5.6), level-driven and restart-safe because they only
+ * compare spec with status:
+ * - a DockerImage spec tag (not `reference`) whose generation is ahead of what status has observed
+ *   for it is imported (so creating or changing a tag imports it; setting generation 0 re-imports);
+ * - tags with `importPolicy.scheduled: true` are re-imported every interval, within a per-minute
+ *   budget, spread over time; a digest tag only until its first success.
+ * Imports go through the ImageStreamImport handler, with the stream's resourceVersion as a
+ * precondition: a stream changed meanwhile is simply looked at again.
+ */
+import type { Logger } from 'pino';
+import { isApiError } from '../api/errors.js';
+import type { RequestContext } from '../api/strategy.js';
+import type { ResourceHandler } from '../registry/handler.js';
+import type { ResourceStore } from '../registry/resource-store.js';
+import type { ImageStream, TagReference } from '../apis/image/schema.js';
+import { statusTag } from '../apis/image/tag-events.js';
+import type { ImageStreamImport } from '../apis/image/virtual-schemas.js';
+
+export interface ImportControllerOptions {
+  readonly streams: ResourceStore<ImageStream>;
+  readonly imports: ResourceHandler<ImageStreamImport>;
+  readonly logger: Logger;
+  readonly systemContext: () => RequestContext;
+  readonly scheduledIntervalMs: number;
+  readonly scheduledPerMinute: number;
+  /** Imports running at once. */
+  readonly workers?: number;
+}
+
+function importable(tag: TagReference): boolean {
+  return tag.from?.kind === 'DockerImage' && Boolean(tag.from.name) && !tag.reference;
+}
+
+/** The newest generation status has observed for a tag: its newest event, or an import failure. */
+function observedGeneration(stream: ImageStream, tag: string): number {
+  const list = statusTag(stream, tag);
+  let g = list?.items?.[0]?.generation ?? -1;
+  for (const c of list?.conditions ?? []) if (c.type === 'ImportSuccess' && c.generation > g) g = c.generation;
+  return g;
+}
+
+export function tagsNeedingImport(stream: ImageStream): TagReference[] {
+  return (stream.spec?.tags ?? []).filter((t) => importable(t) && typeof t.generation === 'number' && t.generation > observedGeneration(stream, t.name));
+}
+
+function isDigestReference(name: string): boolean {
+  return /@sha256:[0-9a-f]{64}$/.test(name);
+}
+
+export function scheduledTags(stream: ImageStream): TagReference[] {
+  return (stream.spec?.tags ?? []).filter((t) => {
+    if (!importable(t) || !t.importPolicy?.scheduled) return false;
+    // A digest never moves: once imported it needs no more checks.
+    return !(isDigestReference(t.from?.name ?? '') && (statusTag(stream, t.name)?.items?.length ?? 0) > 0);
+  });
+}
+
+export class ImageImportController {
+  private readonly abort = new AbortController();
+  private readonly queue = new Map<string, { force: boolean }>();
+  private running = 0;
+  private wake: (() => void) | undefined;
+  private scheduler: NodeJS.Timeout | undefined;
+  private readonly lastScheduled = new Map<string, number>();
+
+  constructor(private readonly o: ImportControllerOptions) {}
+
+  start(): void {
+    void this.follow();
+    for (let i = 0; i < (this.o.workers ?? 2); i++) void this.work();
+    const tick = Math.max(250, Math.min(this.o.scheduledIntervalMs / 4, 15_000));
+    this.scheduler = setInterval(() => void this.schedule().catch((err: unknown) => this.o.logger.warn({ err }, 'scheduled import scan failed')), tick);
+    this.scheduler.unref();
+  }
+
+  stop(): void {
+    this.abort.abort();
+    if (this.scheduler) clearInterval(this.scheduler);
+    this.wake?.();
+  }
+
+  private enqueue(key: string, force: boolean): void {
+    const existing = this.queue.get(key);
+    this.queue.set(key, { force: force || (existing?.force ?? false) });
+    this.wake?.();
+  }
+
+  /** Watches every stream; any change is a reason to look at it again. */
+  private async follow(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        for await (const ev of this.o.streams.watch(this.o.systemContext(), { resourceVersion: '0' }, this.abort.signal)) {
+          if (ev.type === 'BOOKMARK' || ev.type === 'DELETED') continue;
+          if (tagsNeedingImport(ev.object).length > 0) this.enqueue(`${ev.object.metadata.namespace ?? ''}/${ev.object.metadata.name ?? ''}`, false);
+        }
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        this.o.logger.warn({ err }, 'image stream watch for imports ended; relisting');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** Scheduled tags due for a check, at most scheduledPerMinute per minute (spread by the tick). */
+  private async schedule(): Promise<void> {
+    const now = Date.now();
+    const budget = Math.max(1, Math.round((this.o.scheduledPerMinute * Math.max(250, Math.min(this.o.scheduledIntervalMs / 4, 15_000))) / 60_000));
+    let used = 0;
+    const listed = await this.o.streams.list(this.o.systemContext(), {});
+    for (const s of listed.items) {
+      const key = `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
+      if (scheduledTags(s).length === 0) continue;
+      const last = this.lastScheduled.get(key) ?? 0;
+      if (now - last < this.o.scheduledIntervalMs) continue;
+      if (used++ >= budget) break;
+      this.lastScheduled.set(key, now);
+      this.enqueue(key, true);
+    }
+  }
+
+  private async work(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      const next = this.queue.entries().next();
+      if (next.done) {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = undefined;
+        continue;
+      }
+      const [key, item] = next.value;
+      this.queue.delete(key);
+      this.running++;
+      try {
+        await this.sync(key, item.force);
+      } catch (err) {
+        if (isApiError(err, 'Conflict')) this.enqueue(key, item.force);
+        else this.o.logger.warn({ err, stream: key }, 'import failed');
+      } finally {
+        this.running--;
+      }
+    }
+  }
+
+  private async sync(key: string, force: boolean): Promise<void> {
+    const [namespace = '', name = ''] = key.split('/');
+    const found = await this.o.streams.getRaw(namespace, name);
+    if (!found) return;
+    const stream = found.obj;
+    const tags = force ? [...new Map([...tagsNeedingImport(stream), ...scheduledTags(stream)].map((t) => [t.name, t])).values()] : tagsNeedingImport(stream);
+    if (tags.length === 0 || !this.o.imports.create) return;
+    const isi: ImageStreamImport = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStreamImport',
+      metadata: { name, namespace, resourceVersion: stream.metadata.resourceVersion ?? '' },
+      spec: {
+        import: true,
+        images: tags.map((t) => ({
+          from: { kind: 'DockerImage', name: t.from?.name ?? '' },
+          to: { name: t.name },
+          ...(t.importPolicy ? { importPolicy: t.importPolicy } : {}),
+          ...(t.referencePolicy ? { referencePolicy: t.referencePolicy } : {}),
+        })),
+      },
+    };
+    await this.o.imports.create({ ...this.o.systemContext(), namespace }, isi, { dryRun: false, fieldValidation: 'Ignore' });
+  }
+}
