@@ -180,10 +180,18 @@ export class RegistryClient {
     }
   }
 
+  /** A 401 although we sent credentials means the credentials are wrong (basic auth registries). */
+  private refused(res: HttpResponse, what: string): RegistryError {
+    const err = wireError(res, what);
+    if (err.kind === 'Unauthorized' && res.status === 401 && this.o.credentials && this.challenge?.scheme === 'basic')
+      return new RegistryError('IncorrectCredentials', `${what}: incorrect username or password`);
+    return err;
+  }
+
   async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
     return this.call(`${this.o.registry}/${repo}:${reference}`, async () => {
       const res = await this.get(repo, `manifests/${reference}`, MANIFEST_ACCEPT);
-      if (res.status !== 200) throw wireError(res, `${repo}:${reference}`);
+      if (res.status !== 200) throw this.refused(res, `${repo}:${reference}`);
       const mediaType = String(res.headers['content-type'] ?? '').split(';')[0] ?? '';
       const digest = sha256(res.body);
       const schema1 = mediaType.includes('manifest.v1');
@@ -201,7 +209,7 @@ export class RegistryClient {
   async getBlob(repo: string, digest: string): Promise<Buffer> {
     return this.call(`${this.o.registry}/${repo}@${digest}`, async () => {
       const res = await this.get(repo, `blobs/${digest}`);
-      if (res.status !== 200) throw wireError(res, `${repo}@${digest}`);
+      if (res.status !== 200) throw this.refused(res, `${repo}@${digest}`);
       if (sha256(res.body) !== digest) throw new RegistryError('Internal', `content integrity error: blob ${digest} has digest ${sha256(res.body)}`);
       return res.body;
     });
@@ -213,7 +221,7 @@ export class RegistryClient {
       let path = 'tags/list';
       for (let page = 0; page < 1000; page++) {
         const res = await this.get(repo, path);
-        if (res.status !== 200) throw wireError(res, repo);
+        if (res.status !== 200) throw this.refused(res, repo);
         tags.push(...((JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null }).tags ?? []));
         const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers['link'] ?? ''));
         if (!link?.[1]) break;

@@ -3,16 +3,53 @@
  * temporary storage dir, and pushes of small images over its HTTP API (blobs, OCI and Docker
  * manifests, an OCI index of two platforms). Digests differ per run: tests read them from here.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Registry {
   readonly host: string;
+  /** Headers that authorize a push to `repo` (empty for an open registry). */
+  pushHeaders(repo: string): Promise<Record<string, string>>;
   stop(): Promise<void>;
+}
+
+export const TEST_USER = 'testuser';
+export const TEST_PASSWORD = 'testpass';
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+/** A token server as distribution expects: RS256 JWTs whose x5c is the certificate the registry trusts. */
+async function startTokenServer(dir: string): Promise<{ realm: string; certPath: string; close(): void; token(scope: string): string }> {
+  const keyPath = join(dir, 'token.key');
+  const certPath = join(dir, 'token.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=test-token-issuer'], { stdio: 'ignore' });
+  const key = readFileSync(keyPath, 'utf8');
+  const der = new X509Certificate(readFileSync(certPath)).raw.toString('base64');
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const token = (scope: string, granted: boolean) => {
+    const [type = 'repository', name = '', actions = ''] = scope.split(':');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: 'test-issuer', sub: granted ? TEST_USER : '', aud: 'test-registry', exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: granted ? [{ type, name, actions: actions.split(',') }] : [] };
+    const head = `${b64({ alg: 'RS256', typ: 'JWT', x5c: [der] })}.${b64(claims)}`;
+    return `${head}.${sign('RSA-SHA256', Buffer.from(head), key).toString('base64url')}`;
+  };
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const granted = req.headers.authorization === basic(TEST_USER, TEST_PASSWORD);
+    if (req.headers.authorization && !granted) {
+      res.writeHead(401).end();
+      return;
+    }
+    const t = token(url.searchParams.get('scope') ?? '', granted);
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: t, access_token: t, expires_in: 300 }));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { realm: `http://127.0.0.1:${port}/token`, certPath, close: () => server.close(), token: (scope) => token(scope, true) };
 }
 
 export interface PushedImage {
@@ -36,20 +73,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(): Promise<Registry> {
+export async function startRegistry(opts: { auth?: 'htpasswd' | 'token' } = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log: {level: error}',
-      `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
-      `http: {addr: 127.0.0.1:${port}, secret: test-secret}`,
-      '',
-    ].join('\n'),
-  );
+  const lines = [
+    'version: 0.1',
+    'log: {level: error}',
+    `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+    `http: {addr: 127.0.0.1:${port}, secret: test-secret}`,
+  ];
+  let tokens: Awaited<ReturnType<typeof startTokenServer>> | undefined;
+  if (opts.auth === 'htpasswd') {
+    // distribution accepts only bcrypt entries
+    writeFileSync(join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', TEST_USER, TEST_PASSWORD]));
+    lines.push(`auth: {htpasswd: {realm: basic-realm, path: ${join(dir, 'htpasswd')}}}`);
+  } else if (opts.auth === 'token') {
+    tokens = await startTokenServer(dir);
+    lines.push(`auth: {token: {realm: "${tokens.realm}", service: test-registry, issuer: test-issuer, rootcertbundle: ${tokens.certPath}}}`);
+  }
+  writeFileSync(config, [...lines, ''].join('\n'));
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -57,7 +100,7 @@ export async function startRegistry(): Promise<Registry> {
   for (let i = 0; ; i++) {
     try {
       const r = await fetch(`http://${host}/v2/`);
-      if (r.status === 200) break;
+      if (r.status === 200 || r.status === 401) break;
     } catch {
       // not up yet
     }
@@ -66,7 +109,13 @@ export async function startRegistry(): Promise<Registry> {
   }
   return {
     host,
+    async pushHeaders(repo: string): Promise<Record<string, string>> {
+      if (opts.auth === 'htpasswd') return { Authorization: basic(TEST_USER, TEST_PASSWORD) };
+      if (tokens) return { Authorization: `Bearer ${tokens.token(`repository:${repo}:pull,push`)}` };
+      return {};
+    },
     async stop() {
+      tokens?.close();
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -77,30 +126,31 @@ export async function startRegistry(): Promise<Registry> {
   };
 }
 
-async function pushBlob(host: string, repo: string, content: Buffer): Promise<string> {
+async function pushBlob(host: string, repo: string, content: Buffer, auth: Record<string, string>): Promise<string> {
   const digest = sha256(content);
-  const start = await fetch(`http://${host}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`http://${host}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
   const location = start.headers.get('location');
   if (start.status !== 202 || !location) throw new Error(`blob upload start failed: ${start.status}`);
   const url = new URL(location, `http://${host}`);
   url.searchParams.set('digest', digest);
-  const put = await fetch(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: content });
+  const put = await fetch(url, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/octet-stream' }, body: content });
   if (put.status !== 201) throw new Error(`blob upload failed: ${put.status} ${await put.text()}`);
   return digest;
 }
 
-async function pushManifest(host: string, repo: string, ref: string, body: string, mediaType: string): Promise<string> {
-  const r = await fetch(`http://${host}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { 'Content-Type': mediaType }, body });
+async function pushManifest(host: string, repo: string, ref: string, body: string, mediaType: string, auth: Record<string, string>): Promise<string> {
+  const r = await fetch(`http://${host}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { ...auth, 'Content-Type': mediaType }, body });
   if (r.status !== 201) throw new Error(`manifest push failed: ${r.status} ${await r.text()}`);
   return sha256(body);
 }
 
 /** Pushes a one-layer image (OCI, or Docker schema 2) and tags it. */
-export async function pushImage(host: string, repo: string, tag: string, opts: { seed: string; arch?: string; docker?: boolean }): Promise<PushedImage> {
+export async function pushImage(host: string, repo: string, tag: string, opts: { seed: string; arch?: string; docker?: boolean; auth?: Record<string, string> }): Promise<PushedImage> {
+  const auth = opts.auth ?? {};
   const config = Buffer.from(JSON.stringify({ architecture: opts.arch ?? 'amd64', os: 'linux', created: '2025-01-01T00:00:00Z', config: { Cmd: ['/bin/app'], Env: [`SEED=${opts.seed}`] }, rootfs: { type: 'layers', diff_ids: [] } }));
   const layer = Buffer.from(`layer for ${opts.seed}`);
-  const configDigest = await pushBlob(host, repo, config);
-  const layerDigest = await pushBlob(host, repo, layer);
+  const configDigest = await pushBlob(host, repo, config, auth);
+  const layerDigest = await pushBlob(host, repo, layer, auth);
   const mediaType = opts.docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json';
   const manifest = JSON.stringify({
     schemaVersion: 2,
@@ -108,7 +158,7 @@ export async function pushImage(host: string, repo: string, tag: string, opts: {
     config: { mediaType: opts.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
     layers: [{ mediaType: opts.docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
   });
-  const digest = await pushManifest(host, repo, tag, manifest, mediaType);
+  const digest = await pushManifest(host, repo, tag, manifest, mediaType, auth);
   return { digest, configDigest, layerDigest, mediaType };
 }
 
@@ -125,6 +175,6 @@ export async function pushIndex(host: string, repo: string, tag: string, seed: s
       { mediaType: arm64.mediaType, digest: arm64.digest, size: await size(arm64.digest), platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
     ],
   });
-  const digest = await pushManifest(host, repo, tag, index, 'application/vnd.oci.image.index.v1+json');
+  const digest = await pushManifest(host, repo, tag, index, 'application/vnd.oci.image.index.v1+json', {});
   return { digest, amd64, arm64 };
 }
