@@ -24,6 +24,7 @@ export interface ImportContext {
   readonly insecureRegistries: ReadonlySet<string>;
   readonly blockedRegistries: ReadonlySet<string>;
   readonly maxTagsPerRepository: number;
+  readonly requestTimeoutMs?: number;
   readonly now: Date;
   readonly ca?: string;
   /** Ignore credentials (the anonymous retry). */
@@ -128,7 +129,14 @@ function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: bool
   let c = cache.get(key);
   if (!c) {
     const creds = ctx.anonymous ? undefined : ctx.keyring.lookup(registry);
-    c = new RegistryClient({ registry, insecure, policy: ctx.policy, ...(creds ? { credentials: creds } : {}), ...(ctx.ca ? { ca: ctx.ca } : {}) });
+    c = new RegistryClient({
+      registry,
+      insecure,
+      policy: ctx.policy,
+      ...(creds ? { credentials: creds } : {}),
+      ...(ctx.ca ? { ca: ctx.ca } : {}),
+      ...(ctx.requestTimeoutMs ? { timeoutMs: ctx.requestTimeoutMs } : {}),
+    });
     cache.set(key, c);
   }
   return c;

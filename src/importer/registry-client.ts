@@ -194,7 +194,7 @@ export class RegistryClient {
       if (res.status !== 200) throw this.refused(res, `${repo}:${reference}`);
       const mediaType = String(res.headers['content-type'] ?? '').split(';')[0] ?? '';
       const digest = sha256(res.body);
-      const schema1 = mediaType.includes('manifest.v1');
+      const schema1 = mediaType.startsWith('application/vnd.docker.distribution.manifest.v1');
       if (!schema1) {
         if (reference.includes(':') && reference !== digest)
           throw new RegistryError('Internal', `content integrity error: the manifest fetched for ${reference} has digest ${digest}`);

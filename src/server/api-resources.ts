@@ -66,6 +66,7 @@ export interface ImporterSettings {
   readonly maxTagsPerRepository: number;
   readonly scheduledIntervalMs: number;
   readonly scheduledPerMinute: number;
+  readonly requestTimeoutMs: number;
 }
 
 export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
@@ -126,6 +127,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     importPolicy: () => configCache.get().importPolicy,
     network: deps.importer.network,
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,
+    requestTimeoutMs: deps.importer.requestTimeoutMs,
   });
   const importController = new ImageImportController({
     streams: imageStreams,

@@ -22,6 +22,7 @@ export interface ServerFlags {
   /** CIDRs the importer may contact although they are loopback, private or link-local. */
   readonly importAllowedNetworks: readonly string[];
   readonly scheduledImportIntervalSeconds: number;
+  readonly importRequestTimeoutMs: number;
   readonly maxScheduledImportsPerMinute: number;
   readonly help: boolean;
 }
@@ -51,6 +52,8 @@ Flags:
   --import-allowed-networks CIDRS comma-separated networks the importer may contact although they are
                                   loopback, private or link-local (default: none; e.g. 127.0.0.0/8 for a
                                   registry on this machine)
+  --image-import-request-timeout DUR
+                                  how long one registry request of an import may take (default 15s)
   --scheduled-image-import-minimum-interval-seconds N
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
@@ -126,6 +129,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'max-images-bulk-imported-per-repository': { type: 'string', default: '50' },
         'import-allowed-networks': { type: 'string', default: '' },
         'scheduled-image-import-minimum-interval-seconds': { type: 'string', default: '900' },
+        'image-import-request-timeout': { type: 'string', default: '15s' },
         'max-scheduled-image-imports-per-minute': { type: 'string', default: '60' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -157,6 +161,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     logLevel: level,
     maxImagesBulkImportedPerRepository: bulkLimit(values['max-images-bulk-imported-per-repository']),
     importAllowedNetworks: networks(values['import-allowed-networks']),
+    importRequestTimeoutMs: parseDuration(values['image-import-request-timeout']),
     scheduledImportIntervalSeconds: positiveInt('scheduled-image-import-minimum-interval-seconds', values['scheduled-image-import-minimum-interval-seconds']),
     maxScheduledImportsPerMinute: positiveInt('max-scheduled-image-imports-per-minute', values['max-scheduled-image-imports-per-minute']),
     help: values.help,

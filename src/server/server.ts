@@ -68,6 +68,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       network: parseAllowedNetworks(flags.importAllowedNetworks),
       maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
       scheduledIntervalMs: flags.scheduledImportIntervalSeconds * 1000,
+      requestTimeoutMs: flags.importRequestTimeoutMs,
       scheduledPerMinute: flags.maxScheduledImportsPerMinute,
     },
   });

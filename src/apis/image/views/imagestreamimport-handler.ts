@@ -44,6 +44,7 @@ export interface ImageStreamImportDeps {
   readonly importPolicy: () => ImportPolicyConfig;
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
+  readonly requestTimeoutMs: number;
 }
 
 function validateImport(isi: ImageStreamImport): FieldError[] {
@@ -229,6 +230,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         insecureRegistries: new Set(policy.insecureRegistries),
         blockedRegistries: new Set(policy.blockedRegistries),
         maxTagsPerRepository: o.maxTagsPerRepository,
+        requestTimeoutMs: o.requestTimeoutMs,
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
       };
