@@ -26,6 +26,7 @@ export interface ImportControllerOptions {
   readonly scheduledPerMinute: number;
   /** Imports running at once. */
   readonly workers?: number;
+  readonly onQueueDepth?: (depth: number) => void;
 }
 
 function importable(tag: TagReference): boolean {
@@ -83,6 +84,7 @@ export class ImageImportController {
   private enqueue(key: string, force: boolean): void {
     const existing = this.queue.get(key);
     this.queue.set(key, { force: force || (existing?.force ?? false) });
+    this.o.onQueueDepth?.(this.queue.size);
     this.wake?.();
   }
 
@@ -129,6 +131,7 @@ export class ImageImportController {
       }
       const [key, item] = next.value;
       this.queue.delete(key);
+      this.o.onQueueDepth?.(this.queue.size);
       this.running++;
       try {
         await this.sync(key, item.force);

@@ -10,8 +10,17 @@ export interface Metrics {
   observeRequest(verb: string, group: string, resource: string, code: number, seconds: number): void;
   observeStore(operation: string, seconds: number): void;
   readonly watches: { inc(): void; dec(): void };
+  readonly imports: ImportMetrics;
   render(): Promise<string>;
 }
+
+/** What the importer reports: one result per imported entry, every registry round trip, the queue. */
+export interface ImportMetrics {
+  observeImport(registry: string, result: string): void;
+  observeRegistryRequest(registry: string, code: string, seconds: number): void;
+  setQueueDepth(depth: number): void;
+}
+
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -41,8 +50,31 @@ export function createMetrics(): Metrics {
     help: 'Gauge of all active long-running apiserver requests (watches).',
     registers: [registry],
   });
+  const importResults = new Counter({
+    name: 'image_import_results_total',
+    help: 'Imported image entries by registry and result (Success, or the failure reason).',
+    labelNames: ['registry', 'result'] as const,
+    registers: [registry],
+  });
+  const registryRequests = new Histogram({
+    name: 'image_registry_request_duration_seconds',
+    help: 'Latency of requests to container registries by registry and HTTP code (or "error").',
+    labelNames: ['registry', 'code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const queueDepth = new Gauge({
+    name: 'image_import_queue_depth',
+    help: 'Image streams waiting for the import controllers.',
+    registers: [registry],
+  });
   return {
     contentType: registry.contentType,
+    imports: {
+      observeImport: (r, result) => importResults.inc({ registry: r, result }),
+      observeRegistryRequest: (r, code, seconds) => registryRequests.observe({ registry: r, code }, seconds),
+      setQueueDepth: (n) => queueDepth.set(n),
+    },
     observeRequest(verb, group, resource, code, seconds) {
       requests.inc({ verb, group, resource, code: String(code) });
       if (verb !== 'watch') duration.observe({ verb, group, resource }, seconds);

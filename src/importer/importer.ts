@@ -11,6 +11,7 @@ import type { ImageImportStatus, ImageStreamImport } from '../apis/image/virtual
 import { rfc3339 } from '../registry/object-meta.js';
 import type { Keyring } from './credentials.js';
 import type { NetworkPolicy } from './http.js';
+import type { ImportMetrics } from '../http/metrics.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 import { prioritizeTags } from './tag-priority.js';
 
@@ -25,6 +26,7 @@ export interface ImportContext {
   readonly blockedRegistries: ReadonlySet<string>;
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs?: number;
+  readonly metrics?: ImportMetrics;
   readonly now: Date;
   readonly ca?: string;
   /** Ignore credentials (the anonymous retry). */
@@ -136,6 +138,7 @@ function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: bool
       ...(creds ? { credentials: creds } : {}),
       ...(ctx.ca ? { ca: ctx.ca } : {}),
       ...(ctx.requestTimeoutMs ? { timeoutMs: ctx.requestTimeoutMs } : {}),
+      ...(ctx.metrics ? { observe: (code: string, seconds: number) => ctx.metrics?.observeRegistryRequest(registry, code, seconds) } : {}),
     });
     cache.set(key, c);
   }
@@ -170,9 +173,12 @@ async function importOne(
     // The user's spelling is kept: `busybox:1` becomes `busybox@sha256:…`.
     fetched.image.dockerImageReference = exact({ ...ref, tag: '', id: fetched.image.metadata.name ?? '' });
     for (const m of fetched.manifests ?? []) m.dockerImageReference = exact({ ...ref, tag: '', id: m.metadata.name ?? '' });
+    ctx.metrics?.observeImport(defaulted.registry, 'Success');
     return { status: SUCCESS, ...(ref.id ? {} : { tag: defaulted.tag }), image: fetched.image, ...(fetched.manifests ? { manifests: fetched.manifests } : {}) };
   } catch (e) {
-    return { status: errorStatus(e, full) };
+    const status = errorStatus(e, full);
+    ctx.metrics?.observeImport(defaulted.registry, String(status['reason'] ?? 'Unknown'));
+    return { status };
   }
 }
 

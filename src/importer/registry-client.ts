@@ -44,6 +44,8 @@ export interface RegistryClientOptions {
   readonly ca?: string;
   readonly timeoutMs?: number;
   readonly retries?: number;
+  /** Called once per HTTP round trip with its status code (or "error") and duration. */
+  readonly observe?: (code: string, seconds: number) => void;
 }
 
 export interface FetchedManifest {
@@ -143,12 +145,25 @@ export class RegistryClient {
     return `Bearer ${token}`;
   }
 
+  private async timed(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    const start = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
+    try {
+      const res = await fn();
+      this.o.observe?.(String(res.status), seconds());
+      return res;
+    } catch (e) {
+      this.o.observe?.('error', seconds());
+      throw e;
+    }
+  }
+
   /** Retries network failures, 429 and 5xx with backoff, honouring Retry-After (capped). */
   private async withRetries(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
     const retries = this.o.retries ?? 2;
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fn();
+        const res = await this.timed(fn);
         if ((res.status === 429 || res.status >= 500) && attempt < retries) {
           const after = Number(res.headers['retry-after']);
           await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 200 * 2 ** attempt);

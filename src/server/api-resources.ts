@@ -35,6 +35,7 @@ import { createImageSignatureHandler } from '../apis/image/views/imagesignature-
 import { createLayersHandler, createSecretsHandler } from '../apis/image/views/imagestream-subresources.js';
 import { createImageStreamImportHandler } from '../apis/image/views/imagestreamimport-handler.js';
 import type { NetworkPolicy } from '../importer/http.js';
+import type { ImportMetrics } from '../http/metrics.js';
 import { ImageImportController } from '../controllers/image-import-controller.js';
 import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
@@ -67,6 +68,7 @@ export interface ImporterSettings {
   readonly scheduledIntervalMs: number;
   readonly scheduledPerMinute: number;
   readonly requestTimeoutMs: number;
+  readonly metrics: ImportMetrics;
 }
 
 export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
@@ -128,6 +130,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     network: deps.importer.network,
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,
     requestTimeoutMs: deps.importer.requestTimeoutMs,
+    metrics: deps.importer.metrics,
   });
   const importController = new ImageImportController({
     streams: imageStreams,
@@ -136,6 +139,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     systemContext,
     scheduledIntervalMs: deps.importer.scheduledIntervalMs,
     scheduledPerMinute: deps.importer.scheduledPerMinute,
+    onQueueDepth: (n) => deps.importer.metrics.setQueueDepth(n),
   });
 
   const handlers: ResourceHandler[] = [

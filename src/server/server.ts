@@ -69,6 +69,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
       scheduledIntervalMs: flags.scheduledImportIntervalSeconds * 1000,
       requestTimeoutMs: flags.importRequestTimeoutMs,
+      metrics: metrics.imports,
       scheduledPerMinute: flags.maxScheduledImportsPerMinute,
     },
   });

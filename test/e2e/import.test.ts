@@ -185,6 +185,16 @@ describe('ImageStreamImport from a real registry', () => {
   });
 });
 
+describe('import metrics', () => {
+  it('counts imports by registry and result, and times registry requests', async () => {
+    const m = (await api(server, 'GET', '/metrics')).text;
+    assert.ok(m.includes(`image_import_results_total{registry="${registry.host}",result="Success"}`), 'no success count');
+    assert.ok(m.includes(`image_import_results_total{registry="${registry.host}",result="NotFound"}`), 'no NotFound count');
+    assert.match(m, new RegExp(`image_registry_request_duration_seconds_count\\{registry="${registry.host.replace(/\./g, '\\.')}",code="200"\\} [1-9]`));
+    assert.match(m, /image_import_queue_depth \d+/);
+  });
+});
+
 describe('the importer and the network', () => {
   it('refuses to contact loopback unless the operator allowed it', async () => {
     const guarded = await startServerProcess();

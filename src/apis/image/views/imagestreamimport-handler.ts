@@ -15,6 +15,7 @@ import type { ResourceStore } from '../../../registry/resource-store.js';
 import { rfc3339 } from '../../../registry/object-meta.js';
 import { keyringFromSecrets } from '../../../importer/credentials.js';
 import type { NetworkPolicy } from '../../../importer/http.js';
+import type { ImportMetrics } from '../../../http/metrics.js';
 import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
 import type { Secret } from '../../core/secret.js';
 import { parseDockerImageReference } from '../reference.js';
@@ -45,6 +46,7 @@ export interface ImageStreamImportDeps {
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs: number;
+  readonly metrics: ImportMetrics;
 }
 
 function validateImport(isi: ImageStreamImport): FieldError[] {
@@ -231,6 +233,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         blockedRegistries: new Set(policy.blockedRegistries),
         maxTagsPerRepository: o.maxTagsPerRepository,
         requestTimeoutMs: o.requestTimeoutMs,
+        metrics: o.metrics,
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
       };
