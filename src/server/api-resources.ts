@@ -126,6 +126,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     info: RESOURCES.imagestreamimports,
     schema: RESOURCES.imagestreamimports.schema,
     secrets,
+    configMaps: configmaps,
     importPolicy: () => configCache.get().importPolicy,
     network: deps.importer.network,
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,

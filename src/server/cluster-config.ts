@@ -15,7 +15,7 @@ export interface RegistryConfig {
   readonly externalRegistryHostnames: string[];
   readonly whitelister: RegistryWhitelister;
   /** registrySources entries the importer honours (exact host[:port] matches, as the reference). */
-  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[] };
+  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[]; additionalTrustedCA?: string };
 }
 
 export const CLUSTER_CONFIG_NAME = 'cluster';
@@ -31,6 +31,7 @@ export function registryConfigFrom(config: ClusterImageConfig | undefined): Regi
     importPolicy: {
       insecureRegistries: [...(config?.spec?.registrySources?.insecureRegistries ?? [])],
       blockedRegistries: [...(config?.spec?.registrySources?.blockedRegistries ?? [])],
+      ...(config?.spec?.additionalTrustedCA?.name ? { additionalTrustedCA: config.spec.additionalTrustedCA.name } : {}),
     },
   };
 }

@@ -7,12 +7,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Registry {
   readonly host: string;
+  /** The storage directory (another registry may serve the same content). */
+  readonly storage: string;
   /** Headers that authorize a push to `repo` (empty for an open registry). */
   pushHeaders(repo: string): Promise<Record<string, string>>;
   stop(): Promise<void>;
@@ -73,15 +76,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(opts: { auth?: 'htpasswd' | 'token' } = {}): Promise<Registry> {
+export async function startRegistry(opts: { auth?: 'htpasswd' | 'token'; tls?: { cert: string; key: string }; storage?: string } = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
+  const storage = opts.storage ?? join(dir, 'data');
+  let tls = '';
+  if (opts.tls) {
+    writeFileSync(join(dir, 'tls.crt'), opts.tls.cert);
+    writeFileSync(join(dir, 'tls.key'), opts.tls.key);
+    tls = `, tls: {certificate: ${join(dir, 'tls.crt')}, key: ${join(dir, 'tls.key')}}`;
+  }
   const lines = [
     'version: 0.1',
     'log: {level: error}',
-    `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
-    `http: {addr: 127.0.0.1:${port}, secret: test-secret}`,
+    `storage: {filesystem: {rootdirectory: ${storage}}, delete: {enabled: true}}`,
+    `http: {addr: 127.0.0.1:${port}, secret: test-secret${tls}}`,
   ];
   let tokens: Awaited<ReturnType<typeof startTokenServer>> | undefined;
   if (opts.auth === 'htpasswd') {
@@ -99,8 +109,7 @@ export async function startRegistry(opts: { auth?: 'htpasswd' | 'token' } = {}):
   const host = `127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      const r = await fetch(`http://${host}/v2/`);
-      if (r.status === 200 || r.status === 401) break;
+      if (opts.tls ? await tlsUp(host) : [200, 401].includes((await fetch(`http://${host}/v2/`)).status)) break;
     } catch {
       // not up yet
     }
@@ -109,6 +118,7 @@ export async function startRegistry(opts: { auth?: 'htpasswd' | 'token' } = {}):
   }
   return {
     host,
+    storage,
     async pushHeaders(repo: string): Promise<Record<string, string>> {
       if (opts.auth === 'htpasswd') return { Authorization: basic(TEST_USER, TEST_PASSWORD) };
       if (tokens) return { Authorization: `Bearer ${tokens.token(`repository:${repo}:pull,push`)}` };
@@ -124,6 +134,17 @@ export async function startRegistry(opts: { auth?: 'htpasswd' | 'token' } = {}):
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a TLS registry answers (its certificate is checked by the tests themselves, not here). */
+function tlsUp(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsGet(`https://${host}/v2/`, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
 }
 
 async function pushBlob(host: string, repo: string, content: Buffer, auth: Record<string, string>): Promise<string> {

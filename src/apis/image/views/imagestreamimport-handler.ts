@@ -18,6 +18,8 @@ import type { NetworkPolicy } from '../../../importer/http.js';
 import type { ImportMetrics } from '../../../http/metrics.js';
 import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
 import type { Secret } from '../../core/secret.js';
+import type { ConfigMap } from '../../core/configmap.js';
+import { rootCertificates } from 'node:tls';
 import { parseDockerImageReference } from '../reference.js';
 import type { Image, ImageStream, TagReference } from '../schema.js';
 import { addTagEvent, latestEvent, statusTag } from '../tag-events.js';
@@ -33,7 +35,11 @@ const IMPORT_MODES = ['', 'Legacy', 'PreserveOriginal'];
 export interface ImportPolicyConfig {
   readonly insecureRegistries: readonly string[];
   readonly blockedRegistries: readonly string[];
+  /** Name of a ConfigMap in openshift-config whose values are PEM CAs trusted for imports. */
+  readonly additionalTrustedCA?: string;
 }
+
+export const TRUSTED_CA_NAMESPACE = 'openshift-config';
 
 export interface ImageStreamImportDeps {
   readonly info: ResourceInfo;
@@ -42,6 +48,7 @@ export interface ImageStreamImportDeps {
   readonly internal: ResourceStore<ImageStream>;
   readonly images: ResourceStore<Image>;
   readonly secrets: ResourceStore<Secret>;
+  readonly configMaps: ResourceStore<ConfigMap>;
   readonly importPolicy: () => ImportPolicyConfig;
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
@@ -189,6 +196,15 @@ function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): A
   return { changed };
 }
 
+/** The system CAs plus every PEM value of the additionalTrustedCA ConfigMap (none configured: undefined). */
+async function trustedCAs(configMaps: ResourceStore<ConfigMap>, name: string | undefined): Promise<string | undefined> {
+  if (!name) return undefined;
+  const cm = (await configMaps.getRaw(TRUSTED_CA_NAMESPACE, name))?.obj;
+  const pems = Object.values(cm?.data ?? {}).filter((v) => v.includes('-----BEGIN CERTIFICATE-----'));
+  if (pems.length === 0) return undefined;
+  return [...rootCertificates, ...pems].join('\n');
+}
+
 function stripBlobs(isi: ImageStreamImport): void {
   const strip = (r: ImageImportStatus, keep: boolean) => {
     if (keep) return;
@@ -225,6 +241,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
       if (existing && wantUid && wantUid !== existing.metadata.uid) throw notFound(singular, name);
 
       const policy = o.importPolicy();
+      const ca = await trustedCAs(o.configMaps, policy.additionalTrustedCA);
       const secrets = (await o.secrets.list(ctx, {})).items.filter((s) => s.metadata.annotations?.[EXCLUDE_SECRET_ANNOTATION] !== 'true');
       const base = {
         keyring: keyringFromSecrets(secrets),
@@ -234,6 +251,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         maxTagsPerRepository: o.maxTagsPerRepository,
         requestTimeoutMs: o.requestTimeoutMs,
         metrics: o.metrics,
+        ...(ca ? { ca } : {}),
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
       };
