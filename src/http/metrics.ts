@@ -19,6 +19,7 @@ export interface ImportMetrics {
   observeImport(registry: string, result: string): void;
   observeRegistryRequest(registry: string, code: string, seconds: number): void;
   setQueueDepth(depth: number): void;
+  observeBudgetWait(registry: string, seconds: number): void;
 }
 
 
@@ -63,6 +64,13 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const budgetWaits = new Histogram({
+    name: 'image_import_budget_wait_seconds',
+    help: 'Time registry requests waited for the per-registry request budget.',
+    labelNames: ['registry'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const queueDepth = new Gauge({
     name: 'image_import_queue_depth',
     help: 'Image streams waiting for the import controllers.',
@@ -74,6 +82,7 @@ export function createMetrics(): Metrics {
       observeImport: (r, result) => importResults.inc({ registry: r, result }),
       observeRegistryRequest: (r, code, seconds) => registryRequests.observe({ registry: r, code }, seconds),
       setQueueDepth: (n) => queueDepth.set(n),
+      observeBudgetWait: (r, seconds) => budgetWaits.observe({ registry: r }, seconds),
     },
     observeRequest(verb, group, resource, code, seconds) {
       requests.inc({ verb, group, resource, code: String(code) });

@@ -12,6 +12,7 @@ import { rfc3339 } from '../registry/object-meta.js';
 import type { Keyring } from './credentials.js';
 import type { NetworkPolicy } from './http.js';
 import type { ImportMetrics } from '../http/metrics.js';
+import type { RequestBudget } from './request-budget.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 import { prioritizeTags } from './tag-priority.js';
 
@@ -27,6 +28,7 @@ export interface ImportContext {
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs?: number;
   readonly metrics?: ImportMetrics;
+  readonly budget?: RequestBudget;
   readonly now: Date;
   readonly ca?: string;
   /** Ignore credentials (the anonymous retry). */
@@ -139,6 +141,7 @@ function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: bool
       ...(ctx.ca ? { ca: ctx.ca } : {}),
       ...(ctx.requestTimeoutMs ? { timeoutMs: ctx.requestTimeoutMs } : {}),
       ...(ctx.metrics ? { observe: (code: string, seconds: number) => ctx.metrics?.observeRegistryRequest(registry, code, seconds) } : {}),
+      ...(ctx.budget ? { budget: () => (ctx.budget as RequestBudget).take(registry) } : {}),
     });
     cache.set(key, c);
   }

@@ -46,6 +46,8 @@ export interface RegistryClientOptions {
   readonly retries?: number;
   /** Called once per HTTP round trip with its status code (or "error") and duration. */
   readonly observe?: (code: string, seconds: number) => void;
+  /** Waits for the registry's shared request budget before each round trip. */
+  readonly budget?: () => Promise<unknown>;
 }
 
 export interface FetchedManifest {
@@ -146,6 +148,7 @@ export class RegistryClient {
   }
 
   private async timed(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    await this.o.budget?.();
     const start = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
     try {

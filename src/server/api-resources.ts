@@ -37,6 +37,7 @@ import { createImageStreamImportHandler } from '../apis/image/views/imagestreami
 import type { NetworkPolicy } from '../importer/http.js';
 import type { ImportMetrics } from '../http/metrics.js';
 import { ImageImportController } from '../controllers/image-import-controller.js';
+import { createRequestBudget } from '../importer/request-budget.js';
 import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
 import { createNamespaceHandler } from './namespace-handler.js';
@@ -69,6 +70,8 @@ export interface ImporterSettings {
   readonly scheduledPerMinute: number;
   readonly requestTimeoutMs: number;
   readonly metrics: ImportMetrics;
+  /** Requests per second each registry gets from all imports together. */
+  readonly registryQps: number;
 }
 
 export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
@@ -132,6 +135,11 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,
     requestTimeoutMs: deps.importer.requestTimeoutMs,
     metrics: deps.importer.metrics,
+    budget: createRequestBudget({
+      perSecond: deps.importer.registryQps,
+      burst: Math.max(1, deps.importer.registryQps * 2),
+      onWait: (registry, seconds) => deps.importer.metrics.observeBudgetWait(registry, seconds),
+    }),
   });
   const importController = new ImageImportController({
     streams: imageStreams,

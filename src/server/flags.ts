@@ -23,6 +23,7 @@ export interface ServerFlags {
   readonly importAllowedNetworks: readonly string[];
   readonly scheduledImportIntervalSeconds: number;
   readonly importRequestTimeoutMs: number;
+  readonly importRegistryQps: number;
   readonly maxScheduledImportsPerMinute: number;
   readonly help: boolean;
 }
@@ -54,6 +55,8 @@ Flags:
                                   registry on this machine)
   --image-import-request-timeout DUR
                                   how long one registry request of an import may take (default 15s)
+  --image-import-registry-qps N   requests per second each registry gets from all imports together
+                                  (default 10, bursts of twice that)
   --scheduled-image-import-minimum-interval-seconds N
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
@@ -130,6 +133,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'import-allowed-networks': { type: 'string', default: '' },
         'scheduled-image-import-minimum-interval-seconds': { type: 'string', default: '900' },
         'image-import-request-timeout': { type: 'string', default: '15s' },
+        'image-import-registry-qps': { type: 'string', default: '10' },
         'max-scheduled-image-imports-per-minute': { type: 'string', default: '60' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -162,6 +166,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     maxImagesBulkImportedPerRepository: bulkLimit(values['max-images-bulk-imported-per-repository']),
     importAllowedNetworks: networks(values['import-allowed-networks']),
     importRequestTimeoutMs: parseDuration(values['image-import-request-timeout']),
+    importRegistryQps: Math.max(1, positiveInt('image-import-registry-qps', values['image-import-registry-qps'])),
     scheduledImportIntervalSeconds: positiveInt('scheduled-image-import-minimum-interval-seconds', values['scheduled-image-import-minimum-interval-seconds']),
     maxScheduledImportsPerMinute: positiveInt('max-scheduled-image-imports-per-minute', values['max-scheduled-image-imports-per-minute']),
     help: values.help,

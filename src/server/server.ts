@@ -70,6 +70,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       scheduledIntervalMs: flags.scheduledImportIntervalSeconds * 1000,
       requestTimeoutMs: flags.importRequestTimeoutMs,
       metrics: metrics.imports,
+      registryQps: flags.importRegistryQps,
       scheduledPerMinute: flags.maxScheduledImportsPerMinute,
     },
   });

@@ -16,6 +16,7 @@ import { rfc3339 } from '../../../registry/object-meta.js';
 import { keyringFromSecrets } from '../../../importer/credentials.js';
 import type { NetworkPolicy } from '../../../importer/http.js';
 import type { ImportMetrics } from '../../../http/metrics.js';
+import type { RequestBudget } from '../../../importer/request-budget.js';
 import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConfigMap } from '../../core/configmap.js';
@@ -54,6 +55,7 @@ export interface ImageStreamImportDeps {
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs: number;
   readonly metrics: ImportMetrics;
+  readonly budget: RequestBudget;
 }
 
 function validateImport(isi: ImageStreamImport): FieldError[] {
@@ -251,6 +253,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         maxTagsPerRepository: o.maxTagsPerRepository,
         requestTimeoutMs: o.requestTimeoutMs,
         metrics: o.metrics,
+        budget: o.budget,
         ...(ca ? { ca } : {}),
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
