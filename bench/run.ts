@@ -3,11 +3,13 @@
  * a bare node:https server that answers the same bytes, in the same run. A benchmark, not a test:
  * it prints and records figures, it asserts nothing. Results go to bench/results/ and BENCHMARKS.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
+import { pushImage, startRegistry } from '../test/support/registry.js';
 import { pino } from 'pino';
 import { parseFlags } from '../src/server/flags.js';
 import { startServer } from '../src/server/server.js';
@@ -19,6 +21,8 @@ interface Row {
 }
 
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5);
+const IMPORT_TAGS = 50;
+const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const NS = 'bench';
 
@@ -32,7 +36,18 @@ async function run(opts: Cannon): Promise<{ rps: number; p50: number; p99: numbe
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const flags = parseFlags(['--data-dir', dataDir, '--secure-port', '0', '--log-level', 'error']);
+  const flags = parseFlags([
+    '--data-dir',
+    dataDir,
+    '--secure-port',
+    '0',
+    '--log-level',
+    'error',
+    '--import-allowed-networks',
+    '127.0.0.0/8',
+    '--image-import-registry-qps',
+    IMPORT_QPS,
+  ]);
   const server = await startServer(flags, { logger: pino({ level: 'error' }) });
   const auth = { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', accept: 'application/json' };
   const base = server.url;
@@ -55,7 +70,6 @@ async function main(): Promise<void> {
   const page = (await call('GET', `${isPath}?limit=500`)).text;
 
   // The bare baseline: node:https answering the same bytes with the same TLS.
-  const { readFileSync } = await import('node:fs');
   const bare = createServer({ cert: readFileSync(join(dataDir, 'serving.crt')), key: readFileSync(join(dataDir, 'serving.key')) }, (req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -103,6 +117,7 @@ async function main(): Promise<void> {
   });
 
   bare.close();
+  const importRow = await measureImport(base, server.caCertPem, auth);
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -116,14 +131,68 @@ async function main(): Promise<void> {
       (r) =>
         `| ${r.operation} | ${r.server.rps} | ${r.bare.rps} | ${(r.server.rps / Math.max(1, r.bare.rps)).toFixed(2)} | ${r.server.p50} / ${r.server.p99} | ${r.bare.p50} / ${r.bare.p99} |`,
     ),
+    '',
+    importRow,
   ].join('\n');
   process.stdout.write(`\n${table}\n`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(join('bench/results', 'latest.json'), JSON.stringify({ machine, rows }, null, 2));
-  writeFileSync(
-    'BENCHMARKS.md',
-    `# Benchmarks\n\nProduced by \`npm run bench\` (bench/run.ts). Each row runs the same load against the server and against a bare\n\`node:https\` server that answers the same bytes, in the same run; the ratio is server / bare.\n\n${table}\n`,
-  );
+  writeResults('BENCHMARKS.md', table);
+}
+
+const BEGIN = '<!-- results: written by npm run bench -->';
+const END = '<!-- /results -->';
+
+/** Replaces the results section of BENCHMARKS.md, keeping the prose around it. */
+function writeResults(path: string, table: string): void {
+  const section = `${BEGIN}\n${table}\n${END}`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    text = `# Benchmarks\n\n${BEGIN}\n${END}\n`;
+  }
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  text = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, text);
+}
+
+/** A 50-tag repository import through the server next to sequential `skopeo inspect` of the same tags. */
+async function measureImport(base: string, ca: string, auth: Record<string, string>): Promise<string> {
+  process.stdout.write(`import of ${IMPORT_TAGS} tags…\n`);
+  const registry = await startRegistry();
+  try {
+    const tags = Array.from({ length: IMPORT_TAGS }, (_, i) => `1.${i}`);
+    for (const t of tags) await pushImage(registry.host, 'bench/repo', t, { seed: t });
+    const started = performance.now();
+    const r = await fetchJson(base, ca, 'POST', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreamimports`, auth, {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStreamImport',
+      metadata: { name: 'imported' },
+      spec: { import: true, repository: { from: { kind: 'DockerImage', name: `${registry.host}/bench/repo` }, importPolicy: { insecure: true } } },
+    });
+    const serverMs = performance.now() - started;
+    const imported = (JSON.parse(r.text) as { status?: { repository?: { images?: unknown[] } } }).status?.repository?.images?.length ?? 0;
+    let skopeoMs: number | undefined;
+    try {
+      const s0 = performance.now();
+      for (const t of tags) execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/bench/repo:${t}`], { stdio: 'ignore' });
+      skopeoMs = performance.now() - s0;
+    } catch {
+      skopeoMs = undefined; // skopeo is not installed: the row says so
+    }
+    const ratio = skopeoMs ? (skopeoMs / serverMs).toFixed(2) : 'n/a';
+    return [
+      `Import of a ${IMPORT_TAGS}-tag repository from a local distribution registry (${imported} imported, per-registry budget ${IMPORT_QPS} req/s):`,
+      '',
+      '| operation | server ms | sequential skopeo inspect ms | speed-up |',
+      '| --- | ---: | ---: | ---: |',
+      `| repository import, ${IMPORT_TAGS} tags | ${Math.round(serverMs)} | ${skopeoMs ? Math.round(skopeoMs) : 'skopeo not installed'} | ${ratio} |`,
+    ].join('\n');
+  } finally {
+    await registry.stop();
+  }
 }
 
 async function fetchJson(base: string, ca: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {

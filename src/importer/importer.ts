@@ -185,6 +185,22 @@ async function importOne(
   }
 }
 
+const REPOSITORY_CONCURRENCY = 4;
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Runs `spec.images` and `spec.repository`; returns the ISI status without `import`. */
 export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Promise<NonNullable<ImageStreamImport['status']>> {
   const clients = new Map<string, RegistryClient>();
@@ -224,10 +240,10 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
         try {
           const tags = prioritizeTags((await clientFor(ctx, ref, insecure, clients).listTags(repositoryPath(ref))).map((t) => t || 'latest'));
           const limit = ctx.maxTagsPerRepository < 0 ? tags.length : ctx.maxTagsPerRepository;
-          const results: ImageImportStatus[] = [];
-          for (const tag of tags.slice(0, limit)) {
-            results.push(await importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || 'Legacy', {}));
-          }
+          // A few tags at a time: the per-registry budget, not this loop, bounds the request rate.
+          const results = await mapLimited(tags.slice(0, limit), REPOSITORY_CONCURRENCY, (tag) =>
+            importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || 'Legacy', {}),
+          );
           const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
           status.repository = {
             status:
