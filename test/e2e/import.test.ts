@@ -176,6 +176,35 @@ describe('ImageStreamImport from a real registry', () => {
     assert.deepEqual(stream.status.tags.map((t) => t.tag).sort(), ['1.1', '2.0', 'latest']);
   });
 
+  it('picks the platform a tag prefers with the prefer-arch annotation', async () => {
+    const stream = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'pref' },
+      spec: { tags: [{ name: 'arm', annotations: { 'importer.image.openshift.io/prefer-arch': 'arm64' }, from: { kind: 'DockerImage', name: 'example.invalid/x:y' }, reference: true }] },
+    };
+    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body: stream })).status, 201);
+    const res = await post(isi('pref', [{ from: `${registry.host}/team/multi:latest`, to: 'arm' }], false));
+    assert.equal(res.status.images?.[0]?.image?.metadata.name, index.arm64.digest);
+  });
+
+  it('honours resourceVersion and uid preconditions on the stream', async () => {
+    const stale = await api(server, 'POST', `${NS}/imagestreamimports`, {
+      body: { ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', resourceVersion: '1' } },
+    });
+    assert.equal(stale.status, 409);
+    assert.match(stale.json<NestedStatus>().message ?? '', /^Operation cannot be fulfilled on imagestream.image.openshift.io "app": the image stream was updated from "1" to "\d+"$/);
+    const missing = await api(server, 'POST', `${NS}/imagestreamimports`, {
+      body: { ...isi('absent', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'absent', uid: 'x' } },
+    });
+    assert.equal(missing.status, 404);
+  });
+
+  it('reports a registry that is down as an InternalError Status', async () => {
+    const res = await post(isi('preview', [{ from: '127.0.0.1:1/team/app:v1' }], false));
+    assert.equal(res.status.images?.[0]?.status.reason, 'InternalError');
+  });
+
   it('answers 422 naming the field for an invalid request', async () => {
     const r = await api(server, 'POST', `${NS}/imagestreamimports`, {
       body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamImport', metadata: { name: 'bad' }, spec: { import: false } },
