@@ -1,0 +1,109 @@
+/**
+ * Real images for the import tests, pushed by skopeo: an OCI image layout written here (a real
+ * gzipped tar layer, a config with its diff_ids, manifests and optionally an index of two
+ * platforms), copied to the registry by `skopeo copy` as OCI, or converted by skopeo to Docker
+ * schema 2 and Docker manifest lists.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** A one-file ustar archive. */
+function tar(name: string, content: string): Buffer {
+  const body = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  const field = (value: string, offset: number, length: number) => header.write(value, offset, length, 'ascii');
+  field(name, 0, 100);
+  field('0000644\0', 100, 8);
+  field('0000000\0', 108, 8);
+  field('0000000\0', 116, 8);
+  field(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 12);
+  field(`${(0).toString(8).padStart(11, '0')}\0`, 136, 12);
+  field('        ', 148, 8);
+  field('0', 156, 1);
+  field('ustar\0', 257, 6);
+  field('00', 263, 2);
+  let sum = 0;
+  for (const b of header) sum += b;
+  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
+  body.copy(padded);
+  return Buffer.concat([header, padded, Buffer.alloc(1024)]);
+}
+
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: { architecture: string; os: string };
+  annotations?: Record<string, string>;
+}
+
+export class OciLayout {
+  readonly dir = mkdtempSync(join(tmpdir(), 'oci-layout-'));
+  private readonly refs: Descriptor[] = [];
+
+  constructor() {
+    mkdirSync(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(this.dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  }
+
+  private blob(content: Buffer | string): { digest: string; size: number } {
+    const hex = sha(content);
+    writeFileSync(join(this.dir, 'blobs', 'sha256', hex), content);
+    return { digest: `sha256:${hex}`, size: Buffer.byteLength(content) };
+  }
+
+  /** Adds an image for one platform; returns its manifest descriptor. */
+  image(seed: string, arch = 'amd64'): Descriptor {
+    const raw = tar('app/hello.txt', `hello from ${seed}\n`);
+    const layer = this.blob(gzipSync(raw));
+    const config = this.blob(
+      JSON.stringify({
+        architecture: arch,
+        os: 'linux',
+        created: '2025-01-01T00:00:00Z',
+        config: { Cmd: ['/app/hello.txt'], Env: [`SEED=${seed}`] },
+        rootfs: { type: 'layers', diff_ids: [`sha256:${sha(raw)}`] },
+      }),
+    );
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+    });
+    return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...this.blob(manifest), platform: { architecture: arch, os: 'linux' } };
+  }
+
+  tag(name: string, d: Descriptor): void {
+    this.refs.push({ ...d, annotations: { 'org.opencontainers.image.ref.name': name } });
+    writeFileSync(join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: this.refs.map(({ platform: _p, ...rest }) => rest) }));
+  }
+
+  /** An OCI index of the given images. */
+  index(images: Descriptor[]): Descriptor {
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: images });
+    return { mediaType: 'application/vnd.oci.image.index.v1+json', ...this.blob(body) };
+  }
+}
+
+/** `skopeo copy` from the layout to a plain-HTTP registry, as OCI or converted to Docker formats. */
+export function skopeoCopy(layout: OciLayout, tag: string, dest: string, opts: { docker?: boolean; all?: boolean } = {}): void {
+  execFileSync(
+    'skopeo',
+    ['copy', '--quiet', '--dest-tls-verify=false', ...(opts.all ? ['--all'] : []), ...(opts.docker ? ['--format', 'v2s2'] : []), `oci:${layout.dir}:${tag}`, `docker://${dest}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+}
+
+/** The digest the registry serves for a reference (skopeo may rewrite manifests when converting). */
+export function skopeoDigest(ref: string): string {
+  const out = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
+  return `sha256:${sha(out)}`;
+}
