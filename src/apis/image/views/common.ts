@@ -3,7 +3,9 @@
  * event's pull spec is resolved by the tag's reference policy (§4.5), and how an Image is shown
  * inside a view (manifest and config blobs left out).
  */
-import { badRequest, type Status } from '../../../api/errors.js';
+import { badRequest, conflict, notFound, type GroupResource, type Status } from '../../../api/errors.js';
+import type { RequestContext } from '../../../api/strategy.js';
+import type { DeleteOptions, ResourceStore } from '../../../registry/resource-store.js';
 import type { Image, ImageStream, TagEvent } from '../schema.js';
 
 export const GROUP = 'image.openshift.io';
@@ -51,4 +53,33 @@ export function digestOrImageMatch(image: string, id: string): boolean {
 
 export function success(code = 200): Status & { metadata: Record<string, never> } {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
+}
+
+/**
+ * Untagging through a view (istag or itag delete): the spec tag and its history go, in one write
+ * to the stream, retried on conflicts; a UID precondition names the stream.
+ */
+export async function deleteTag(
+  streams: ResourceStore<ImageStream>,
+  ctx: RequestContext,
+  view: { gr: GroupResource; name: string; stream: string; tag: string },
+  opts: DeleteOptions,
+): Promise<Status> {
+  await streams.guaranteedUpdate(
+    ctx,
+    view.stream,
+    (current) => {
+      if (!current) throw notFound({ group: GROUP, resource: 'imagestreams' }, view.stream);
+      const uid = opts.preconditions?.uid;
+      if (uid && uid !== current.metadata.uid) throw conflict(view.gr, view.name, 'the UID precondition was not met');
+      const inSpec = current.spec?.tags?.some((t) => t.name === view.tag) ?? false;
+      const inStatus = current.status?.tags?.some((t) => t.tag === view.tag) ?? false;
+      if (!inSpec && !inStatus) throw notFound(view.gr, view.name);
+      if (current.spec?.tags) current.spec.tags = current.spec.tags.filter((t) => t.name !== view.tag);
+      if (current.status?.tags) current.status.tags = current.status.tags.filter((t) => t.tag !== view.tag);
+      return current;
+    },
+    { dryRun: opts.dryRun },
+  );
+  return success();
 }

@@ -15,7 +15,7 @@ import type { ListOptions, ResourceStore } from '../../../registry/resource-stor
 import type { Image, ImageStream, TagReference } from '../schema.js';
 import { latestEvent, statusTag } from '../tag-events.js';
 import type { ImageStreamTag } from '../virtual-schemas.js';
-import { API_VERSION, imageView, parseStreamTag, resolveReference, success } from './common.js';
+import { API_VERSION, deleteTag, imageView, parseStreamTag, resolveReference } from './common.js';
 
 export interface StreamViews {
   /** Reads (decorated) and creates of streams. */
@@ -151,24 +151,8 @@ export function createImageStreamTagHandler(o: StreamViews & { info: ResourceInf
       return upsert(ctx, name, ist, 'update');
     },
     async delete(ctx, name, opts) {
-      const { stream: sName, tag } = parseStreamTag(name, 'ImageStreamTags');
-      await o.internal.guaranteedUpdate(
-        ctx,
-        sName,
-        (current) => {
-          if (!current) throw notFound({ group: 'image.openshift.io', resource: 'imagestreams' }, sName);
-          const uid = opts.preconditions?.uid;
-          if (uid && uid !== current.metadata.uid) throw conflict(GR, name, 'the UID precondition was not met');
-          const inSpec = current.spec?.tags?.some((t) => t.name === tag) ?? false;
-          const inStatus = current.status?.tags?.some((t) => t.tag === tag) ?? false;
-          if (!inSpec && !inStatus) throw notFound(GR, name);
-          if (current.spec?.tags) current.spec.tags = current.spec.tags.filter((t) => t.name !== tag);
-          if (current.status?.tags) current.status.tags = current.status.tags.filter((t) => t.tag !== tag);
-          return current;
-        },
-        { dryRun: opts.dryRun },
-      );
-      return success();
+      const { stream, tag } = parseStreamTag(name, 'ImageStreamTags');
+      return deleteTag(o.internal, ctx, { gr: GR, name, stream, tag }, opts);
     },
   };
 }

@@ -14,7 +14,7 @@ import type { ListOptions } from '../../../registry/resource-store.js';
 import type { ImageStream } from '../schema.js';
 import { latestEvent, statusTag } from '../tag-events.js';
 import type { ImageTag } from '../virtual-schemas.js';
-import { API_VERSION, imageView, parseStreamTag, resolveReference, success } from './common.js';
+import { API_VERSION, deleteTag, imageView, parseStreamTag, resolveReference } from './common.js';
 import type { StreamViews } from './imagestreamtag-handler.js';
 
 const GR: GroupResource = { group: 'image.openshift.io', resource: 'imagetags' };
@@ -120,22 +120,8 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
       return write(ctx, name, decode(patched, ctx, req), 'update');
     },
     async delete(ctx, name, opts) {
-      const { stream: sName, tag } = parseStreamTag(name, 'ImageTags');
-      await o.internal.guaranteedUpdate(
-        ctx,
-        sName,
-        (current) => {
-          if (!current) throw notFound({ group: 'image.openshift.io', resource: 'imagestreams' }, sName);
-          const uid = opts.preconditions?.uid;
-          if (uid && uid !== current.metadata.uid) throw conflict(GR, name, 'the UID precondition was not met');
-          if (!imageTagNames(current).includes(tag)) throw notFound(GR, name);
-          if (current.spec?.tags) current.spec.tags = current.spec.tags.filter((t) => t.name !== tag);
-          if (current.status?.tags) current.status.tags = current.status.tags.filter((t) => t.tag !== tag);
-          return current;
-        },
-        { dryRun: opts.dryRun },
-      );
-      return success();
+      const { stream, tag } = parseStreamTag(name, 'ImageTags');
+      return deleteTag(o.internal, ctx, { gr: GR, name, stream, tag }, opts);
     },
   };
 }
