@@ -29,6 +29,8 @@ export interface ImportContext {
   readonly requestTimeoutMs?: number;
   readonly metrics?: ImportMetrics;
   readonly budget?: RequestBudget;
+  /** Import mode of entries that name none (the cluster default; Legacy when unset). */
+  readonly defaultImportMode?: string;
   readonly now: Date;
   readonly ca?: string;
   /** Ignore credentials (the anonymous retry). */
@@ -219,7 +221,7 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
       continue;
     }
     const prefer = preferredPlatform(ctx.stream, spec.to?.name ?? ref.tag);
-    images.push(await importOne(ctx, clients, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || 'Legacy', prefer));
+    images.push(await importOne(ctx, clients, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', prefer));
   }
   if (isi.spec.images) status.images = images;
 
@@ -242,7 +244,7 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
           const limit = ctx.maxTagsPerRepository < 0 ? tags.length : ctx.maxTagsPerRepository;
           // A few tags at a time: the per-registry budget, not this loop, bounds the request rate.
           const results = await mapLimited(tags.slice(0, limit), REPOSITORY_CONCURRENCY, (tag) =>
-            importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || 'Legacy', {}),
+            importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', {}),
           );
           const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
           status.repository = {

@@ -14,8 +14,9 @@ export interface RegistryConfig {
   readonly internalRegistryHostname?: string;
   readonly externalRegistryHostnames: string[];
   readonly whitelister: RegistryWhitelister;
+  readonly defaultImportMode?: string;
   /** registrySources entries the importer honours (exact host[:port] matches, as the reference). */
-  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[]; additionalTrustedCA?: string };
+  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[]; additionalTrustedCA?: string; defaultImportMode?: string };
 }
 
 export const CLUSTER_CONFIG_NAME = 'cluster';
@@ -24,7 +25,9 @@ export function registryConfigFrom(config: ClusterImageConfig | undefined): Regi
   const internal = config?.status?.internalRegistryHostname || undefined;
   const external = [...(config?.spec?.externalRegistryHostnames ?? []), ...(config?.status?.externalRegistryHostnames ?? [])];
   const allowed = config?.spec?.allowedRegistriesForImport;
+  const importMode = config?.status?.imageStreamImportMode || config?.spec?.imageStreamImportMode;
   return {
+    ...(importMode ? { defaultImportMode: importMode } : {}),
     ...(internal ? { internalRegistryHostname: internal } : {}),
     externalRegistryHostnames: external,
     whitelister: createWhitelister(allowed && allowed.length > 0 ? allowed : undefined, internal ? { internalRegistryHostname: internal } : {}),
@@ -32,6 +35,7 @@ export function registryConfigFrom(config: ClusterImageConfig | undefined): Regi
       insecureRegistries: [...(config?.spec?.registrySources?.insecureRegistries ?? [])],
       blockedRegistries: [...(config?.spec?.registrySources?.blockedRegistries ?? [])],
       ...(config?.spec?.additionalTrustedCA?.name ? { additionalTrustedCA: config.spec.additionalTrustedCA.name } : {}),
+      ...(importMode ? { defaultImportMode: importMode } : {}),
     },
   };
 }

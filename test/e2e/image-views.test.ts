@@ -315,6 +315,10 @@ describe('editing tags through the views', () => {
     const patched = await api(server, 'PATCH', `${ITAG}/edit:b`, { body: { spec: { from: { kind: 'DockerImage', name: 'quay.io/e/b:2' } } }, contentType: 'application/merge-patch+json' });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json<{ spec: { from: { name: string } } }>().spec.from.name, 'quay.io/e/b:2');
+    const current = (await api(server, 'GET', `${ITAG}/edit:b`)).json<{ metadata: Record<string, unknown> }>();
+    const relabel = await api(server, 'PUT', `${ITAG}/edit:b`, { body: { ...current, metadata: { ...current.metadata, labels: { new: 'label' } } } });
+    assert.equal(relabel.status, 422);
+    assert.match(relabel.json<Status>().message ?? '', /metadata: Invalid value: "": may not update fields other than spec/);
     assert.equal((await api(server, 'DELETE', `${ITAG}/edit:b`)).status, 200);
     assert.equal((await api(server, 'GET', `${ITAG}/edit:b`)).status, 404);
   });

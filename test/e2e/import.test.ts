@@ -205,6 +205,22 @@ describe('ImageStreamImport from a real registry', () => {
     assert.equal(res.status.images?.[0]?.status.reason, 'InternalError');
   });
 
+  it('uses the cluster default import mode for entries that name none', async () => {
+    const patch = async (mode: string | null) => {
+      const r = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { imageStreamImportMode: mode } }, contentType: 'application/merge-patch+json' });
+      assert.equal(r.status, 200, r.text);
+    };
+    await patch('PreserveOriginal');
+    try {
+      const res = await post(isi('defaulted', [{ from: `${registry.host}/team/multi:latest`, to: 'all' }], true));
+      assert.equal(res.status.images?.[0]?.image?.metadata.name, index.digest);
+      const stream = (await api(server, 'GET', `${NS}/imagestreams/defaulted`)).json<{ spec: { tags: { importPolicy: { importMode: string } }[] } }>();
+      assert.equal(stream.spec.tags[0]?.importPolicy.importMode, 'PreserveOriginal');
+    } finally {
+      await patch(null);
+    }
+  });
+
   it('answers 422 naming the field for an invalid request', async () => {
     const r = await api(server, 'POST', `${NS}/imagestreamimports`, {
       body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamImport', metadata: { name: 'bad' }, spec: { import: false } },

@@ -18,6 +18,8 @@ export interface RegistryConfig {
   readonly internalRegistryHostname?: string;
   readonly externalRegistryHostnames: readonly string[];
   readonly whitelister: RegistryWhitelister;
+  /** The cluster's import mode for tags that name none (images.config imageStreamImportMode). */
+  readonly defaultImportMode?: string;
 }
 
 export interface ImageStreamDeps {
@@ -43,14 +45,14 @@ function normalizeTags(stream: ImageStream): void {
   }
 }
 
-export function defaultImageStream(stream: ImageStream): void {
+export function defaultImageStream(stream: ImageStream, importMode: string = DEFAULT_IMPORT_MODE): void {
   const spec = (stream.spec ??= {});
   spec.lookupPolicy ??= { local: false };
   for (const t of spec.tags ?? []) {
     t.referencePolicy ??= { type: '' };
     if (!t.referencePolicy.type) t.referencePolicy.type = 'Source';
-    if (t.importPolicy) t.importPolicy.importMode ||= DEFAULT_IMPORT_MODE;
-    else t.importPolicy = { importMode: DEFAULT_IMPORT_MODE };
+    if (t.importPolicy) t.importPolicy.importMode ||= importMode;
+    else t.importPolicy = { importMode };
     if (t.annotations === undefined) t.annotations = null;
     if (t.generation === undefined) t.generation = null;
   }
@@ -214,7 +216,9 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
     }
   };
 
-  const base = { namespaced: true, allowCreateOnUpdate: false, allowUnconditionalUpdate: false, default: defaultImageStream, decorate } as const;
+  // Applied on every read too, so stored tags without a mode show the cluster's current default.
+  const defaults = (stream: ImageStream) => defaultImageStream(stream, deps.registryConfig().defaultImportMode || DEFAULT_IMPORT_MODE);
+  const base = { namespaced: true, allowCreateOnUpdate: false, allowUnconditionalUpdate: false, default: defaults, decorate } as const;
 
   const main: Strategy<ImageStream> = {
     ...base,

@@ -38,6 +38,8 @@ export interface ImportPolicyConfig {
   readonly blockedRegistries: readonly string[];
   /** Name of a ConfigMap in openshift-config whose values are PEM CAs trusted for imports. */
   readonly additionalTrustedCA?: string;
+  /** The import mode of entries that name none. */
+  readonly defaultImportMode?: string;
 }
 
 export const TRUSTED_CA_NAMESPACE = 'openshift-config';
@@ -255,6 +257,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         metrics: o.metrics,
         budget: o.budget,
         ...(ca ? { ca } : {}),
+        ...(policy.defaultImportMode ? { defaultImportMode: policy.defaultImportMode } : {}),
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
       };

@@ -81,6 +81,10 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
             const same = JSON.stringify(itag.status ?? null) === JSON.stringify(now ? { tag, items: now.items ?? null, ...(now.conditions ? { conditions: now.conditions } : {}) } : null);
             if (!same) throw invalid(KIND, name, [fieldErr.invalid('status', '', 'may not update fields other than spec')]);
           }
+          // The metadata is the stream's: labels and annotations are changed on the stream, not here.
+          const sameMeta = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+          if (current && (!sameMeta(itag.metadata.labels, current.metadata.labels) || !sameMeta(itag.metadata.annotations, current.metadata.annotations)))
+            throw invalid(KIND, name, [fieldErr.invalid('metadata', '', 'may not update fields other than spec')]);
         }
         const stream: ImageStream = current ?? { apiVersion: API_VERSION, kind: 'ImageStream', metadata: { name: sName, namespace: ctx.namespace ?? '' }, spec: {} };
         const tags = ((stream.spec ??= {}).tags ?? []).filter((t) => t.name !== tag);
