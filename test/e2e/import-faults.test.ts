@@ -108,3 +108,88 @@ describe('registry faults', () => {
     assert.match(r.status.message ?? '', /503/);
   });
 });
+
+describe('registry behaviours a real registry will not show on demand', () => {
+  let authed: Server;
+  let blobstore: Server;
+  let authedHost = '';
+  const blobRequests: { authorization?: string }[] = [];
+  const schema1 = JSON.stringify({
+    schemaVersion: 1,
+    name: 'old/app',
+    tag: 'v1',
+    architecture: 'amd64',
+    fsLayers: [{ blobSum: `sha256:${'b'.repeat(64)}` }, { blobSum: `sha256:${'a'.repeat(64)}` }],
+    history: [
+      { v1Compatibility: JSON.stringify({ id: 'top', parent: 'base', created: '2020-01-01T00:00:00Z', config: { Cmd: ['/old'] }, Size: 20 }) },
+      { v1Compatibility: JSON.stringify({ id: 'base', created: '2019-01-01T00:00:00Z', Size: 10 }) },
+    ],
+  });
+  const basic = `Basic ${Buffer.from('user:secret').toString('base64')}`;
+
+  before(async () => {
+    blobstore = createServer((req, res) => {
+      blobRequests.push({ ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      res.writeHead(200).end(config);
+    });
+    await new Promise<void>((r) => blobstore.listen(0, '127.0.0.1', r));
+    const b = blobstore.address();
+    const blobHost = `127.0.0.1:${typeof b === 'object' && b ? b.port : 0}`;
+    authed = createServer((req, res) => {
+      if (req.headers.authorization !== basic) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"', 'Docker-Distribution-Api-Version': 'registry/2.0' }).end();
+      const url = req.url ?? '';
+      if (url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{}');
+      if (url === '/v2/old/app/manifests/v1')
+        return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(schema1) }).end(schema1);
+      if (url === '/v2/new/app/manifests/v1') return res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(good);
+      if (url.startsWith('/v2/new/app/blobs/')) return res.writeHead(307, { Location: `http://${blobHost}/storage/config` }).end();
+      return res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
+    });
+    await new Promise<void>((r) => authed.listen(0, '127.0.0.1', r));
+    const a = authed.address();
+    authedHost = `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    const auth = Buffer.from(JSON.stringify({ auths: { [authedHost]: { auth: Buffer.from('user:secret').toString('base64') } } })).toString('base64');
+    const secret = await api(server, 'POST', '/api/v1/namespaces/faults/secrets', {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fake' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': auth } },
+    });
+    assert.equal(secret.status, 201, secret.text);
+  });
+
+  after(async () => {
+    for (const s of [authed, blobstore]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  it('imports a Docker schema 1 manifest, layers oldest first', async () => {
+    const res = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStreamImport',
+        metadata: { name: 'f' },
+        spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/old/app:v1` }, importPolicy: { insecure: true } }] },
+      },
+    });
+    const img = res.json<{ status: { images: [{ status: { status: string }; image: { metadata: { name: string }; dockerImageLayers: { name: string; size: number }[]; dockerImageManifestMediaType: string } }] } }>().status.images[0];
+    assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
+    assert.equal(img.image.metadata.name, sha(schema1));
+    assert.equal(img.image.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.v1+json');
+    assert.deepEqual(img.image.dockerImageLayers.map((l) => l.size), [10, 20]);
+  });
+
+  it('follows a redirect to blob storage without sending the registry credentials there', async () => {
+    const res = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStreamImport',
+        metadata: { name: 'f' },
+        spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/new/app:v1` }, importPolicy: { insecure: true } }] },
+      },
+    });
+    const img = res.json<{ status: { images: [{ status: { status: string } }] } }>().status.images[0];
+    assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
+    assert.ok(blobRequests.length > 0, 'the blob store was never asked');
+    assert.ok(blobRequests.every((r) => r.authorization === undefined), 'credentials reached the blob store');
+  });
+});
