@@ -122,6 +122,10 @@ export const forbidden = (gr: GroupResource, name: string, why: string): ApiErro
 
 export const unauthorized = (message = 'Unauthorized'): ApiError => failure('Unauthorized', message);
 
+/** A denied request, with the authorizer's own message (it names user, verb, resource and scope). */
+export const accessDenied = (message: string, details?: { name?: string; group?: string; kind?: string }): ApiError =>
+  failure('Forbidden', message, details ?? {});
+
 export const methodNotAllowed = (method: string, what: string): ApiError =>
   failure('MethodNotAllowed', `${method} is not supported on ${what}`);
 

@@ -5,9 +5,11 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { methodNotAllowed, notAcceptable, notFound, pathNotFound, unauthorized } from '../api/errors.js';
+import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, unauthorized } from '../api/errors.js';
+import type { TLSSocket } from 'node:tls';
+import type { Authenticator, Credentials } from '../auth/authenticator.js';
+import { forbiddenMessage, type Authorizer } from '../auth/rbac-authorizer.js';
 import { parseResourcePath } from '../api/request-info.js';
-import type { UserInfo } from '../api/strategy.js';
 import type { ResourceHandler } from '../registry/handler.js';
 import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discovery.js';
 import type { Metrics } from './metrics.js';
@@ -26,7 +28,9 @@ export interface OpenApiSource {
 
 export interface ApiAppOptions {
   readonly handlers: readonly ResourceHandler[];
-  readonly authenticate: (authorization: string | undefined) => UserInfo | undefined;
+  readonly authenticate: Authenticator;
+  /** Absent: every authenticated user may do everything (tests of the HTTP layer only). */
+  readonly authorize?: Authorizer;
   readonly openapi: OpenApiSource;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -35,8 +39,8 @@ export interface ApiAppOptions {
   readonly ready: () => Promise<boolean>;
   readonly watchTimeoutMs?: (requested: number | undefined) => number;
   readonly bookmarkIntervalMs?: number;
-  /** Serve HTTPS with this key pair (PEM); plain HTTP without (tests of the HTTP layer only). */
-  readonly https?: { key: string; cert: string };
+  /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
+  readonly https?: { key: string; cert: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -54,11 +58,27 @@ function createFastify(o: ApiAppOptions) {
     bodyLimit: MAX_BODY_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
-    ...(o.https ? { https: { ...o.https, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(o.https ? { https: { minVersion: 'TLSv1.2' as const, ...o.https } } : {}),
   });
 }
 
 export type ApiFastify = ReturnType<typeof createFastify>;
+
+/** Paths served by the resource router (authorized with resource attributes). */
+function isResourcePath(path: string): boolean {
+  return /^\/api\/v1\/.+/.test(path) || /^\/apis\/[^/]+\/[^/]+\/.+/.test(path);
+}
+
+/** The subject of a client certificate that TLS verified against the client CA. */
+function verifiedClientCertificate(req: FastifyRequest): Credentials['certificate'] {
+  const socket = req.raw.socket as TLSSocket;
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert?.subject) return undefined;
+  const pick = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const cn = pick(cert.subject.CN)[0];
+  return cn ? { commonName: cn, organizations: pick(cert.subject.O) } : undefined;
+}
 
 export interface ApiApp {
   readonly app: ApiFastify;
@@ -94,9 +114,15 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   app.addHook('onRequest', async (req) => {
     req.startedAt = process.hrtime.bigint();
     const path = req.url.split('?')[0] ?? '/';
-    const user = o.authenticate(req.headers.authorization);
+    const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedClientCertificate(req) });
     req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
-    if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+    if (PUBLIC_PATHS.has(path)) return;
+    if (!user) throw unauthorized();
+    // Resource requests are authorized once their attributes are parsed (dispatch); the rest here.
+    if (o.authorize && !isResourcePath(path)) {
+      const attrs = { verb: req.method.toLowerCase(), resourceRequest: false, path };
+      if (!o.authorize(user, attrs).allowed) throw accessDenied(forbiddenMessage(user, attrs));
+    }
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
@@ -212,6 +238,19 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     if (!r) throw pathNotFound();
     req.k8s.resource = r;
     if (r.verb === 'unknown') throw methodNotAllowed(req.method, r.resource);
+    if (o.authorize) {
+      const attrs = {
+        verb: r.verb,
+        resourceRequest: true,
+        apiGroup: r.group,
+        resource: r.resource,
+        ...(r.subresource ? { subresource: r.subresource } : {}),
+        ...(r.namespace ? { namespace: r.namespace } : r.resource === 'namespaces' && r.name ? { namespace: r.name } : {}),
+        ...(r.name ? { name: r.name } : {}),
+      };
+      if (!o.authorize(req.k8s.user, attrs).allowed)
+        throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
+    }
     await route(req, reply, r, req.k8s);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

@@ -27,6 +27,12 @@ import { createSecretStrategy, type Secret } from '../apis/core/secret.js';
 import { createConfigMapStrategy, type ConfigMap } from '../apis/core/configmap.js';
 import { configMapColumns, namespaceColumns, secretColumns } from '../apis/core/tables.js';
 import { ClusterConfigCache, CLUSTER_CONFIG_NAME } from './cluster-config.js';
+import { createRbacStrategies } from '../apis/rbac/strategy.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../apis/rbac/schema.js';
+import { RbacCache } from '../auth/rbac-cache.js';
+import { createRbacAuthorizer, type Authorizer } from '../auth/rbac-authorizer.js';
+import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from '../auth/bootstrap-policy.js';
+import { createSelfSubjectAccessReviewHandler, createSelfSubjectReviewHandler } from '../apis/authz/reviews.js';
 import { createImageStreamTagHandler } from '../apis/image/views/imagestreamtag-handler.js';
 import { createImageTagHandler } from '../apis/image/views/imagetag-handler.js';
 import { createImageStreamImageHandler } from '../apis/image/views/imagestreamimage-handler.js';
@@ -45,6 +51,7 @@ import { createNamespaceHandler } from './namespace-handler.js';
 export interface ApiResources {
   readonly handlers: ResourceHandler[];
   readonly openapi: OpenApiSource;
+  readonly authorize: Authorizer;
   /** Starts the controllers (after the server listens). */
   startControllers(): void;
   close(): Promise<void>;
@@ -111,10 +118,23 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     }),
   });
 
-  await seed(namespaces, clusterImageConfigs, defaultClusterImageConfig());
-  await configCache.start();
+  // rbac.authorization.k8s.io/v1
+  const rbacStrategies = createRbacStrategies();
+  const rbacStores = {
+    roles: stored<Role>(RESOURCES.roles, rbacStrategies.role as never, inNamespace),
+    clusterRoles: stored<ClusterRole>(RESOURCES.clusterroles, rbacStrategies.clusterRole as never),
+    roleBindings: stored<RoleBinding>(RESOURCES.rolebindings, rbacStrategies.roleBinding as never, inNamespace),
+    clusterRoleBindings: stored<ClusterRoleBinding>(RESOURCES.clusterrolebindings, rbacStrategies.clusterRoleBinding as never),
+  };
+  const rbacCache = new RbacCache(rbacStores, systemContext, logger);
+  const authorize = createRbacAuthorizer(rbacCache);
 
-  const namespaced = [secrets, configmaps, imageStreams];
+  await seed(namespaces, clusterImageConfigs, defaultClusterImageConfig());
+  await seedPolicy(rbacStores.clusterRoles, rbacStores.clusterRoleBindings);
+  await configCache.start();
+  await rbacCache.start();
+
+  const namespaced = [secrets, configmaps, imageStreams, rbacStores.roles, rbacStores.roleBindings];
   const refreshConfigAfter = <T extends KubeObject>(h: ResourceHandler<T>): ResourceHandler<T> => withAfterWrite(h, () => configCache.refresh());
 
   const views = {
@@ -187,6 +207,11 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     }) as ResourceHandler,
     createImageSignatureHandler({ info: RESOURCES.imagesignatures, schema: RESOURCES.imagesignatures.schema, images }) as ResourceHandler,
     imports as ResourceHandler,
+    ...([rbacStores.roles, rbacStores.clusterRoles, rbacStores.roleBindings, rbacStores.clusterRoleBindings] as ResourceStore<KubeObject>[]).map((store) =>
+      withAfterWrite(createStoredHandler({ store, schema: store.info.schema }), () => rbacCache.refresh()),
+    ),
+    createSelfSubjectAccessReviewHandler(RESOURCES.selfsubjectaccessreviews, authorize) as ResourceHandler,
+    createSelfSubjectReviewHandler(RESOURCES.selfsubjectreviews) as ResourceHandler,
   ] as ResourceHandler[];
 
   const infos = Object.values(RESOURCES);
@@ -203,10 +228,12 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   return {
     handlers,
     openapi,
+    authorize,
     startControllers: () => importController.start(),
     async close() {
       importController.stop();
       configCache.close();
+      rbacCache.close();
     },
   };
 
@@ -224,6 +251,17 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     if (!(await configs.getRaw(undefined, CLUSTER_CONFIG_NAME))) {
       await configs.create(ctx, clusterConfig, { dryRun: false });
     }
+  }
+}
+
+/** The bootstrap roles and bindings, created when missing (an administrator's edits are kept). */
+async function seedPolicy(clusterRoles: ResourceStore<ClusterRole>, bindings: ResourceStore<ClusterRoleBinding>): Promise<void> {
+  const ctx = systemContext();
+  for (const role of BOOTSTRAP_CLUSTER_ROLES) {
+    if (!(await clusterRoles.getRaw(undefined, role.metadata.name ?? ''))) await clusterRoles.create(ctx, structuredClone(role), { dryRun: false });
+  }
+  for (const b of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
+    if (!(await bindings.getRaw(undefined, b.metadata.name ?? ''))) await bindings.create(ctx, structuredClone(b), { dryRun: false });
   }
 }
 

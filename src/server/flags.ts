@@ -11,6 +11,8 @@ export interface ServerFlags {
   readonly securePort: number;
   readonly tlsCertFile?: string;
   readonly tlsPrivateKeyFile?: string;
+  readonly tokenAuthFile?: string;
+  readonly clientCaFile?: string;
   readonly storageBackend: 'sqlite';
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly compactionIntervalMs: number;
@@ -39,6 +41,8 @@ Flags:
   --secure-port PORT              HTTPS port; 0 picks a free port (default 8443)
   --tls-cert-file FILE            serving certificate (PEM); default: one issued by the data dir's own CA
   --tls-private-key-file FILE     key for --tls-cert-file
+  --token-auth-file FILE          bearer tokens, one per line: token,user,uid,"group1,group2" (as kube-apiserver)
+  --client-ca-file FILE           CA bundle (PEM) for client certificates: CN is the user, O the groups
   --storage-backend NAME          sqlite (default; the only backend so far)
   --sqlite-synchronous MODE       FULL (default: a write is on disk before it is acknowledged) or NORMAL
                                   (survives a process crash, may lose the last writes on power loss)
@@ -122,6 +126,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'secure-port': { type: 'string', default: '8443' },
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
+        'token-auth-file': { type: 'string' },
+        'client-ca-file': { type: 'string' },
         'storage-backend': { type: 'string', default: 'sqlite' },
         'sqlite-synchronous': { type: 'string', default: 'FULL' },
         'etcd-compaction-interval': { type: 'string', default: '5m' },
@@ -156,6 +162,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     securePort: port(values['secure-port']),
     ...(cert ? { tlsCertFile: cert } : {}),
     ...(key ? { tlsPrivateKeyFile: key } : {}),
+    ...(values['token-auth-file'] ? { tokenAuthFile: values['token-auth-file'] } : {}),
+    ...(values['client-ca-file'] ? { clientCaFile: values['client-ca-file'] } : {}),
     storageBackend: 'sqlite',
     sqliteSynchronous: sync,
     compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),

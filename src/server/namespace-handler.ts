@@ -4,12 +4,11 @@
  * namespace itself. The system namespaces cannot be deleted, as in Kubernetes.
  */
 import { forbidden } from '../api/errors.js';
-import type { Strategy } from '../api/strategy.js';
+import type { RequestContext, Strategy } from '../api/strategy.js';
 import type { TableColumn } from '../api/table-column.js';
 import type { ResourceHandler } from '../registry/handler.js';
 import type { ResourceStore } from '../registry/resource-store.js';
 import { createStoredHandler } from '../registry/stored-handler.js';
-import type { KubeObject } from '../schema/meta.js';
 import type { Namespace } from '../apis/core/namespace.js';
 import { rfc3339 } from '../registry/object-meta.js';
 
@@ -20,8 +19,15 @@ export interface NamespaceHandlerOptions {
   readonly statusStrategy: Strategy<Namespace>;
   /** Accepts the server's own phase/deletionTimestamp changes. */
   readonly finalizeStrategy: Strategy<Namespace>;
-  readonly namespaced: readonly ResourceStore<KubeObject>[] | readonly ResourceStore<never>[];
+  /** Everything that lives in namespaces, emptied when a namespace is deleted. */
+  readonly namespaced: readonly NamespacedStore[];
   readonly columns: readonly TableColumn<Namespace>[];
+}
+
+/** What emptying a namespace needs from a store of a namespaced kind. */
+export interface NamespacedStore {
+  namesIn(namespace: string): Promise<string[]>;
+  delete(ctx: RequestContext, name: string, opts: { dryRun: boolean }): Promise<unknown>;
 }
 
 export function createNamespaceHandler(o: NamespaceHandlerOptions): ResourceHandler<Namespace> {
@@ -50,7 +56,7 @@ export function createNamespaceHandler(o: NamespaceHandlerOptions): ResourceHand
         },
         { dryRun: false },
       );
-      for (const store of o.namespaced as readonly ResourceStore<KubeObject>[]) {
+      for (const store of o.namespaced) {
         for (const item of await store.namesIn(name)) {
           await store.delete({ ...ctx, namespace: name }, item, { dryRun: false }).catch((e: { status?: { reason?: string } }) => {
             if (e.status?.reason !== 'NotFound') throw e;

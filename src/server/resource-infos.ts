@@ -2,6 +2,7 @@
  * What each served resource is called and how it is scoped: the facts discovery, OpenAPI, routing
  * and error messages share. Verbs listed here are what the handlers implement.
  */
+import type { TSchema } from '@sinclair/typebox';
 import type { ResourceInfo, Verb } from '../api/resource-info.js';
 import { Image, ImageStream } from '../apis/image/schema.js';
 import {
@@ -18,6 +19,8 @@ import { ClusterImageConfig } from '../apis/config/schema.js';
 import { Namespace } from '../apis/core/namespace.js';
 import { Secret } from '../apis/core/secret.js';
 import { ConfigMap } from '../apis/core/configmap.js';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../apis/rbac/schema.js';
+import { SelfSubjectAccessReview, SelfSubjectReview } from '../apis/authz/reviews.js';
 
 const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
@@ -31,6 +34,27 @@ const IMAGE_VIEW = {
   categories: [] as readonly string[],
   subresources: [],
 } as const;
+
+function rbac(resource: string, singular: string, kind: string, namespaced: boolean, schema: TSchema): ResourceInfo {
+  return {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource,
+    singular,
+    kind,
+    listKind: `${kind}List`,
+    namespaced,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [],
+    schema,
+  };
+}
+
+function review(group: string, resource: string, singular: string, kind: string, schema: TSchema): ResourceInfo {
+  return { group, version: 'v1', resource, singular, kind, listKind: `${kind}List`, namespaced: false, shortNames: [], categories: [], verbs: ['create'], subresources: [], schema };
+}
 
 export const RESOURCES = {
   namespaces: {
@@ -182,4 +206,10 @@ export const RESOURCES = {
     verbs: ['create', 'delete'],
     schema: ImageSignatureKind,
   },
+  roles: rbac('roles', 'role', 'Role', true, Role),
+  rolebindings: rbac('rolebindings', 'rolebinding', 'RoleBinding', true, RoleBinding),
+  clusterroles: rbac('clusterroles', 'clusterrole', 'ClusterRole', false, ClusterRole),
+  clusterrolebindings: rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false, ClusterRoleBinding),
+  selfsubjectaccessreviews: review('authorization.k8s.io', 'selfsubjectaccessreviews', 'selfsubjectaccessreview', 'SelfSubjectAccessReview', SelfSubjectAccessReview),
+  selfsubjectreviews: review('authentication.k8s.io', 'selfsubjectreviews', 'selfsubjectreview', 'SelfSubjectReview', SelfSubjectReview),
 } as const satisfies Record<string, ResourceInfo>;

@@ -14,6 +14,8 @@ import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
 import { parseAllowedNetworks } from '../importer/http.js';
 import { ensureAdminToken, writeKubeconfig } from './credentials.js';
+import { certificateAuthenticator, tokenAuthenticator, unionAuthenticator } from '../auth/authenticator.js';
+import { readTokenFile } from '../auth/token-file.js';
 import type { ServerFlags } from './flags.js';
 import { ensureServingPki } from './pki.js';
 import { VERSION_INFO } from './version.js';
@@ -76,10 +78,15 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   });
 
   const admin = { name: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] };
+  const tokens = new Map(flags.tokenAuthFile ? readTokenFile(flags.tokenAuthFile) : []);
+  tokens.set(adminToken, admin);
+  const authenticate = unionAuthenticator(tokenAuthenticator(tokens), ...(flags.clientCaFile ? [certificateAuthenticator] : []));
+  const clientCa = flags.clientCaFile ? readFileSync(flags.clientCaFile, 'utf8') : undefined;
   const minTimeout = flags.minRequestTimeoutSeconds;
   const { app, endWatches } = createApiApp({
     handlers: api.handlers,
-    authenticate: (authorization) => (authorization === `Bearer ${adminToken}` ? admin : undefined),
+    authenticate,
+    authorize: api.authorize,
     openapi: api.openapi,
     logger,
     metrics,
@@ -97,7 +104,9 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         ? Math.min(requested, 2 * minTimeout) * 1000
         : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
-    https: tls,
+    // Client certificates are asked for, not required: bearer tokens stay possible; only certificates
+    // that chain to the client CA authenticate (socket.authorized).
+    https: { ...tls, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
   });
 
   await app.listen({ host: flags.bindAddress, port: flags.securePort });

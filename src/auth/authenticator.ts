@@ -1,0 +1,52 @@
+/**
+ * Authentication as kube-apiserver does it: a union of authenticators tried in turn — bearer tokens
+ * (the generated admin token and `--token-auth-file`), then a client certificate verified against
+ * `--client-ca-file` (CN is the user, O the groups). "Not mine" is undefined, so they compose.
+ * Every authenticated user is in `system:authenticated`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { UserInfo } from '../api/strategy.js';
+
+export interface Credentials {
+  /** The Authorization header. */
+  readonly authorization: string | undefined;
+  /** Subject of a client certificate the TLS layer verified against the client CA, if any. */
+  readonly certificate: { readonly commonName: string; readonly organizations: readonly string[] } | undefined;
+}
+
+export type Authenticator = (c: Credentials) => UserInfo | undefined;
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function withAuthenticated(user: UserInfo): UserInfo {
+  return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
+}
+
+/** Bearer tokens mapped to users. Tokens are compared in constant time. */
+export function tokenAuthenticator(tokens: ReadonlyMap<string, UserInfo>): Authenticator {
+  const entries = [...tokens.entries()];
+  return ({ authorization }) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m?.[1]) return undefined;
+    const presented = m[1];
+    const found = entries.find(([t]) => sameToken(t, presented));
+    return found ? withAuthenticated(found[1]) : undefined;
+  };
+}
+
+export const certificateAuthenticator: Authenticator = ({ certificate }) =>
+  certificate?.commonName ? withAuthenticated({ name: certificate.commonName, groups: [...certificate.organizations] }) : undefined;
+
+export function unionAuthenticator(...all: Authenticator[]): Authenticator {
+  return (c) => {
+    for (const a of all) {
+      const user = a(c);
+      if (user) return user;
+    }
+    return undefined;
+  };
+}
