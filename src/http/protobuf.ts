@@ -1,6 +1,6 @@
 /**
- * Kubernetes protobuf request bodies for the core kinds we serve. kubectl's typed commands
- * (`create namespace`, `create secret`, `create configmap`) send `application/vnd.kubernetes.protobuf`
+ * Kubernetes protobuf request bodies for the built-in kinds we serve. kubectl's typed commands
+ * (`create namespace|secret|configmap|rolebinding`, `auth can-i`, `auth whoami`) send `application/vnd.kubernetes.protobuf`
  * and do not fall back to JSON, so these few messages are decoded here into the JSON shape. The
  * wire format is read directly: field numbers from k8s.io/api generated.proto. Responses stay JSON
  * (the same clients accept it).
@@ -8,6 +8,7 @@
 import { badRequest } from '../api/errors.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+const PROTOBUF_GROUPS = new Set(['v1', 'rbac.authorization.k8s.io/v1', 'authorization.k8s.io/v1', 'authentication.k8s.io/v1']);
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 type Field = { num: number; varint?: bigint; bytes?: Buffer };
@@ -123,7 +124,73 @@ function decodeKind(kind: string, raw: Buffer): Record<string, unknown> {
       return obj;
     }
     default:
-      throw badRequest(`protobuf bodies are accepted only for Namespace, Secret and ConfigMap; send ${kind} as application/json`);
+      return decodeOther(kind, fs, obj);
+  }
+}
+
+const strs = (fs: Field[], n: number) => all(fs, n).map((f) => str(f) ?? '');
+
+function policyRule(buf: Buffer | undefined): Record<string, unknown> {
+  const fs = readFields(buf ?? Buffer.alloc(0));
+  const rule: Record<string, unknown> = { verbs: strs(fs, 1) };
+  const lists: [number, string][] = [
+    [2, 'apiGroups'],
+    [3, 'resources'],
+    [4, 'resourceNames'],
+    [5, 'nonResourceURLs'],
+  ];
+  for (const [n, key] of lists) {
+    const v = strs(fs, n);
+    if (v.length) rule[key] = v;
+  }
+  return rule;
+}
+
+function subject(buf: Buffer | undefined): Record<string, unknown> {
+  const fs = readFields(buf ?? Buffer.alloc(0));
+  const out: Record<string, unknown> = { kind: str(first(fs, 1)) ?? '', name: str(first(fs, 3)) ?? '' };
+  const apiGroup = str(first(fs, 2));
+  if (apiGroup !== undefined) out['apiGroup'] = apiGroup;
+  const ns = str(first(fs, 4));
+  if (ns) out['namespace'] = ns;
+  return out;
+}
+
+/** RBAC kinds and the self reviews, which kubectl's typed commands (create rolebinding, auth can-i, auth whoami) send as protobuf. */
+function decodeOther(kind: string, fs: Field[], obj: Record<string, unknown>): Record<string, unknown> {
+  switch (kind) {
+    case 'Role':
+    case 'ClusterRole':
+      return { ...obj, rules: all(fs, 2).map((f) => policyRule(f.bytes)) };
+    case 'RoleBinding':
+    case 'ClusterRoleBinding': {
+      const ref = readFields(first(fs, 3)?.bytes ?? Buffer.alloc(0));
+      return {
+        ...obj,
+        subjects: all(fs, 2).map((f) => subject(f.bytes)),
+        roleRef: { apiGroup: str(first(ref, 1)) ?? '', kind: str(first(ref, 2)) ?? '', name: str(first(ref, 3)) ?? '' },
+      };
+    }
+    case 'SelfSubjectAccessReview': {
+      const spec = readFields(first(fs, 2)?.bytes ?? Buffer.alloc(0));
+      const out: Record<string, unknown> = {};
+      const ra = first(spec, 1)?.bytes;
+      if (ra) {
+        const r = readFields(ra);
+        const keys = ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name'];
+        out['resourceAttributes'] = Object.fromEntries(keys.map((k, i) => [k, str(first(r, i + 1))]).filter(([, v]) => v !== undefined));
+      }
+      const na = first(spec, 2)?.bytes;
+      if (na) {
+        const r = readFields(na);
+        out['nonResourceAttributes'] = { path: str(first(r, 1)) ?? '', verb: str(first(r, 2)) ?? '' };
+      }
+      return { ...obj, spec: out };
+    }
+    case 'SelfSubjectReview':
+      return obj;
+    default:
+      throw badRequest(`protobuf bodies are not accepted for ${kind}; send it as application/json`);
   }
 }
 
@@ -134,6 +201,6 @@ export function decodeKubernetesProtobuf(body: Buffer): unknown {
   const typeMeta = readFields(first(unknown, 1)?.bytes ?? Buffer.alloc(0));
   const apiVersion = str(first(typeMeta, 1)) ?? '';
   const kind = str(first(typeMeta, 2)) ?? '';
-  if (apiVersion !== 'v1') throw badRequest(`protobuf bodies are accepted only for core v1 kinds, got ${apiVersion || '(none)'}`);
-  return decodeKind(kind, first(unknown, 2)?.bytes ?? Buffer.alloc(0));
+  if (!PROTOBUF_GROUPS.has(apiVersion)) throw badRequest(`protobuf bodies are not accepted for ${apiVersion || '(no apiVersion)'}; send JSON`);
+  return { ...decodeKind(kind, first(unknown, 2)?.bytes ?? Buffer.alloc(0)), apiVersion };
 }

@@ -106,9 +106,13 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
 
   // image.openshift.io/v1
   const images = stored<Image>(RESOURCES.images, createImageStrategy());
+  // The authorizer is created below, once the RBAC stores exist; the strategies ask it late.
+  let authorizeLate: Authorizer | undefined;
   const isStrategies = createImageStreamStrategies({
     registryConfig: () => configCache.get(),
     getImageStream: async (namespace, name) => (await imageStreams.getRaw(namespace, name))?.obj,
+    canPull: (user, namespace, stream) =>
+      authorizeLate?.(user, { verb: 'get', resourceRequest: true, apiGroup: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace, name: stream }).allowed ?? true,
   });
   const imageStreams: ResourceStore<ImageStream> = stored<ImageStream>(RESOURCES.imagestreams, isStrategies.main, {
     ...inNamespace,
@@ -128,6 +132,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   };
   const rbacCache = new RbacCache(rbacStores, systemContext, logger);
   const authorize = createRbacAuthorizer(rbacCache);
+  authorizeLate = authorize;
 
   await seed(namespaces, clusterImageConfigs, defaultClusterImageConfig());
   await seedPolicy(rbacStores.clusterRoles, rbacStores.clusterRoleBindings);
@@ -151,6 +156,12 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     secrets,
     configMaps: configmaps,
     importPolicy: () => configCache.get().importPolicy,
+    whitelister: () => configCache.get().whitelister,
+    // As the reference: `create images`, or `create imagestreammapping` (singular, cluster-wide: in
+    // practice only wildcard roles grant it) — an editor of the namespace does not bypass the list.
+    mayBypassAllowList: (user) =>
+      (authorizeLate?.(user, { verb: 'create', resourceRequest: true, apiGroup: 'image.openshift.io', resource: 'images' }).allowed ?? true) ||
+      (authorizeLate?.(user, { verb: 'create', resourceRequest: true, apiGroup: 'image.openshift.io', resource: 'imagestreammapping' }).allowed ?? true),
     network: deps.importer.network,
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,
     requestTimeoutMs: deps.importer.requestTimeoutMs,

@@ -6,7 +6,7 @@
  * from the cluster image config on every read, so they follow it without a restart.
  */
 import { fieldErr, fieldErrorMessage, type FieldError } from '../../api/errors.js';
-import type { RequestContext, Strategy } from '../../api/strategy.js';
+import type { RequestContext, Strategy, UserInfo } from '../../api/strategy.js';
 import { rfc3339 } from '../../registry/object-meta.js';
 import { exact, parseDockerImageReference } from './reference.js';
 import type { ImageStream, TagEvent, TagReference } from './schema.js';
@@ -26,6 +26,8 @@ export interface ImageStreamDeps {
   /** Read on every call: config changes apply without a restart. */
   registryConfig(): RegistryConfig;
   getImageStream(namespace: string, name: string): Promise<ImageStream | undefined>;
+  /** Whether the user may pull from a stream (`get imagestreams/layers` in its namespace). */
+  canPull?(user: UserInfo, namespace: string, stream: string): boolean;
 }
 
 export const DEFAULT_IMPORT_MODE = 'Legacy';
@@ -189,13 +191,38 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
 } {
   const decorate = (stream: ImageStream) => setRepositoryFields(stream, deps.registryConfig());
 
+  /**
+   * The tag verifier (§4.2.5): a new or changed tag whose source is a stream in another namespace
+   * needs the right to pull from it there.
+   */
+  const verifyTagSources = (stream: ImageStream, old: ImageStream | undefined, user: UserInfo): FieldError[] => {
+    if (!deps.canPull) return [];
+    const ns = stream.metadata.namespace ?? '';
+    const errs: FieldError[] = [];
+    for (const tag of stream.spec?.tags ?? []) {
+      const from = tag.from;
+      if (!from?.namespace || from.namespace === ns || (from.kind !== 'ImageStreamTag' && from.kind !== 'ImageStreamImage')) continue;
+      const previous = old?.spec?.tags?.find((t) => t.name === tag.name);
+      if (previous && !tagRefChanged(previous, tag, ns)) continue;
+      const src = splitSource(from.kind, from.name ?? '', '');
+      if (!src?.stream) {
+        errs.push(fieldErr.invalid(`spec.tags[${tag.name}].from.name`, from.name ?? '', 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
+        continue;
+      }
+      if (!deps.canPull(user, from.namespace, src.stream)) errs.push(fieldErr.forbidden(`spec.tags[${tag.name}].from`, `${from.namespace}/${src.stream}: "" ""`));
+    }
+    return errs;
+  };
+
   const validateCreate = async (stream: ImageStream, ctx: RequestContext): Promise<FieldError[]> => {
-    const derived = await tagsChanged(undefined, stream, deps, ctx.now);
-    return [...validateImageStream(stream, deps.registryConfig().whitelister), ...wrapInternal(stream, derived)];
+    const denied = verifyTagSources(stream, undefined, ctx.user);
+    const derived = denied.length ? [] : await tagsChanged(undefined, stream, deps, ctx.now);
+    return [...validateImageStream(stream, deps.registryConfig().whitelister), ...wrapInternal(stream, [...denied, ...derived])];
   };
   const validateUpdate = async (stream: ImageStream, old: ImageStream, ctx: RequestContext): Promise<FieldError[]> => {
-    const derived = await tagsChanged(old, stream, deps, ctx.now);
-    return [...validateImageStreamUpdate(stream, old, deps.registryConfig().whitelister), ...wrapInternal(stream, derived)];
+    const denied = verifyTagSources(stream, old, ctx.user);
+    const derived = denied.length ? [] : await tagsChanged(old, stream, deps, ctx.now);
+    return [...validateImageStreamUpdate(stream, old, deps.registryConfig().whitelister), ...wrapInternal(stream, [...denied, ...derived])];
   };
 
   /** §4.2.3 steps 2–5: generations of the stream and of its spec tags. */

@@ -21,7 +21,9 @@ import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConfigMap } from '../../core/configmap.js';
 import { rootCertificates } from 'node:tls';
-import { parseDockerImageReference } from '../reference.js';
+import { parseDockerImageReference, registryHostPort } from '../reference.js';
+import type { RegistryWhitelister } from '../whitelist.js';
+import type { UserInfo } from '../../../api/strategy.js';
 import type { Image, ImageStream, TagReference } from '../schema.js';
 import { addTagEvent, latestEvent, statusTag } from '../tag-events.js';
 import { validateImageStreamName } from '../imagestream-validation.js';
@@ -53,6 +55,9 @@ export interface ImageStreamImportDeps {
   readonly secrets: ResourceStore<Secret>;
   readonly configMaps: ResourceStore<ConfigMap>;
   readonly importPolicy: () => ImportPolicyConfig;
+  readonly whitelister: () => RegistryWhitelister;
+  /** Users allowed to create images or mappings are not bound by allowedRegistriesForImport (§3.8). */
+  readonly mayBypassAllowList: (user: UserInfo, namespace: string) => boolean;
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs: number;
@@ -96,6 +101,21 @@ function validateImport(isi: ImageStreamImport): FieldError[] {
     }
   }
   if (images.length === 0 && !repo) errs.push(fieldErr.invalid('spec.images', null, 'you must specify at least one image or a repository import'));
+  return errs;
+}
+
+/** Every registry an import names must be allowed (hostnames as `host:port`, matched as secure). */
+function allowListErrors(isi: ImageStreamImport, whitelister: RegistryWhitelister): FieldError[] {
+  const errs: FieldError[] = [];
+  const check = (name: string | undefined, insecure: boolean, path: string) => {
+    if (!name || name === '*') return;
+    const { host, port } = registryHostPort(parseDockerImageReference(name), insecure);
+    const hostname = `${host === 'registry-1.docker.io' ? 'docker.io' : host}:${port}`;
+    const denied = whitelister.admitHostname(hostname, 'secure');
+    if (denied) errs.push(fieldErr.forbidden(path, `importing images from registry "${hostname}" is forbidden: ${denied}`));
+  };
+  (isi.spec.images ?? []).forEach((img, i) => check(img.from.name, img.importPolicy?.insecure ?? false, `spec.images[${i}].from.name`));
+  if (isi.spec.repository) check(isi.spec.repository.from.name, isi.spec.repository.importPolicy?.insecure ?? false, 'spec.repository.from.name');
   return errs;
 }
 
@@ -234,6 +254,7 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
       delete isi.status;
       defaultTo(isi);
       const errs = validateImport(isi);
+      if (errs.length === 0 && !o.mayBypassAllowList(ctx.user, ctx.namespace ?? '')) errs.push(...allowListErrors(isi, o.whitelister()));
       if (errs.length) throw invalid(KIND, isi.metadata.name ?? '', errs);
       const name = isi.metadata.name ?? '';
       const existing = (await o.streams.getRaw(ctx.namespace, name))?.obj;

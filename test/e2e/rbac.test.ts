@@ -1,0 +1,183 @@
+/**
+ * Who may do what, end to end over HTTPS: tokens from --token-auth-file, a client certificate from
+ * --client-ca-file, RBAC bindings made with kubectl, `kubectl auth whoami` and `auth can-i`, a
+ * permission matrix over the default roles, and the image API's own permission rules (the import
+ * allow-list bypass, cross-namespace tag sources).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:https';
+import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { kubectl } from '../support/kubectl.js';
+
+let server: ServerProcess;
+const dir = mkdtempSync(join(tmpdir(), 'rbac-'));
+const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', viewer: 'viewer-token-0123456789', puller: 'puller-token-0123456789' };
+const admin = (args: string[]) => kubectl(server.kubeconfig, args);
+
+interface Status {
+  code: number;
+  reason: string;
+  message: string;
+}
+
+function as(user: keyof typeof TOKENS, args: string[]) {
+  return kubectl(server.kubeconfig, ['--token', TOKENS[user], ...args]);
+}
+
+function ok(r: { code: number | null; stdout: string; stderr: string }): string {
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+function openssl(args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+}
+
+before(async () => {
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    Object.entries(TOKENS)
+      .map(([user, token]) => `${token},${user},uid-${user}`)
+      .join('\n'),
+  );
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=client-ca']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'carol.key', '-out', 'carol.csr', '-subj', '/CN=carol/O=devs']);
+  openssl(['x509', '-req', '-in', 'carol.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'carol.crt', '-days', '2']);
+  server = await startServerProcess({ args: ['--token-auth-file', join(dir, 'tokens.csv'), '--client-ca-file', join(dir, 'ca.crt')] });
+  ok(await admin(['create', 'namespace', 'team']));
+  ok(await admin(['create', 'namespace', 'other']));
+  ok(await admin(['-n', 'team', 'create', 'rolebinding', 'bob-edit', '--clusterrole=edit', '--user=bob']));
+  ok(await admin(['-n', 'team', 'create', 'rolebinding', 'viewer-view', '--clusterrole=view', '--user=viewer']));
+  ok(await admin(['-n', 'team', 'create', 'rolebinding', 'puller', '--clusterrole=system:image-puller', '--user=puller']));
+  ok(await admin(['-n', 'team', 'create', 'rolebinding', 'devs-view', '--clusterrole=view', '--group=devs']));
+});
+
+after(async () => {
+  await server?.stop();
+  server?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('authentication', () => {
+  it('tells each user who they are with kubectl auth whoami', async () => {
+    const out = ok(await as('bob', ['auth', 'whoami']));
+    assert.match(out, /Username\s+bob/);
+    assert.match(out, /system:authenticated/);
+  });
+
+  it('authenticates a client certificate: CN is the user, O the groups', async () => {
+    // Asked with the certificate alone (the generated kubeconfig also carries the admin token).
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        new URL('/apis/authentication.k8s.io/v1/selfsubjectreviews', server.url),
+        { method: 'POST', ca: server.ca, cert: readFileSync(join(dir, 'carol.crt')), key: readFileSync(join(dir, 'carol.key')), headers: { 'Content-Type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
+    });
+    const review = JSON.parse(body) as { status: { userInfo: { username: string; groups: string[] } } };
+    assert.equal(review.status.userInfo.username, 'carol');
+    assert.ok(review.status.userInfo.groups.includes('devs'));
+  });
+
+  it('answers 401 to unknown tokens and to nobody, except on health and version', async () => {
+    assert.equal((await api(server, 'GET', '/apis/image.openshift.io/v1/imagestreams', { token: 'nope' })).status, 401);
+    assert.equal((await api(server, 'GET', '/apis', { token: null })).status, 401);
+    assert.equal((await api(server, 'GET', '/healthz', { token: null })).status, 200);
+  });
+});
+
+describe('authorization', () => {
+  it('refuses with the Kubernetes message naming user, verb, resource and namespace', async () => {
+    const r = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.alice });
+    assert.equal(r.status, 403);
+    const s = r.json<Status>();
+    assert.equal(s.reason, 'Forbidden');
+    assert.equal(s.message, 'imagestreams.image.openshift.io is forbidden: User "alice" cannot list resource "imagestreams" in API group "image.openshift.io" in the namespace "team"');
+    const one = await api(server, 'GET', '/apis/image.openshift.io/v1/images/x', { token: TOKENS.alice });
+    assert.equal(one.json<Status>().message, 'images.image.openshift.io "x" is forbidden: User "alice" cannot get resource "images" in API group "image.openshift.io" at the cluster scope');
+  });
+
+  it('answers kubectl auth can-i from the bindings made with kubectl', async () => {
+    assert.equal((await as('bob', ['auth', 'can-i', 'create', 'imagestreams', '-n', 'team'])).stdout.trim(), 'yes');
+    assert.equal((await as('bob', ['auth', 'can-i', 'create', 'imagestreams', '-n', 'other'])).stdout.trim(), 'no');
+    assert.equal((await as('viewer', ['auth', 'can-i', 'get', 'imagestreams', '--subresource=layers', '-n', 'team'])).stdout.trim(), 'no');
+    assert.equal((await as('puller', ['auth', 'can-i', 'get', 'imagestreams', '--subresource=layers', '-n', 'team'])).stdout.trim(), 'yes');
+  });
+
+  it('applies a permission matrix of the default roles', async () => {
+    const stream = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'm' } };
+    assert.equal((await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { body: stream })).status, 201);
+    const IS = '/apis/image.openshift.io/v1/namespaces/team/imagestreams';
+    const checks: { what: string; method: string; path: string; body?: unknown; allowed: Partial<Record<keyof typeof TOKENS, boolean>> }[] = [
+      { what: 'list streams', method: 'GET', path: IS, allowed: { alice: false, bob: true, viewer: true, puller: false } },
+      { what: 'create a stream', method: 'POST', path: IS, body: { ...stream, metadata: { generateName: 'x' } }, allowed: { alice: false, bob: true, viewer: false, puller: false } },
+      { what: 'pull (layers)', method: 'GET', path: `${IS}/m/layers`, allowed: { alice: false, bob: true, viewer: false, puller: true } },
+      { what: 'read pull secrets', method: 'GET', path: `${IS}/m/secrets`, allowed: { alice: false, bob: true, viewer: false, puller: false } },
+      { what: 'list secrets', method: 'GET', path: '/api/v1/namespaces/team/secrets', allowed: { alice: false, bob: true, viewer: false, puller: false } },
+      { what: 'create an image', method: 'POST', path: '/apis/image.openshift.io/v1/images', body: { apiVersion: 'image.openshift.io/v1', kind: 'Image', metadata: { name: 'sha256:x' }, dockerImageReference: 'a/b' }, allowed: { alice: false, bob: false, viewer: false, puller: false } },
+      { what: 'bind roles', method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', allowed: { alice: false, bob: false, viewer: false, puller: false } },
+      { what: 'list streams elsewhere', method: 'GET', path: '/apis/image.openshift.io/v1/namespaces/other/imagestreams', allowed: { alice: false, bob: false, viewer: false, puller: false } },
+    ];
+    const seen: string[] = [];
+    for (const c of checks) {
+      for (const [user, allowed] of Object.entries(c.allowed) as [keyof typeof TOKENS, boolean][]) {
+        const r = await api(server, c.method, c.path, { token: TOKENS[user], ...(c.body ? { body: c.body } : {}) });
+        seen.push(`${user} ${c.what}: ${r.status}`);
+        if (allowed) assert.notEqual(r.status, 403, `${user} should be allowed to ${c.what}: ${r.text}`);
+        else assert.equal(r.status, 403, `${user} should not be allowed to ${c.what}: ${r.status} ${r.text}`);
+      }
+      const anonymous = await api(server, c.method, c.path, { token: null, ...(c.body ? { body: c.body } : {}) });
+      assert.equal(anonymous.status, 401, `anonymous ${c.what}`);
+    }
+    assert.ok(seen.length > 0);
+  });
+});
+
+describe('the image API permission rules', () => {
+  const isi = (from: string) => ({
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStreamImport',
+    metadata: { name: 'i' },
+    spec: { import: false, images: [{ from: { kind: 'DockerImage', name: from } }] },
+  });
+
+  it('holds an editor to allowedRegistriesForImport, but not a cluster admin', async () => {
+    const patch = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { allowedRegistriesForImport: [{ domainName: 'quay.io' }] } }, contentType: 'application/merge-patch+json' });
+    assert.equal(patch.status, 200, patch.text);
+    try {
+      const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreamimports', { token: TOKENS.bob, body: isi('registry.example.com/a/b:1') });
+      assert.equal(r.status, 422, r.text);
+      assert.match(
+        r.json<Status>().message,
+        /spec.images\[0\].from.name: Forbidden: importing images from registry "registry.example.com:443" is forbidden: registry "registry.example.com:443" not allowed by whitelist: "quay.io:443"/,
+      );
+      const asAdmin = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreamimports', { body: isi('registry.example.com/a/b:1') });
+      assert.equal(asAdmin.status, 201, asAdmin.text);
+    } finally {
+      await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { allowedRegistriesForImport: null } }, contentType: 'application/merge-patch+json' });
+    }
+  });
+
+  it('lets a user tag from another namespace only with get imagestreams/layers there', async () => {
+    const src = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'src' }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' }, reference: true }] } };
+    assert.equal((await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/other/imagestreams', { body: src })).status, 201);
+    const tagging = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'copy' }, spec: { tags: [{ name: 't', from: { kind: 'ImageStreamTag', name: 'src:t', namespace: 'other' } }] } };
+    const denied = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.bob, body: tagging });
+    assert.equal(denied.status, 422, denied.text);
+    assert.match(denied.json<Status>().message, /spec.tags\[t\].from: Forbidden: other\/src/);
+    ok(await admin(['-n', 'other', 'create', 'rolebinding', 'bob-pull', '--clusterrole=system:image-puller', '--user=bob']));
+    const allowed = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.bob, body: tagging });
+    assert.equal(allowed.status, 201, allowed.text);
+  });
+});
