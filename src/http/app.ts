@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, unauthorized } from '../api/errors.js';
+import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, tooManyRequests, unauthorized } from '../api/errors.js';
 import type { TLSSocket } from 'node:tls';
 import type { Authenticator, Credentials } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/rbac-authorizer.js';
@@ -39,6 +39,12 @@ export interface ApiAppOptions {
   readonly ready: () => Promise<boolean>;
   readonly watchTimeoutMs?: (requested: number | undefined) => number;
   readonly bookmarkIntervalMs?: number;
+  /** Requests served at once (watches apart); beyond it 429 with Retry-After. */
+  readonly maxRequestsInflight?: number;
+  /** Open watches one user may hold; beyond it 429. */
+  readonly maxWatchesPerUser?: number;
+  /** Receives one line per mutating request (the audit log). */
+  readonly audit?: (entry: Record<string, unknown>) => void;
   /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
   readonly https?: { key: string; cert: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
 }
@@ -49,6 +55,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     k8s: RequestState;
     startedAt: bigint;
+    countedInflight: boolean;
   }
 }
 
@@ -56,6 +63,9 @@ function createFastify(o: ApiAppOptions) {
   // Fastify's own logger stays off: one structured line per request is written by our hooks.
   return Fastify({
     bodyLimit: MAX_BODY_BYTES,
+    // A client must send its whole request within this time (slow clients cannot hold a socket);
+    // responses, watches included, are not limited by it.
+    requestTimeout: 60_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
     ...(o.https ? { https: { minVersion: 'TLSv1.2' as const, ...o.https } } : {}),
@@ -104,15 +114,24 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     watchTimeoutMs: o.watchTimeoutMs ?? ((s) => (s !== undefined && s > 0 ? s * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000)),
     bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
     watches,
+    maxWatchesPerUser: o.maxWatchesPerUser ?? 100,
     onUnexpectedError,
     onWatchChange: (d) => (d > 0 ? o.metrics.watches.inc() : o.metrics.watches.dec()),
   });
 
   app.decorateRequest('k8s', null as unknown as RequestState);
   app.decorateRequest('startedAt', 0n);
+  app.decorateRequest('countedInflight', false);
 
+  let inflight = 0;
+  const maxInflight = o.maxRequestsInflight ?? 400;
   app.addHook('onRequest', async (req) => {
     req.startedAt = process.hrtime.bigint();
+    if (!/[?&]watch=(true|1)(&|$)/.test(req.url)) {
+      if (inflight >= maxInflight) throw tooManyRequests('Too many requests, please try again later.', 1);
+      inflight++;
+      req.countedInflight = true;
+    }
     const path = req.url.split('?')[0] ?? '/';
     const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedClientCertificate(req) });
     req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
@@ -136,12 +155,34 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     return payload;
   });
 
+  const release = (req: FastifyRequest) => {
+    if (req.countedInflight) {
+      req.countedInflight = false;
+      inflight--;
+    }
+  };
+  app.addHook('onRequestAbort', async (req) => release(req));
   app.addHook('onResponse', async (req, reply) => {
+    release(req);
     const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
     const r = req.k8s?.resource;
     const verb = r?.verb ?? req.method.toLowerCase();
     const resource = r ? (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) : '';
     o.metrics.observeRequest(verb, r?.group ?? '', resource, reply.statusCode, seconds);
+    if (o.audit && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
+      o.audit({
+        time: new Date().toISOString(),
+        user: req.k8s?.user.name,
+        groups: req.k8s?.user.groups,
+        verb,
+        group: r?.group ?? '',
+        resource,
+        ...(r?.namespace ? { namespace: r.namespace } : {}),
+        ...(r?.name ? { name: r.name } : {}),
+        code: reply.statusCode,
+        userAgent: req.headers['user-agent'],
+      });
+    }
     o.logger.info(
       {
         verb,

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
-import { badRequest, methodNotAllowed, notFound, pathNotFound, unsupportedMediaType, type Status } from '../api/errors.js';
+import { badRequest, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unsupportedMediaType, type Status } from '../api/errors.js';
 import { apiVersionOf } from '../api/resource-info.js';
 import type { ResourceRequest } from '../api/request-info.js';
 import type { RequestContext, UserInfo } from '../api/strategy.js';
@@ -41,6 +41,7 @@ export interface ResourceRouterOptions {
   readonly onUnexpectedError: (err: unknown) => void;
   /** Counts open watches (metrics). */
   readonly onWatchChange?: (delta: 1 | -1) => void;
+  readonly maxWatchesPerUser: number;
 }
 
 export interface RequestState {
@@ -57,16 +58,36 @@ function parseBody(raw: unknown, type: string): unknown {
   const text = typeof raw === 'string' ? raw : raw === undefined ? '' : String(raw);
   if (text.trim() === '') throw badRequest('the request body is empty: an object is required');
   if (type === 'yaml') {
+    let parsed: unknown;
     try {
-      return YAML.parse(text, { version: '1.1' });
+      // maxAliasCount bounds "billion laughs" expansion.
+      parsed = YAML.parse(text, { version: '1.1', maxAliasCount: 100 });
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
     }
+    checkDepth(parsed);
+    return parsed;
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+  checkDepth(parsed);
+  return parsed;
+}
+
+const MAX_DEPTH = 100;
+
+/** Bodies nested deeper than any object we serve are refused before anything walks them. */
+function checkDepth(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_DEPTH) throw badRequest(`the request body is nested too deeply (more than ${MAX_DEPTH} levels)`);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
   }
 }
 
@@ -94,6 +115,7 @@ function describePath(r: ResourceRequest): string {
 }
 
 export function createResourceRouter(o: ResourceRouterOptions) {
+  const watchesByUser = new Map<string, number>();
   return async function handleResource(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -176,6 +198,10 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           r.name === undefined
             ? parsed
             : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
+        const userWatches = watchesByUser.get(state.user.name) ?? 0;
+        if (userWatches >= o.maxWatchesPerUser)
+          throw tooManyRequests(`too many open watches for user "${state.user.name}" (at most ${o.maxWatchesPerUser})`, 1);
+        watchesByUser.set(state.user.name, userWatches + 1);
         o.watches.add(abort);
         o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
@@ -198,6 +224,9 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         } finally {
           o.watches.delete(abort);
           o.onWatchChange?.(-1);
+          const left = (watchesByUser.get(state.user.name) ?? 1) - 1;
+          if (left > 0) watchesByUser.set(state.user.name, left);
+          else watchesByUser.delete(state.user.name);
         }
         return;
       }

@@ -12,6 +12,9 @@ export interface ServerFlags {
   readonly tlsCertFile?: string;
   readonly tlsPrivateKeyFile?: string;
   readonly tokenAuthFile?: string;
+  readonly auditLogPath?: string;
+  readonly maxRequestsInflight: number;
+  readonly maxWatchesPerUser: number;
   readonly clientCaFile?: string;
   readonly storageBackend: 'sqlite';
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -43,6 +46,9 @@ Flags:
   --tls-private-key-file FILE     key for --tls-cert-file
   --token-auth-file FILE          bearer tokens, one per line: token,user,uid,"group1,group2" (as kube-apiserver)
   --client-ca-file FILE           CA bundle (PEM) for client certificates: CN is the user, O the groups
+  --audit-log-path FILE           append one JSON line per mutating request (who, what, when, result); off by default
+  --max-requests-inflight N       requests served at once, watches apart; beyond it 429 with Retry-After (default 400)
+  --max-watches-per-user N        open watches one user may hold (default 100)
   --storage-backend NAME          sqlite (default; the only backend so far)
   --sqlite-synchronous MODE       FULL (default: a write is on disk before it is acknowledged) or NORMAL
                                   (survives a process crash, may lose the last writes on power loss)
@@ -128,6 +134,9 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'tls-private-key-file': { type: 'string' },
         'token-auth-file': { type: 'string' },
         'client-ca-file': { type: 'string' },
+        'audit-log-path': { type: 'string' },
+        'max-requests-inflight': { type: 'string', default: '400' },
+        'max-watches-per-user': { type: 'string', default: '100' },
         'storage-backend': { type: 'string', default: 'sqlite' },
         'sqlite-synchronous': { type: 'string', default: 'FULL' },
         'etcd-compaction-interval': { type: 'string', default: '5m' },
@@ -164,6 +173,9 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     ...(key ? { tlsPrivateKeyFile: key } : {}),
     ...(values['token-auth-file'] ? { tokenAuthFile: values['token-auth-file'] } : {}),
     ...(values['client-ca-file'] ? { clientCaFile: values['client-ca-file'] } : {}),
+    ...(values['audit-log-path'] ? { auditLogPath: values['audit-log-path'] } : {}),
+    maxRequestsInflight: Math.max(1, positiveInt('max-requests-inflight', values['max-requests-inflight'])),
+    maxWatchesPerUser: Math.max(1, positiveInt('max-watches-per-user', values['max-watches-per-user'])),
     storageBackend: 'sqlite',
     sqliteSynchronous: sync,
     compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),

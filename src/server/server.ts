@@ -2,7 +2,7 @@
  * The process a user starts: data dir, PKI, admin credentials, store, API, HTTPS listener, and
  * an orderly shutdown (stop accepting, end watches, let in-flight requests finish, close the store).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -82,11 +82,15 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   tokens.set(adminToken, admin);
   const authenticate = unionAuthenticator(tokenAuthenticator(tokens), ...(flags.clientCaFile ? [certificateAuthenticator] : []));
   const clientCa = flags.clientCaFile ? readFileSync(flags.clientCaFile, 'utf8') : undefined;
+  const audit = flags.auditLogPath ? createWriteStream(flags.auditLogPath, { flags: 'a', mode: 0o600 }) : undefined;
   const minTimeout = flags.minRequestTimeoutSeconds;
   const { app, endWatches } = createApiApp({
     handlers: api.handlers,
     authenticate,
     authorize: api.authorize,
+    maxRequestsInflight: flags.maxRequestsInflight,
+    maxWatchesPerUser: flags.maxWatchesPerUser,
+    ...(audit ? { audit: (entry: Record<string, unknown>) => audit.write(`${JSON.stringify(entry)}\n`) } : {}),
     openapi: api.openapi,
     logger,
     metrics,
@@ -133,6 +137,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         clearTimeout(timer);
         await api.close();
         await store.close();
+        if (audit) await new Promise((r) => audit.end(r));
         logger.info('stopped');
       }
     })());
