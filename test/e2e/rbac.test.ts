@@ -17,6 +17,9 @@ import { kubectl } from '../support/kubectl.js';
 let server: ServerProcess;
 const dir = mkdtempSync(join(tmpdir(), 'rbac-'));
 const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', viewer: 'viewer-token-0123456789', puller: 'puller-token-0123456789' };
+const MATRIX_ROLES = ['view', 'edit', 'admin', 'system:image-puller', 'system:image-pusher', 'system:image-builder', 'system:registry', 'system:image-signer', 'cluster-admin'];
+const matrixUser = (role: string) => `matrix-${role.replace(/:/g, '-')}`;
+const MATRIX_TOKENS: Record<string, string> = Object.fromEntries(MATRIX_ROLES.map((r) => [r, `${matrixUser(r)}-token-0123456789`]));
 const admin = (args: string[]) => kubectl(server.kubeconfig, args);
 
 interface Status {
@@ -41,7 +44,7 @@ function openssl(args: string[]): void {
 before(async () => {
   writeFileSync(
     join(dir, 'tokens.csv'),
-    Object.entries(TOKENS)
+    [...Object.entries(TOKENS), ...MATRIX_ROLES.map((r) => [matrixUser(r), MATRIX_TOKENS[r]] as const)]
       .map(([user, token]) => `${token},${user},uid-${user}`)
       .join('\n'),
   );
@@ -181,3 +184,96 @@ describe('the image API permission rules', () => {
     assert.equal(allowed.status, 201, allowed.text);
   });
 });
+
+describe('the permission matrix of the default roles', () => {
+  // Every default role is bound cluster-wide to a user of its own (tokens from the token file); each
+  // user then asks, over HTTPS with its own token, about every verb on every resource.
+  const roles = MATRIX_ROLES;
+  const IMG = 'image.openshift.io';
+  const resources: { group: string; resource: string; subresource?: string; namespaced: boolean; verbs: string[] }[] = [
+    { group: IMG, resource: 'imagestreams', namespaced: true, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] },
+    { group: IMG, resource: 'imagestreams', subresource: 'status', namespaced: true, verbs: ['get', 'update', 'patch'] },
+    { group: IMG, resource: 'imagestreams', subresource: 'layers', namespaced: true, verbs: ['get', 'update'] },
+    { group: IMG, resource: 'imagestreams', subresource: 'secrets', namespaced: true, verbs: ['get'] },
+    { group: IMG, resource: 'imagestreamtags', namespaced: true, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
+    { group: IMG, resource: 'imagetags', namespaced: true, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
+    { group: IMG, resource: 'imagestreamimages', namespaced: true, verbs: ['get'] },
+    { group: IMG, resource: 'imagestreammappings', namespaced: true, verbs: ['create'] },
+    { group: IMG, resource: 'imagestreamimports', namespaced: true, verbs: ['create'] },
+    { group: IMG, resource: 'images', namespaced: false, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { group: IMG, resource: 'imagesignatures', namespaced: false, verbs: ['create', 'delete'] },
+    { group: '', resource: 'secrets', namespaced: true, verbs: ['get', 'list', 'create', 'delete'] },
+    { group: '', resource: 'configmaps', namespaced: true, verbs: ['get', 'list', 'create', 'delete'] },
+    { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespaced: true, verbs: ['get', 'list', 'create', 'delete'] },
+    { group: 'config.openshift.io', resource: 'images', namespaced: false, verbs: ['get', 'update'] },
+  ];
+  const READ = ['get', 'list', 'watch'];
+  const streamViews = ['imagestreams', 'imagestreams/status', 'imagestreamtags', 'imagetags', 'imagestreamimages'];
+  /** The documented policy (README, bootstrap roles), written out independently as the oracle. */
+  function expected(role: string, r: (typeof resources)[number], verb: string): boolean {
+    const res = r.subresource ? `${r.resource}/${r.subresource}` : r.resource;
+    const image = r.group === IMG;
+    const namespacedImage = image && r.namespaced;
+    switch (role) {
+      case 'cluster-admin':
+        return true;
+      case 'view':
+        return (image && streamViews.includes(res) && READ.includes(verb)) || (res === 'configmaps' && READ.includes(verb));
+      case 'edit':
+      case 'admin':
+        return namespacedImage || res === 'secrets' || res === 'configmaps' || (role === 'admin' && res === 'rolebindings');
+      case 'system:image-puller':
+        return res === 'imagestreams/layers' && verb === 'get';
+      case 'system:image-pusher':
+        return res === 'imagestreams/layers' && (verb === 'get' || verb === 'update');
+      case 'system:image-builder':
+        return (res === 'imagestreams/layers' && (verb === 'get' || verb === 'update')) || (res === 'imagestreams' && verb === 'create');
+      case 'system:registry':
+        return (
+          (image && res === 'images' && [...READ, 'create', 'delete'].includes(verb)) ||
+          (image && ['imagestreamimages', 'imagestreamtags', 'imagestreams', 'imagestreams/secrets'].includes(res) && (verb === 'get' || verb === 'list')) ||
+          (res === 'imagestreammappings' && verb === 'create')
+        );
+      case 'system:image-signer':
+        return (image && (res === 'images' || res === 'imagestreams/layers') && verb === 'get') || (res === 'imagesignatures' && (verb === 'create' || verb === 'delete'));
+      default:
+        return false;
+    }
+  }
+
+  it('allows exactly what each default role grants, and nothing to anonymous', async () => {
+    for (const role of roles) {
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: matrixUser(role) },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: matrixUser(role) }],
+      };
+      assert.equal((await api(server, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { body: binding })).status, 201);
+    }
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const role of roles) {
+      for (const r of resources) {
+        for (const verb of r.verbs) {
+          const review = {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb, group: r.group, resource: r.resource, ...(r.subresource ? { subresource: r.subresource } : {}), ...(r.namespaced ? { namespace: 'team' } : {}) } },
+          };
+          const res = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review, token: MATRIX_TOKENS[role] ?? null });
+          assert.equal(res.status, 201, res.text);
+          const allowed = res.json<{ status: { allowed: boolean } }>().status.allowed;
+          checked++;
+          if (allowed !== expected(role, r, verb)) mismatches.push(`${role} ${verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}: got ${allowed}`);
+        }
+      }
+    }
+    const anonymous = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: {}, token: null });
+    assert.equal(anonymous.status, 401);
+    console.log(`permission matrix: ${checked} checks over ${roles.length} roles`);
+    assert.deepEqual(mismatches, []);
+  });
+});
+
