@@ -1,0 +1,53 @@
+/**
+ * How the server talks to etcd: client options from kube-apiserver-style flags, and the one place
+ * where etcd and gRPC errors become StorageErrors.
+ */
+import { readFileSync } from 'node:fs';
+import type { IOptions } from 'etcd3';
+import { StorageError } from '../store.js';
+
+export interface EtcdConnection {
+  /** `https://host:port` or `http://host:port` (`--etcd-servers`). */
+  readonly servers: readonly string[];
+  /** `--etcd-cafile`: CA bundle that signed the etcd servers' certificates. */
+  readonly caFile?: string;
+  /** `--etcd-certfile` and `--etcd-keyfile`: this server's client certificate. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  /**
+   * Deadline of one etcd call. A request during an outage fails within it (503 with Retry-After)
+   * instead of hanging; the client's circuit breaker then fails further calls at once until a
+   * member answers again.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+export function etcdClientOptions(c: EtcdConnection): IOptions {
+  const timeout = c.requestTimeoutMs ?? 5000;
+  const credentials = c.caFile
+    ? {
+        rootCertificate: readFileSync(c.caFile),
+        ...(c.certFile && c.keyFile ? { certChain: readFileSync(c.certFile), privateKey: readFileSync(c.keyFile) } : {}),
+      }
+    : undefined;
+  return {
+    hosts: [...c.servers],
+    dialTimeout: timeout,
+    ...(credentials ? { credentials } : {}),
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    // gRPC's reconnect backoff grows to two minutes by default: a member back after an outage
+    // would then stay unused long after it answers again.
+    grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 },
+  };
+}
+
+/** etcd's mvcc errors by message, as kube-apiserver's etcd3/errors.go interprets them. */
+export function toStorageError(err: unknown, key: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.includes('required revision has been compacted'))
+    return new StorageError('Compacted', key, 'required revision has been compacted', undefined, undefined, { cause: err });
+  if (message.includes('required revision is a future revision'))
+    return new StorageError('FutureRevision', key, 'required revision is a future revision', undefined, undefined, { cause: err });
+  return new StorageError('Unavailable', key, `etcd: ${message}`, undefined, undefined, { cause: err });
+}
