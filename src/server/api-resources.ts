@@ -3,6 +3,7 @@
  * newV1RESTStorage. Stores get their strategies, handlers get their stores, cross-kind
  * collaborators (namespace checks, the cluster image config) are injected here and nowhere else.
  */
+import { isApiError } from '../api/errors.js';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/resource-info.js';
@@ -52,8 +53,10 @@ export interface ApiResources {
   readonly handlers: ResourceHandler[];
   readonly openapi: OpenApiSource;
   readonly authorize: Authorizer;
-  /** Starts the controllers (after the server listens). */
+  /** Starts the controllers (when this replica leads). */
   startControllers(): void;
+  /** Stops them (when this replica loses the lead). */
+  stopControllers(): void;
   close(): Promise<void>;
 }
 
@@ -172,7 +175,9 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
       onWait: (registry, seconds) => deps.importer.metrics.observeBudgetWait(registry, seconds),
     }),
   });
-  const importController = new ImageImportController({
+  // A new controller each time this replica becomes leader: a stopped one does not restart.
+  let importController: ImageImportController | undefined;
+  const newImportController = () => new ImageImportController({
     streams: imageStreams,
     imports,
     logger,
@@ -240,9 +245,17 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     handlers,
     openapi,
     authorize,
-    startControllers: () => importController.start(),
+    startControllers() {
+      importController?.stop();
+      importController = newImportController();
+      importController.start();
+    },
+    stopControllers() {
+      importController?.stop();
+      importController = undefined;
+    },
     async close() {
-      importController.stop();
+      importController?.stop();
       configCache.close();
       rbacCache.close();
     },
@@ -256,11 +269,11 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     const ctx = systemContext();
     for (const name of INITIAL_NAMESPACES) {
       if (!(await ns.getRaw(undefined, name))) {
-        await ns.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Namespace, { dryRun: false });
+        await createUnlessRaced(() => ns.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Namespace, { dryRun: false }));
       }
     }
     if (!(await configs.getRaw(undefined, CLUSTER_CONFIG_NAME))) {
-      await configs.create(ctx, clusterConfig, { dryRun: false });
+      await createUnlessRaced(() => configs.create(ctx, clusterConfig, { dryRun: false }));
     }
   }
 }
@@ -269,10 +282,19 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
 async function seedPolicy(clusterRoles: ResourceStore<ClusterRole>, bindings: ResourceStore<ClusterRoleBinding>): Promise<void> {
   const ctx = systemContext();
   for (const role of BOOTSTRAP_CLUSTER_ROLES) {
-    if (!(await clusterRoles.getRaw(undefined, role.metadata.name ?? ''))) await clusterRoles.create(ctx, structuredClone(role), { dryRun: false });
+    if (!(await clusterRoles.getRaw(undefined, role.metadata.name ?? ''))) await createUnlessRaced(() => clusterRoles.create(ctx, structuredClone(role), { dryRun: false }));
   }
   for (const b of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    if (!(await bindings.getRaw(undefined, b.metadata.name ?? ''))) await bindings.create(ctx, structuredClone(b), { dryRun: false });
+    if (!(await bindings.getRaw(undefined, b.metadata.name ?? ''))) await createUnlessRaced(() => bindings.create(ctx, structuredClone(b), { dryRun: false }));
+  }
+}
+
+/** Replicas starting together on one etcd seed the same objects: whoever comes second is content. */
+async function createUnlessRaced(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!isApiError(err, 'AlreadyExists')) throw err;
   }
 }
 

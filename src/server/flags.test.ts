@@ -23,3 +23,22 @@ describe('parseFlags', () => {
     assert.throws(() => parseDuration('5 minutes'), /invalid duration/);
   });
 });
+
+describe('storage flags', () => {
+  it('selects etcd3 with its servers, TLS files and prefix', () => {
+    const f = parseFlags(['--storage-backend', 'etcd3', '--etcd-servers', 'https://a:2379, https://b:2379', '--etcd-cafile', 'ca.crt', '--etcd-certfile', 'c.crt', '--etcd-keyfile', 'c.key', '--etcd-prefix', '/img']);
+    assert.equal(f.storageBackend, 'etcd3');
+    assert.deepEqual(f.etcdServers, ['https://a:2379', 'https://b:2379']);
+    assert.equal(f.etcdCaFile, 'ca.crt');
+    assert.equal(f.etcdPrefix, '/img');
+    assert.equal(f.leaderElectLeaseSeconds, 15);
+  });
+  it('names the flag and the rule for bad storage settings', () => {
+    assert.throws(() => parseFlags(['--storage-backend', 'etcd2']), /--storage-backend: unsupported backend "etcd2" \(supported: sqlite, etcd3\)/);
+    assert.throws(() => parseFlags(['--storage-backend', 'etcd3']), /--etcd-servers is required/);
+    assert.throws(() => parseFlags(['--storage-backend', 'etcd3', '--etcd-servers', 'a:2379']), /--etcd-servers: "a:2379"/);
+    assert.throws(() => parseFlags(['--etcd-certfile', 'c.crt']), /--etcd-keyfile/);
+    assert.throws(() => parseFlags(['--etcd-prefix', 'img']), /--etcd-prefix must start with "\/"/);
+    assert.throws(() => parseFlags(['--leader-elect-lease-duration', '1s']), /at least 2s/);
+  });
+});

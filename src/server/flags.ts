@@ -16,7 +16,15 @@ export interface ServerFlags {
   readonly maxRequestsInflight: number;
   readonly maxWatchesPerUser: number;
   readonly clientCaFile?: string;
-  readonly storageBackend: 'sqlite';
+  readonly storageBackend: 'sqlite' | 'etcd3';
+  /** With `etcd3`: client URLs of the etcd members. */
+  readonly etcdServers: readonly string[];
+  readonly etcdCaFile?: string;
+  readonly etcdCertFile?: string;
+  readonly etcdKeyFile?: string;
+  readonly etcdPrefix: string;
+  /** How long a controller leader's lease lasts without renewal (etcd3 only). */
+  readonly leaderElectLeaseSeconds: number;
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   readonly compactionIntervalMs: number;
   readonly compactionRetain: number;
@@ -49,7 +57,15 @@ Flags:
   --audit-log-path FILE           append one JSON line per mutating request (who, what, when, result); off by default
   --max-requests-inflight N       requests served at once, watches apart; beyond it 429 with Retry-After (default 400)
   --max-watches-per-user N        open watches one user may hold (default 100)
-  --storage-backend NAME          sqlite (default; the only backend so far)
+  --storage-backend NAME          sqlite (default: embedded, in the data dir) or etcd3 (several replicas may share it)
+  --etcd-servers URLS             with etcd3: comma-separated client URLs, e.g. https://a:2379,https://b:2379
+  --etcd-cafile FILE              CA bundle that signed the etcd servers' certificates
+  --etcd-certfile FILE            client certificate for etcd (with --etcd-keyfile)
+  --etcd-keyfile FILE             key of --etcd-certfile
+  --etcd-prefix PREFIX            key prefix of this server's objects in etcd (default /registry)
+  --leader-elect-lease-duration DUR
+                                  with etcd3: how long the import controllers' leader holds its lease
+                                  without renewing it; another replica takes over after it (default 15s)
   --sqlite-synchronous MODE       FULL (default: a write is on disk before it is acknowledged) or NORMAL
                                   (survives a process crash, may lose the last writes on power loss)
   --etcd-compaction-interval DUR  how often old revisions are compacted, e.g. 5m, 30s, 0 to disable (default 5m)
@@ -138,6 +154,12 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'max-requests-inflight': { type: 'string', default: '400' },
         'max-watches-per-user': { type: 'string', default: '100' },
         'storage-backend': { type: 'string', default: 'sqlite' },
+        'etcd-servers': { type: 'string', default: '' },
+        'etcd-cafile': { type: 'string' },
+        'etcd-certfile': { type: 'string' },
+        'etcd-keyfile': { type: 'string' },
+        'etcd-prefix': { type: 'string', default: '/registry' },
+        'leader-elect-lease-duration': { type: 'string', default: '15s' },
         'sqlite-synchronous': { type: 'string', default: 'FULL' },
         'etcd-compaction-interval': { type: 'string', default: '5m' },
         'compaction-retain': { type: 'string', default: '1000' },
@@ -157,7 +179,15 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     throw new FlagError((e as Error).message);
   }
   const backend = values['storage-backend'];
-  if (backend !== 'sqlite') throw new FlagError(`--storage-backend: unsupported backend ${JSON.stringify(backend)} (supported: sqlite)`);
+  if (backend !== 'sqlite' && backend !== 'etcd3')
+    throw new FlagError(`--storage-backend: unsupported backend ${JSON.stringify(backend)} (supported: sqlite, etcd3)`);
+  const etcdServers = etcdUrls(values['etcd-servers']);
+  if (backend === 'etcd3' && etcdServers.length === 0) throw new FlagError('--etcd-servers is required with --storage-backend etcd3');
+  if (Boolean(values['etcd-certfile']) !== Boolean(values['etcd-keyfile'])) throw new FlagError('--etcd-certfile and --etcd-keyfile must be given together');
+  const etcdPrefix = values['etcd-prefix'];
+  if (!etcdPrefix.startsWith('/')) throw new FlagError(`--etcd-prefix must start with "/", got ${JSON.stringify(etcdPrefix)}`);
+  const leaseMs = parseDuration(values['leader-elect-lease-duration']);
+  if (leaseMs < 2000) throw new FlagError('--leader-elect-lease-duration must be at least 2s');
   const sync = values['sqlite-synchronous'];
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new FlagError(`--sqlite-synchronous must be FULL or NORMAL, got ${JSON.stringify(sync)}`);
   const cert = values['tls-cert-file'];
@@ -176,7 +206,13 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     ...(values['audit-log-path'] ? { auditLogPath: values['audit-log-path'] } : {}),
     maxRequestsInflight: Math.max(1, positiveInt('max-requests-inflight', values['max-requests-inflight'])),
     maxWatchesPerUser: Math.max(1, positiveInt('max-watches-per-user', values['max-watches-per-user'])),
-    storageBackend: 'sqlite',
+    storageBackend: backend,
+    etcdServers,
+    ...(values['etcd-cafile'] ? { etcdCaFile: values['etcd-cafile'] } : {}),
+    ...(values['etcd-certfile'] ? { etcdCertFile: values['etcd-certfile'] } : {}),
+    ...(values['etcd-keyfile'] ? { etcdKeyFile: values['etcd-keyfile'] } : {}),
+    etcdPrefix,
+    leaderElectLeaseSeconds: Math.ceil(leaseMs / 1000),
     sqliteSynchronous: sync,
     compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),
     compactionRetain: positiveInt('compaction-retain', values['compaction-retain']),
@@ -191,4 +227,19 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     maxScheduledImportsPerMinute: positiveInt('max-scheduled-image-imports-per-minute', values['max-scheduled-image-imports-per-minute']),
     help: values.help,
   };
+}
+
+function etcdUrls(raw: string): string[] {
+  const urls = raw.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new FlagError(`--etcd-servers: ${JSON.stringify(u)} is not a URL (expected https://host:port)`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new FlagError(`--etcd-servers: ${JSON.stringify(u)} must use http or https`);
+  }
+  return urls;
 }

@@ -8,7 +8,13 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Etcd3 } from 'etcd3';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import { etcdClientOptions } from '../storage/etcd/etcd-client.js';
+import { etcdLeaderElection, singleReplica, type LeaderElection } from '../controllers/leader-election.js';
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
@@ -56,12 +62,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const adminToken = ensureAdminToken(dataDir);
 
   const metrics = createMetrics();
-  const rawStore: Store = openSqliteStore({
-    path: join(dataDir, 'state.db'),
-    synchronous: flags.sqliteSynchronous,
-    compactInterval: flags.compactionIntervalMs,
-    compactMinRetain: flags.compactionRetain,
-  });
+  const { store: rawStore, election } = openBackend(flags, dataDir, logger);
   const store = instrumentStore(rawStore, metrics);
   const api = await buildApiResources({
     store,
@@ -119,7 +120,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const url = `https://${kubeconfigHost(flags.bindAddress)}:${port}`;
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, url, pki.caCertPem, adminToken);
-  api.startControllers();
+  election.run({ onStartedLeading: () => api.startControllers(), onStoppedLeading: () => api.stopControllers() });
   logger.info({ url, kubeconfig: kubeconfigPath, dataDir }, `serving on ${url}; kubectl --kubeconfig ${kubeconfigPath} get imagestreams -A`);
 
   let closing: Promise<void> | undefined;
@@ -135,6 +136,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         await app.close();
       } finally {
         clearTimeout(timer);
+        await election.stop();
         await api.close();
         await store.close();
         if (audit) await new Promise((r) => audit.end(r));
@@ -143,4 +145,41 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     })());
 
   return { url, port, kubeconfigPath, adminToken, caCertPem: pki.caCertPem, close };
+}
+
+/** The store of `--storage-backend`, and how this replica learns whether it runs the controllers. */
+function openBackend(flags: ServerFlags, dataDir: string, logger: Logger): { store: Store; election: LeaderElection } {
+  if (flags.storageBackend === 'sqlite') {
+    const store = openSqliteStore({
+      path: join(dataDir, 'state.db'),
+      synchronous: flags.sqliteSynchronous,
+      compactInterval: flags.compactionIntervalMs,
+      compactMinRetain: flags.compactionRetain,
+    });
+    return { store, election: singleReplica() };
+  }
+  const connection = {
+    servers: flags.etcdServers,
+    ...(flags.etcdCaFile ? { caFile: flags.etcdCaFile } : {}),
+    ...(flags.etcdCertFile ? { certFile: flags.etcdCertFile } : {}),
+    ...(flags.etcdKeyFile ? { keyFile: flags.etcdKeyFile } : {}),
+  };
+  const client = new Etcd3(etcdClientOptions(connection));
+  // One client for the store and the election; the store closes it, after the election resigned.
+  const store = openEtcdStore({
+    ...connection,
+    client,
+    ownsClient: true,
+    prefix: flags.etcdPrefix,
+    compactInterval: flags.compactionIntervalMs,
+    compactMinRetain: flags.compactionRetain,
+  });
+  const election = etcdLeaderElection({
+    client,
+    name: `${flags.etcdPrefix.replace(/\/+$/, '')}#controllers/image-import`,
+    identity: `${hostname()}_${process.pid}_${randomUUID().slice(0, 8)}`,
+    leaseSeconds: flags.leaderElectLeaseSeconds,
+    logger,
+  });
+  return { store, election };
 }

@@ -25,8 +25,10 @@ export interface EtcdStoreOptions extends EtcdConnection {
   readonly compactMinRetain?: number;
   /** Events a watcher may fall behind before it is dropped. */
   readonly watchBufferSize?: number;
-  /** An existing client (tests, the migration command); closed with the store only when not given. */
+  /** An existing client, shared with other users of the connection (leader election). */
   readonly client?: Etcd3;
+  /** Whether close() closes the client (default: only a client the store created). */
+  readonly ownsClient?: boolean;
 }
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -56,7 +58,7 @@ export class EtcdStore implements Store {
 
   constructor(private readonly opts: EtcdStoreOptions) {
     this.client = opts.client ?? new Etcd3(etcdClientOptions(opts));
-    this.ownsClient = !opts.client;
+    this.ownsClient = opts.ownsClient ?? !opts.client;
     this.prefix = (opts.prefix ?? '/registry').replace(/\/+$/, '');
     this.compactKey = enc(`${this.prefix}#compact_rev_key`);
     const interval = opts.compactInterval ?? 5 * 60_000;
