@@ -140,6 +140,9 @@ export const unsupportedMediaType = (accepted: readonly string[]): ApiError =>
 export const requestEntityTooLarge = (limitBytes: number): ApiError =>
   failure('RequestEntityTooLarge', `the request body is larger than the maximum of ${limitBytes} bytes`);
 
+/** The store refused an object this large (etcd's 1.5 MiB request limit), as kube-apiserver reports it. */
+export const storedObjectTooLarge = (message: string): ApiError => failure('RequestEntityTooLarge', `Request entity too large: ${message}`);
+
 export const expired = (message: string): ApiError => failure('Expired', message);
 
 export const gone = (message: string): ApiError => failure('Gone', message);

@@ -10,6 +10,7 @@ import {
   notFound,
   OBJECT_MODIFIED,
   serviceUnavailable,
+  storedObjectTooLarge,
   type ApiError,
   type GroupResource,
 } from '../api/errors.js';
@@ -29,6 +30,8 @@ export function interpretStorageError(err: unknown, op: StorageOperation, gr: Gr
       return expired(`too old resource version: ${err.revision ?? 0} (${err.current?.modRevision ?? err.revision ?? 0})`);
     case 'FutureRevision':
       return timeoutTooLarge(err.revision ?? 0);
+    case 'TooLarge':
+      return storedObjectTooLarge(err.message);
     case 'Unavailable':
       return serviceUnavailable(`storage is unavailable: ${err.message}`, 1);
   }

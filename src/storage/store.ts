@@ -75,7 +75,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Unavailable';
+export type StorageErrorCode = 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Unavailable' | 'TooLarge';
 
 /** The only error type thrown by storage backends. Translated to API errors in exactly one place. */
 export class StorageError extends Error {

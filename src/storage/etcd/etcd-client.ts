@@ -49,5 +49,10 @@ export function toStorageError(err: unknown, key: string): StorageError {
     return new StorageError('Compacted', key, 'required revision has been compacted', undefined, undefined, { cause: err });
   if (message.includes('required revision is a future revision'))
     return new StorageError('FutureRevision', key, 'required revision is a future revision', undefined, undefined, { cause: err });
+  // Retrying cannot help an object over etcd's request size limit (--max-request-bytes, 1.5 MiB).
+  // etcd answers 'request is too large' past its limit, and gRPC refuses the message itself a
+  // little further on.
+  if (message.includes('request is too large') || message.includes('received message larger than max'))
+    return new StorageError('TooLarge', key, 'etcdserver: request is too large', undefined, undefined, { cause: err });
   return new StorageError('Unavailable', key, `etcd: ${message}`, undefined, undefined, { cause: err });
 }

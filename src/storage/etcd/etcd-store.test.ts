@@ -78,6 +78,13 @@ describe('etcd store', () => {
       }
     });
 
+    it('refuses a value over etcd\'s request limit as TooLarge and stores nothing', async () => {
+      for (const mib of [1.6, 2.5]) {
+        await assert.rejects(a.create('/big/k', 'x'.repeat(mib * 1024 * 1024)), (e) => isStorageError(e, 'TooLarge'));
+      }
+      assert.equal(await b.get('/big/k'), undefined);
+    });
+
     it('compacts a revision once, claimed by one replica, and both then answer Compacted', async () => {
       let rev = (await a.create('/cmp/k', '0')).modRevision;
       const first = rev;
