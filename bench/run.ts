@@ -8,7 +8,8 @@ import { createServer } from 'node:https';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import autocannon from 'autocannon';
+import { fetchJson, run, type Cannon, CONNECTIONS, DURATION } from './load.js';
+import { measureBackends } from './backends.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
 import { pino } from 'pino';
 import { parseFlags } from '../src/server/flags.js';
@@ -20,19 +21,9 @@ interface Row {
   bare: { rps: number; p50: number; p99: number };
 }
 
-const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5);
 const IMPORT_TAGS = 50;
 const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
-const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const NS = 'bench';
-
-type Cannon = Parameters<typeof autocannon>[0];
-
-async function run(opts: Cannon): Promise<{ rps: number; p50: number; p99: number }> {
-  const r = await autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts });
-  if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`  warning: ${r.non2xx} non-2xx, ${r.errors} errors\n`);
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
-}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -120,6 +111,7 @@ async function main(): Promise<void> {
   const importRow = await measureImport(base, server.caCertPem, auth);
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
+  const backendsTable = await measureBackends();
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const table = [
@@ -133,6 +125,8 @@ async function main(): Promise<void> {
     ),
     '',
     importRow,
+    '',
+    backendsTable,
   ].join('\n');
   process.stdout.write(`\n${table}\n`);
   mkdirSync('bench/results', { recursive: true });
@@ -193,20 +187,6 @@ async function measureImport(base: string, ca: string, auth: Record<string, stri
   } finally {
     await registry.stop();
   }
-}
-
-async function fetchJson(base: string, ca: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const { request } = await import('node:https');
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(new URL(path, base), { method, headers, ca }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(JSON.stringify(body));
-    req.end();
-  });
 }
 
 main().catch((err: unknown) => {
