@@ -7,12 +7,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { startEtcd, type EtcdCluster } from '../support/etcd.js';
+import { startEtcd, type EtcdCluster, type EtcdTls } from '../support/etcd.js';
 import { pushImage, startRegistry, type Registry } from '../support/registry.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { kubectl } from '../support/kubectl.js';
@@ -126,6 +126,7 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
   let etcd: EtcdCluster;
   let registry: Registry;
   let client: Etcd3;
+  let tls: EtcdTls;
   const replicas: ServerProcess[] = [];
   const live = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
 
@@ -135,7 +136,15 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     if (shareFrom) for (const f of ['ca.crt', 'ca.key', 'admin.token']) copyFileSync(join(shareFrom.dataDir, f), join(dataDir, f));
     const s = await startServerProcess({
       dataDir,
-      args: ['--storage-backend', 'etcd3', '--etcd-servers', etcd.endpoints.join(','), '--leader-elect-lease-duration', '3s', '--import-allowed-networks', '127.0.0.0/8'],
+      args: [
+        '--storage-backend', 'etcd3',
+        '--etcd-servers', etcd.endpoints.join(','),
+        '--etcd-cafile', tls.caFile,
+        '--etcd-certfile', tls.certFile,
+        '--etcd-keyfile', tls.keyFile,
+        '--leader-elect-lease-duration', '3s',
+        '--import-allowed-networks', '127.0.0.0/8',
+      ],
     });
     replicas.push(s);
     return s;
@@ -147,9 +156,12 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
   };
 
   before(async () => {
-    etcd = await startEtcd({ members: 3 });
+    // Client traffic over TLS with client certificates, as a production etcd is set up.
+    etcd = await startEtcd({ members: 3, tls: true });
+    assert.ok(etcd.tls);
+    tls = etcd.tls;
     registry = await startRegistry();
-    client = new Etcd3({ hosts: etcd.endpoints });
+    client = new Etcd3({ hosts: etcd.endpoints, credentials: { rootCertificate: readFileSync(tls.caFile), certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) } });
     const a = await start();
     await start(a);
     await start(a);

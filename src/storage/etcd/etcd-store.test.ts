@@ -78,11 +78,15 @@ describe('etcd store', () => {
       }
     });
 
-    it('refuses a value over etcd\'s request limit as TooLarge and stores nothing', async () => {
+    it('refuses a value over etcd\'s request limit as TooLarge, stores nothing and stays available', async () => {
+      const kv = await a.create('/big/k', 'small');
       for (const mib of [1.6, 2.5]) {
-        await assert.rejects(a.create('/big/k', 'x'.repeat(mib * 1024 * 1024)), (e) => isStorageError(e, 'TooLarge'));
+        await assert.rejects(a.create('/big/other', 'x'.repeat(mib * 1024 * 1024)), (e) => isStorageError(e, 'TooLarge'));
+        await assert.rejects(a.update('/big/k', 'x'.repeat(mib * 1024 * 1024), kv.modRevision), (e) => isStorageError(e, 'TooLarge'));
       }
-      assert.equal(await b.get('/big/k'), undefined);
+      assert.equal(await b.get('/big/other'), undefined);
+      // Refused without bothering etcd: the store stays available for everything else.
+      assert.equal((await a.get('/big/k'))?.value, 'small');
     });
 
     it('compacts a revision once, claimed by one replica, and both then answer Compacted', async () => {
@@ -96,6 +100,22 @@ describe('etcd store', () => {
       await assert.rejects(take(a, '/cmp/', first, 1, new AbortController().signal), (e) => isStorageError(e, 'Compacted'));
       assert.equal((await b.get('/cmp/k'))?.value, '4');
     });
+  });
+
+  it('talks to etcd over TLS with a client certificate, and is refused without one', async () => {
+    const etcd = await startEtcd({ tls: true });
+    assert.ok(etcd.tls);
+    const store = openEtcdStore({ servers: etcd.endpoints, compactInterval: 0, ...etcd.tls });
+    const anonymous = openEtcdStore({ servers: etcd.endpoints, compactInterval: 0, requestTimeoutMs: 1000, caFile: etcd.tls.caFile });
+    try {
+      await store.create('/tls/k', 'v');
+      assert.equal((await store.get('/tls/k'))?.value, 'v');
+      await assert.rejects(anonymous.get('/tls/k'), (e) => isStorageError(e, 'Unavailable'));
+    } finally {
+      await store.close();
+      await anonymous.close();
+      await etcd.stop();
+    }
   });
 
   // A call that hung instead of failing would run into the test's timeout.

@@ -25,6 +25,12 @@ export interface EtcdStoreOptions extends EtcdConnection {
   readonly compactMinRetain?: number;
   /** Events a watcher may fall behind before it is dropped. */
   readonly watchBufferSize?: number;
+  /**
+   * Largest request etcd accepts (its `--max-request-bytes`, 1.5 MiB by default). Larger writes are
+   * refused here: sent, the client would count etcd's refusals as a failing member and stop using
+   * the cluster for a while, so one oversized object would make the whole server unavailable.
+   */
+  readonly maxRequestBytes?: number;
   /** An existing client, shared with other users of the connection (leader election). */
   readonly client?: Etcd3;
   /** Whether close() closes the client (default: only a client the store created). */
@@ -126,7 +132,15 @@ export class EtcdStore implements Store {
     return Number(res.count);
   }
 
+  private checkSize(key: string, value: string): void {
+    // A transaction carries the key twice (compare and put) plus framing.
+    const size = Buffer.byteLength(value) + 2 * Buffer.byteLength(this.prefix + key) + 256;
+    const limit = this.opts.maxRequestBytes ?? 1.5 * 1024 * 1024;
+    if (size > limit) throw new StorageError('TooLarge', key, `etcdserver: request is too large (${size} bytes, the limit is ${limit})`);
+  }
+
   async create(key: string, value: string): Promise<KeyValue> {
+    this.checkSize(key, value);
     const k = this.full(key);
     const res = await this.call(key, () =>
       this.client.kv.txn({
@@ -144,6 +158,7 @@ export class EtcdStore implements Store {
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    this.checkSize(key, value);
     const k = this.full(key);
     const res = await this.call(key, () =>
       this.client.kv.txn({
