@@ -252,11 +252,22 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     assert.ok(first);
     const rv = (await api(first, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`)).json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
     const watchers = live().map((r) => follow(r, rv));
-    const w = writer(live, 'load');
+    // Two writers at once, each going round the replicas.
+    const writers = [writer(live, 'load-a'), writer(live, 'load-b')];
+    const w = {
+      get acked() {
+        return writers.flatMap((x) => x.acked);
+      },
+      failures: new Map<number, number>(),
+      async stop() {
+        await Promise.all(writers.map((x) => x.stop()));
+        for (const x of writers) for (const [k, v] of x.failures) this.failures.set(k, (this.failures.get(k) ?? 0) + v);
+      },
+    };
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const progress = async (what: string) => {
       const before = w.acked.length;
-      await eventually(what, async () => (w.acked.length >= before + 5 ? true : undefined), 60_000);
+      await eventually(what, async () => (w.acked.length >= before + 10 ? true : undefined), 60_000);
     };
 
     await progress('writes before any failure');
