@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fetchJson, run, type Cannon, CONNECTIONS, DURATION } from './load.js';
 import { measureBackends } from './backends.js';
+import { measureLargeStore } from './large-store.js';
+import { measureWatchFanout } from './watch-fanout.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
 import { pino } from 'pino';
 import { parseFlags } from '../src/server/flags.js';
@@ -22,6 +24,9 @@ interface Row {
 }
 
 const IMPORT_TAGS = 50;
+/** BENCH_SHORT=1: the CI form, small data, so the benchmark keeps running; its figures mean little. */
+const SHORT = process.env['BENCH_SHORT'] === '1';
+const FULL_LIST = SHORT ? 1000 : 10_000;
 const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
 const NS = 'bench';
 
@@ -59,13 +64,14 @@ async function main(): Promise<void> {
   }
   const one = (await call('GET', `${isPath}/s0001`)).text;
   const page = (await call('GET', `${isPath}?limit=500`)).text;
+  let full = '';
 
   // The bare baseline: node:https answering the same bytes with the same TLS.
   const bare = createServer({ cert: readFileSync(join(dataDir, 'serving.crt')), key: readFileSync(join(dataDir, 'serving.key')) }, (req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const out = req.url?.includes('limit=') ? page : one;
+      const out = req.url?.includes('full=1') ? full : req.url?.includes('limit=') ? page : one;
       res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
       res.end(out);
     });
@@ -107,10 +113,18 @@ async function main(): Promise<void> {
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ metadata: { labels: { n: String(u++) } } }) }) }],
   });
 
+  // The full list: the store grown to FULL_LIST streams, listed without a limit.
+  for (let i = 500; i < FULL_LIST; i++) {
+    await call('POST', isPath, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `s${String(i).padStart(5, '0')}` } });
+  }
+  full = (await call('GET', isPath)).text;
+  await measure(`list all ${FULL_LIST} image streams`, { path: `${isPath}?full=1`, connections: 2 });
   bare.close();
   const importRow = await measureImport(base, server.caCertPem, auth);
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
+  const fanoutTable = await measureWatchFanout(SHORT ? 100 : 1000);
+  const largeTable = await measureLargeStore(SHORT ? 100 : 1000);
   const backendsTable = await measureBackends();
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -125,6 +139,10 @@ async function main(): Promise<void> {
     ),
     '',
     importRow,
+    '',
+    fanoutTable,
+    '',
+    largeTable,
     '',
     backendsTable,
   ].join('\n');
