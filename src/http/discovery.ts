@@ -60,7 +60,11 @@ export function buildDiscovery(handlers: readonly ResourceHandler[]): Discovery 
     }
   }
   const named = [...gvs.values()].filter((g) => g.group !== '');
-  const groups = [...new Set(named.map((g) => g.group))].sort();
+  // Discovery order is kubectl's priority when a resource name exists in two groups: `images` must
+  // mean image.openshift.io's, as with `oc get images` on OpenShift (the cluster image config is
+  // reached as `images.config.openshift.io`). kube-apiserver orders groups by priority the same way.
+  const rank = (g: string) => (g === 'image.openshift.io' ? 0 : 1);
+  const groups = [...new Set(named.map((g) => g.group))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
   const groupDoc = (group: string) => {
     const versions = named.filter((g) => g.group === group).map((g) => ({ groupVersion: `${group}/${g.version}`, version: g.version }));

@@ -34,8 +34,8 @@ export function createMetrics(): Metrics {
   });
   const duration = new Histogram({
     name: 'apiserver_request_duration_seconds',
-    help: 'Response latency distribution in seconds for each verb, group and resource.',
-    labelNames: ['verb', 'group', 'resource'] as const,
+    help: 'Response latency distribution in seconds for each verb, group, resource and HTTP response code.',
+    labelNames: ['verb', 'group', 'resource', 'code'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
@@ -86,7 +86,7 @@ export function createMetrics(): Metrics {
     },
     observeRequest(verb, group, resource, code, seconds) {
       requests.inc({ verb, group, resource, code: String(code) });
-      if (verb !== 'watch') duration.observe({ verb, group, resource }, seconds);
+      if (verb !== 'watch') duration.observe({ verb, group, resource, code: String(code) }, seconds);
     },
     observeStore(operation, seconds) {
       store.observe({ operation }, seconds);

@@ -78,6 +78,45 @@ describe('the server process', () => {
     }
   });
 
+  it('lets an in-flight request finish on SIGINT, then exits 0 with the write kept', async () => {
+    const s = await startServerProcess();
+    try {
+      const ns = await api(s, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'inflight' } } });
+      assert.equal(ns.status, 201);
+      const body = JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'during-shutdown' } });
+      const half = Math.floor(body.length / 2);
+      let sentFirstHalf: () => void = () => undefined;
+      const firstHalf = new Promise<void>((r) => (sentFirstHalf = r));
+      const response = new Promise<number>((resolve, reject) => {
+        const req = request(
+          new URL('/apis/image.openshift.io/v1/namespaces/inflight/imagestreams', s.url),
+          { method: 'POST', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }, ca: s.ca },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, half), () => sentFirstHalf());
+        // The rest of the body goes out only after the server was told to stop.
+        void firstHalf.then(() => new Promise((r) => setTimeout(r, 200))).then(() => {
+          s.child.kill('SIGINT');
+          setTimeout(() => req.end(body.slice(half)), 300);
+        });
+      });
+      assert.equal(await response, 201);
+      assert.equal(await s.stop(), 0);
+      const again = await startServerProcess({ dataDir: s.dataDir });
+      try {
+        assert.equal((await api(again, 'GET', '/apis/image.openshift.io/v1/namespaces/inflight/imagestreams/during-shutdown')).status, 200);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      s.cleanup();
+    }
+  });
+
   it('writes one JSON log line per request with verb, resource, code and latency, and never the token', async () => {
     const s = await startServerProcess({ args: ['--log-level', 'info'] });
     try {
