@@ -31,6 +31,33 @@ describe('pull secret keyring', () => {
     assert.deepEqual(ring.lookup('registry.example.com:5000'), { username: 'r', password: 'rp' });
     assert.equal(ring.lookup('other.io'), undefined);
   });
+
+  it('matches as the kubelet does: the most specific path, host globs per part, equal ports', () => {
+    const ring = keyringFromSecrets([
+      json({
+        'quay.io': { auth: b64('any:1') },
+        'quay.io/team': { auth: b64('team:2') },
+        'https://quay.io/team/app/': { auth: b64('app:3') },
+        '*.example.com': { auth: b64('wild:4') },
+        'registry.local:5000/ns': { auth: b64('port:5') },
+      }),
+    ]);
+    assert.equal(ring.lookup('quay.io', 'team/app')?.username, 'app');
+    assert.equal(ring.lookup('quay.io', 'team/other')?.username, 'team');
+    assert.equal(ring.lookup('quay.io', 'teamx/app')?.username, 'any', 'a path matches whole components only');
+    assert.equal(ring.lookup('quay.io', 'someone/app')?.username, 'any');
+    assert.equal(ring.lookup('a.example.com', 'x')?.username, 'wild');
+    assert.equal(ring.lookup('a.b.example.com', 'x'), undefined, 'a glob covers one host part');
+    assert.equal(ring.lookup('example.com', 'x'), undefined);
+    assert.equal(ring.lookup('registry.local:5000', 'ns/app')?.username, 'port');
+    assert.equal(ring.lookup('registry.local', 'ns/app'), undefined, 'ports must be equal');
+    assert.equal(ring.lookup('registry.local:5000', 'other/app'), undefined);
+  });
+
+  it('lets the first secret win between entries for the same place', () => {
+    const ring = keyringFromSecrets([json({ 'quay.io': { auth: b64('first:1') } }), json({ 'quay.io': { auth: b64('second:2') } })]);
+    assert.equal(ring.lookup('quay.io', 'a/b')?.username, 'first');
+  });
 });
 
 describe('network guard', () => {

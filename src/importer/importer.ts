@@ -131,10 +131,11 @@ async function fetchImage(
 
 function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: boolean, cache: Map<string, RegistryClient>): RegistryClient {
   const registry = dockerClientDefaults(ref).registry === 'docker.io' ? 'registry-1.docker.io' : dockerClientDefaults(ref).registry;
-  const key = `${registry}|${insecure}`;
+  const creds = ctx.anonymous ? undefined : ctx.keyring.lookup(registry, repositoryPath(ref));
+  // Repositories of one registry may carry different credentials (per-path pull secrets).
+  const key = `${registry}|${insecure}|${creds ? `${creds.username}:${creds.password}` : ''}`;
   let c = cache.get(key);
   if (!c) {
-    const creds = ctx.anonymous ? undefined : ctx.keyring.lookup(registry);
     c = new RegistryClient({
       registry,
       insecure,

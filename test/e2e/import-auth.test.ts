@@ -39,7 +39,7 @@ async function namespace(name: string): Promise<void> {
   assert.equal(r.status, 201);
 }
 
-async function pullSecret(ns: string, name: string, registry: Registry, password: string): Promise<void> {
+async function pullSecret(ns: string, name: string, registry: Registry, password: string, path = ''): Promise<void> {
   const r = await kubectl(server.kubeconfig, [
     '-n',
     ns,
@@ -47,7 +47,7 @@ async function pullSecret(ns: string, name: string, registry: Registry, password
     'secret',
     'docker-registry',
     name,
-    `--docker-server=${registry.host}`,
+    `--docker-server=${registry.host}${path}`,
     `--docker-username=${TEST_USER}`,
     `--docker-password=${password}`,
   ]);
@@ -60,7 +60,11 @@ before(async () => {
   basicImage = await pushImage(basicRegistry.host, 'private/app', 'v1', { seed: 'basic', auth: await basicRegistry.pushHeaders('private/app') });
   tokenImage = await pushImage(tokenRegistry.host, 'private/app', 'v1', { seed: 'token', auth: await tokenRegistry.pushHeaders('private/app') });
   server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8'] });
-  for (const ns of ['nocreds', 'creds', 'wrong']) await namespace(ns);
+  await pushImage(basicRegistry.host, 'other/app', 'v1', { seed: 'other', auth: await basicRegistry.pushHeaders('other/app') });
+  for (const ns of ['nocreds', 'creds', 'wrong', 'paths']) await namespace(ns);
+  // Listed first (by name) but less specific: only images outside private/ get it.
+  await pullSecret('paths', 'a-whole-registry', basicRegistry, 'not-the-password');
+  await pullSecret('paths', 'b-private-only', basicRegistry, TEST_PASSWORD, '/private');
   await pullSecret('creds', 'basic', basicRegistry, TEST_PASSWORD);
   await pullSecret('creds', 'token', tokenRegistry, TEST_PASSWORD);
   await pullSecret('wrong', 'basic', basicRegistry, 'not-the-password');
@@ -90,6 +94,15 @@ describe('imports that need credentials', () => {
     const token = await preview('creds', `${tokenRegistry.host}/private/app:v1`);
     assert.equal(token.status.status, 'Success', JSON.stringify(token.status));
     assert.equal(token.image?.metadata.name, tokenImage.digest);
+  });
+
+  it('picks the pull secret whose registry path matches the image most closely, as the kubelet does', async () => {
+    const matched = await preview('paths', `${basicRegistry.host}/private/app:v1`);
+    assert.equal(matched.status.status, 'Success', JSON.stringify(matched.status));
+    assert.equal(matched.image?.metadata.name, basicImage.digest);
+    const elsewhere = await preview('paths', `${basicRegistry.host}/other/app:v1`);
+    assert.equal(elsewhere.status.reason, 'Unauthorized');
+    assert.equal(elsewhere.status.message, `incorrect username or password for image "${basicRegistry.host}/other/app:v1"`);
   });
 
   it('retries anonymously after a wrong password and keeps the original message', async () => {
