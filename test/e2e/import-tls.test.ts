@@ -1,7 +1,8 @@
 /**
  * A registry behind TLS with a private CA: refused until the CA is trusted through the cluster
  * image config's additionalTrustedCA (a ConfigMap in openshift-config), reachable without
- * verification when the import is insecure, and refused outright once listed in blockedRegistries.
+ * verification when the import is insecure, and refused outright once listed in blockedRegistries;
+ * a plain-HTTP registry is reachable once listed in insecureRegistries.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,13 +25,13 @@ interface Result {
   image?: { metadata: { name: string } };
 }
 
-async function importFrom(insecure: boolean): Promise<Result> {
+async function importFrom(insecure: boolean, host = secure.host): Promise<Result> {
   const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/tls/imagestreamimports', {
     body: {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStreamImport',
       metadata: { name: 'tls' },
-      spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${secure.host}/team/app:v1` }, importPolicy: { insecure } }] },
+      spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${host}/team/app:v1` }, importPolicy: { insecure } }] },
     },
   });
   assert.equal(r.status, 201, r.text);
@@ -87,6 +88,16 @@ describe('imports over TLS with a private CA', () => {
     const r = await importFrom(false);
     assert.equal(r.status.reason, 'Forbidden');
     assert.equal(r.status.message, `forbidden: registry ${secure.host} blocked`);
+    await patchConfig({ registrySources: null });
+  });
+
+  it('reaches a plain-HTTP registry only once registrySources.insecureRegistries lists it', async () => {
+    const refused = await importFrom(false, plain.host);
+    assert.equal(refused.status.status, 'Failure');
+    await patchConfig({ registrySources: { insecureRegistries: [plain.host] } });
+    const r = await importFrom(false, plain.host);
+    assert.equal(r.status.status, 'Success', JSON.stringify(r.status));
+    assert.equal(r.image?.metadata.name, image.digest);
     await patchConfig({ registrySources: null });
   });
 });

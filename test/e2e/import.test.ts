@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { kubectl } from '../support/kubectl.js';
 import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 let server: ServerProcess;
 let registry: Registry;
@@ -308,5 +309,60 @@ describe('import controllers', () => {
     const history = (await api(server, 'GET', `${NS}/imagestreams/moving`)).json<Stream>().status.tags.find((t) => t.tag === 'latest')?.items?.map((i) => i.image);
     assert.deepEqual(history, [moved.digest, first]);
   });
+
+  it('re-imports a tag whose generation is set to 0, after it moved upstream', async () => {
+    await pushImage(registry.host, 'team/regen', 'latest', { seed: 'regen-1' });
+    const body = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'regen' },
+      spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/regen:latest` }, importPolicy: { insecure: true } }] },
+    };
+    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body })).status, 201);
+    const first = await eventually('the first import', () => newestImage('regen', 'latest'));
+    const moved = await pushImage(registry.host, 'team/regen', 'latest', { seed: 'regen-2' });
+    const patch = await api(server, 'PATCH', `${NS}/imagestreams/regen`, {
+      contentType: 'application/json-patch+json',
+      body: [{ op: 'replace', path: '/spec/tags/0/generation', value: 0 }],
+    });
+    assert.equal(patch.status, 200, patch.text);
+    const second = await eventually('the re-import', async () => ((await newestImage('regen', 'latest')) === moved.digest ? moved.digest : undefined));
+    assert.notEqual(second, first);
+  });
 });
 
+describe('import controllers after a restart', () => {
+  it('imports a tag that was stored ahead of its status while no server ran', async () => {
+    const image = await pushImage(registry.host, 'team/offline', 'v1', { seed: 'offline' });
+    const s = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8'] });
+    try {
+      assert.equal((await api(s, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'offline' } } })).status, 201);
+      assert.equal(await s.stop(), 0);
+      // What a server that stopped between accepting a tag and importing it leaves behind.
+      const store = openSqliteStore({ path: `${s.dataDir}/state.db`, compactInterval: 0 });
+      await store.create(
+        '/registry/image.openshift.io/imagestreams/offline/pending',
+        JSON.stringify({
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name: 'pending', namespace: 'offline', uid: '6f1b2c1e-0000-4000-8000-000000000001', creationTimestamp: new Date().toISOString(), generation: 2 },
+          spec: { lookupPolicy: { local: false }, tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `${registry.host}/team/offline:v1` }, generation: 2, importPolicy: { insecure: true }, referencePolicy: { type: 'Source' } }] },
+          status: { dockerImageRepository: '' },
+        }),
+      );
+      await store.close();
+      const again = await startServerProcess({ dataDir: s.dataDir, args: ['--import-allowed-networks', '127.0.0.0/8'] });
+      try {
+        const imported = await eventually('the import after the restart', async () => {
+          const r = await api(again, 'GET', '/apis/image.openshift.io/v1/namespaces/offline/imagestreams/pending');
+          return r.json<Stream>().status.tags?.find((t) => t.tag === 'v1')?.items?.[0]?.image;
+        });
+        assert.equal(imported, image.digest);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      s.cleanup();
+    }
+  });
+});
