@@ -211,16 +211,14 @@ export class RegistryClient {
       const res = await this.get(repo, `manifests/${reference}`, MANIFEST_ACCEPT);
       if (res.status !== 200) throw this.refused(res, `${repo}:${reference}`);
       const mediaType = String(res.headers['content-type'] ?? '').split(';')[0] ?? '';
-      const digest = sha256(res.body);
       const schema1 = mediaType.startsWith('application/vnd.docker.distribution.manifest.v1');
-      if (!schema1) {
-        if (reference.includes(':') && reference !== digest)
-          throw new RegistryError('Internal', `content integrity error: the manifest fetched for ${reference} has digest ${digest}`);
-        const header = res.headers['docker-content-digest'];
-        if (typeof header === 'string' && header && header !== digest)
-          throw new RegistryError('Internal', `content integrity error: the registry named the manifest ${header} but its content is ${digest}`);
-      }
-      return { body: res.body, mediaType, digest: schema1 && typeof res.headers['docker-content-digest'] === 'string' ? res.headers['docker-content-digest'] : digest };
+      const digest = schema1 ? schema1Digest(res.body) : sha256(res.body);
+      if (reference.includes(':') && reference !== digest)
+        throw new RegistryError('Internal', `content integrity error: the manifest fetched for ${reference} has digest ${digest}`);
+      const header = res.headers['docker-content-digest'];
+      if (typeof header === 'string' && header && header !== digest)
+        throw new RegistryError('Internal', `content integrity error: the registry named the manifest ${header} but its content is ${digest}`);
+      return { body: res.body, mediaType, digest };
     });
   }
 
@@ -249,4 +247,25 @@ export class RegistryClient {
       return tags;
     });
   }
+}
+
+/**
+ * The digest of a schema 1 manifest. A signed one (prettyjws) is identified by its payload without
+ * the signatures: each signature's protected header records how many bytes of the body precede
+ * them (`formatLength`) and the bytes that closed the payload (`formatTail`), as docker/libtrust
+ * signs it. An unsigned one is its bytes.
+ */
+export function schema1Digest(body: Buffer): string {
+  try {
+    const m = JSON.parse(body.toString('utf8')) as { signatures?: { protected?: string }[] };
+    const protectedHeader = m.signatures?.[0]?.protected;
+    if (protectedHeader) {
+      const h = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as { formatLength?: unknown; formatTail?: unknown };
+      if (typeof h.formatLength === 'number' && typeof h.formatTail === 'string' && h.formatLength >= 0 && h.formatLength <= body.length)
+        return sha256(Buffer.concat([body.subarray(0, h.formatLength), Buffer.from(h.formatTail, 'base64url')]));
+    }
+  } catch {
+    // Not JSON: the manifest parser reports it; the digest is then of the bytes.
+  }
+  return sha256(body);
 }

@@ -29,6 +29,12 @@ before(async () => {
     const url = req.url ?? '';
     if (url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{}');
     if (url.endsWith(`/blobs/${sha(config)}`)) return res.writeHead(200).end(config);
+    // Tags in pages linked as distribution does (`Link: <…?last=…&n=…>; rel="next"`).
+    if (url === '/v2/paged/app/tags/list')
+      return res.writeHead(200, { Link: '</v2/paged/app/tags/list?last=b&n=2>; rel="next"' }).end('{"name":"paged/app","tags":["a","b"]}');
+    if (url === '/v2/paged/app/tags/list?last=b&n=2')
+      return res.writeHead(200, { Link: '</v2/paged/app/tags/list?last=d&n=2>; rel="next"' }).end('{"name":"paged/app","tags":["c","d"]}');
+    if (url === '/v2/paged/app/tags/list?last=d&n=2') return res.writeHead(200).end('{"name":"paged/app","tags":["e"]}');
     const m = /^\/v2\/([^/]+\/[^/]+)\/manifests\/(.+)$/.exec(url);
     const repo = m?.[1];
     const oci = { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' };
@@ -41,6 +47,8 @@ before(async () => {
         return; // never answers
       case 'faults/throttled':
         if (throttled++ === 0) return res.writeHead(429, { 'Retry-After': '1' }).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
+        return res.writeHead(200, { ...oci, 'Docker-Content-Digest': sha(good) }).end(good);
+      case 'paged/app':
         return res.writeHead(200, { ...oci, 'Docker-Content-Digest': sha(good) }).end(good);
       case 'faults/broken':
         return res.writeHead(503).end('{"errors":[{"code":"UNAVAILABLE","message":"down for maintenance"}]}');
@@ -77,6 +85,21 @@ async function importOne(repo: string): Promise<{ status: { status: string; reas
 }
 
 describe('registry faults', () => {
+  it('follows every page of a tag list in a repository import', async () => {
+    const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStreamImport',
+        metadata: { name: 'paged' },
+        spec: { import: false, repository: { from: { kind: 'DockerImage', name: `${host}/paged/app` }, importPolicy: { insecure: true } } },
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    const repo = r.json<{ status: { repository: { images: { tag: string; status: { status: string } }[]; additionalTags?: string[] } } }>().status.repository;
+    assert.deepEqual([...repo.images.map((i) => i.tag), ...(repo.additionalTags ?? [])].sort(), ['a', 'b', 'c', 'd', 'e']);
+    assert.ok(repo.images.every((i) => i.status.status === 'Success'));
+  });
+
   it('reports a malformed manifest as an InternalError Status', async () => {
     const r = await importOne('faults/malformed');
     assert.equal(r.status.reason, 'InternalError');
@@ -126,6 +149,14 @@ describe('registry behaviours a real registry will not show on demand', () => {
     ],
   });
   const basic = `Basic ${Buffer.from('user:secret').toString('base64')}`;
+  // A signed schema 1 manifest as libtrust writes it: the payload, then the signatures spliced in
+  // before its closing bytes; its digest is the payload's.
+  const payload = JSON.stringify(JSON.parse(schema1), null, 3);
+  const formatLength = payload.lastIndexOf('\n}');
+  const protectedHeader = Buffer.from(JSON.stringify({ formatLength, formatTail: Buffer.from(payload.slice(formatLength)).toString('base64url'), time: '2020-01-01T00:00:00Z' })).toString('base64url');
+  const signed = `${payload.slice(0, formatLength)},\n   "signatures": [{"header": {"alg": "ES256"}, "signature": "c2ln", "protected": "${protectedHeader}"}]${payload.slice(formatLength)}`;
+  const tampered = signed.replace('"tag": "v1"', '"tag": "v2"');
+  assert.notEqual(tampered, signed);
 
   before(async () => {
     blobstore = createServer((req, res) => {
@@ -141,6 +172,10 @@ describe('registry behaviours a real registry will not show on demand', () => {
       if (url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{}');
       if (url === '/v2/old/app/manifests/v1')
         return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(schema1) }).end(schema1);
+      if (url === '/v2/old/signed/manifests/v1' || url === '/v2/old/tampered/manifests/v1')
+        return res
+          .writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(payload) })
+          .end(url.includes('tampered') ? tampered : signed);
       if (url === '/v2/new/app/manifests/v1') return res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(good);
       if (url.startsWith('/v2/new/app/blobs/')) return res.writeHead(307, { Location: `http://${blobHost}/storage/config` }).end();
       return res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
@@ -176,6 +211,26 @@ describe('registry behaviours a real registry will not show on demand', () => {
     assert.equal(img.image.metadata.name, sha(schema1));
     assert.equal(img.image.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.v1+json');
     assert.deepEqual(img.image.dockerImageLayers.map((l) => l.size), [10, 20]);
+  });
+
+  it('identifies a signed schema 1 manifest by its payload, and refuses one changed after signing', async () => {
+    const preview = async (repo: string) =>
+      (
+        await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+          body: {
+            apiVersion: 'image.openshift.io/v1',
+            kind: 'ImageStreamImport',
+            metadata: { name: 'f' },
+            spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/${repo}:v1` }, importPolicy: { insecure: true } }] },
+          },
+        })
+      ).json<{ status: { images: [{ status: { status: string; message?: string }; image?: { metadata: { name: string } } }] } }>().status.images[0];
+    const ok = await preview('old/signed');
+    assert.equal(ok.status.status, 'Success', JSON.stringify(ok.status));
+    assert.equal(ok.image?.metadata.name, sha(payload));
+    const bad = await preview('old/tampered');
+    assert.equal(bad.status.status, 'Failure');
+    assert.match(bad.status.message ?? '', /content integrity error: the registry named the manifest sha256:[0-9a-f]{64} but its content is sha256:[0-9a-f]{64}/);
   });
 
   it('follows a redirect to blob storage without sending the registry credentials there', async () => {
