@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ImageStream, TagReference } from '../apis/image/schema.js';
-import { scheduledTags, tagsNeedingImport } from './image-import-controller.js';
+import { dueForCheck, scheduledTags, scheduleTickMs, tagsNeedingImport } from './image-import-controller.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 const tag = (name: string, from: string, extra: Partial<TagReference> = {}): TagReference => ({ name, from: { kind: 'DockerImage', name: from }, generation: 2, ...extra });
@@ -28,5 +28,28 @@ describe('which tags the import controller imports', () => {
       [{ tag: 'pinned', items: [{ created: null, dockerImageReference: `q/a@${D}`, image: D, generation: 2 }] }],
     );
     assert.deepEqual(scheduledTags(s).map((t) => t.name), ['moving', 'fresh']);
+  });
+});
+
+describe('the scheduled re-import budget', () => {
+  const named = (i: number) => ({ ...stream([tag('latest', `q/s${i}:latest`, { importPolicy: { scheduled: true } })]), metadata: { name: `s${i}`, namespace: 'ns' } });
+  const streams = Array.from({ length: 100 }, (_, i) => named(i));
+  const o = { intervalMs: 900_000, perMinute: 60 };
+
+  it('spreads checks over the minute: a tick takes its share of the per-minute budget', () => {
+    assert.equal(scheduleTickMs(o.intervalMs), 15_000);
+    const last = new Map<string, number>();
+    const perTick = [0, 1, 2, 3].map((t) => dueForCheck(streams, last, t * 15_000, o));
+    assert.deepEqual(perTick.map((d) => d.length), [15, 15, 15, 15]);
+    assert.equal(new Set(perTick.flat()).size, 60, 'no stream is checked twice within the interval');
+  });
+
+  it('checks a stream again once its interval has passed, and never a stream without scheduled tags', () => {
+    const last = new Map<string, number>();
+    const plain = { ...stream([tag('latest', 'q/p:latest')]), metadata: { name: 'plain', namespace: 'ns' } };
+    const few = [plain, named(1), named(2)];
+    assert.deepEqual(dueForCheck(few, last, 0, o), ['ns/s1', 'ns/s2']);
+    assert.deepEqual(dueForCheck(few, last, o.intervalMs - 1, o), []);
+    assert.deepEqual(dueForCheck(few, last, o.intervalMs, o), ['ns/s1', 'ns/s2']);
   });
 });

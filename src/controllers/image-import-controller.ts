@@ -57,6 +57,35 @@ export function scheduledTags(stream: ImageStream): TagReference[] {
   });
 }
 
+/** How often the scheduler looks for due tags: a quarter of the interval, between 250 ms and 15 s. */
+export function scheduleTickMs(intervalMs: number): number {
+  return Math.max(250, Math.min(intervalMs / 4, 15_000));
+}
+
+/**
+ * The streams to check upstream on this tick: those with scheduled tags not checked within the
+ * interval, at most the per-minute budget's share of one tick, so that checks spread evenly over
+ * the minute instead of arriving in one burst. Marks the chosen ones as checked `now`.
+ */
+export function dueForCheck(
+  streams: readonly ImageStream[],
+  lastChecked: Map<string, number>,
+  now: number,
+  o: { intervalMs: number; perMinute: number },
+): string[] {
+  const budget = Math.max(1, Math.round((o.perMinute * scheduleTickMs(o.intervalMs)) / 60_000));
+  const due: string[] = [];
+  for (const s of streams) {
+    if (due.length >= budget) break;
+    const key = `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
+    if (scheduledTags(s).length === 0) continue;
+    if (now - (lastChecked.get(key) ?? Number.NEGATIVE_INFINITY) < o.intervalMs) continue;
+    lastChecked.set(key, now);
+    due.push(key);
+  }
+  return due;
+}
+
 export class ImageImportController {
   private readonly abort = new AbortController();
   private readonly queue = new Map<string, { force: boolean }>();
@@ -70,7 +99,7 @@ export class ImageImportController {
   start(): void {
     void this.follow();
     for (let i = 0; i < (this.o.workers ?? 2); i++) void this.work();
-    const tick = Math.max(250, Math.min(this.o.scheduledIntervalMs / 4, 15_000));
+    const tick = scheduleTickMs(this.o.scheduledIntervalMs);
     this.scheduler = setInterval(() => void this.schedule().catch((err: unknown) => this.o.logger.warn({ err }, 'scheduled import scan failed')), tick);
     this.scheduler.unref();
   }
@@ -106,19 +135,9 @@ export class ImageImportController {
 
   /** Scheduled tags due for a check, at most scheduledPerMinute per minute (spread by the tick). */
   private async schedule(): Promise<void> {
-    const now = Date.now();
-    const budget = Math.max(1, Math.round((this.o.scheduledPerMinute * Math.max(250, Math.min(this.o.scheduledIntervalMs / 4, 15_000))) / 60_000));
-    let used = 0;
     const listed = await this.o.streams.list(this.o.systemContext(), {});
-    for (const s of listed.items) {
-      const key = `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
-      if (scheduledTags(s).length === 0) continue;
-      const last = this.lastScheduled.get(key) ?? 0;
-      if (now - last < this.o.scheduledIntervalMs) continue;
-      if (used++ >= budget) break;
-      this.lastScheduled.set(key, now);
-      this.enqueue(key, true);
-    }
+    const due = dueForCheck(listed.items, this.lastScheduled, Date.now(), { intervalMs: this.o.scheduledIntervalMs, perMinute: this.o.scheduledPerMinute });
+    for (const key of due) this.enqueue(key, true);
   }
 
   private async work(): Promise<void> {
