@@ -3,6 +3,7 @@
  * ourselves), authentication, discovery, OpenAPI, health, metrics, and resource dispatch. Every
  * error, from any layer, leaves through one error handler as a Status.
  */
+import { answerClientError } from './client-errors.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, tooManyRequests, unauthorized } from '../api/errors.js';
@@ -68,6 +69,7 @@ function createFastify(o: ApiAppOptions) {
     requestTimeout: 60_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     ...(o.https ? { https: { minVersion: 'TLSv1.2' as const, ...o.https } } : {}),
   });
 }

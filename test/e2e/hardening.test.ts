@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -79,6 +80,30 @@ describe('limits', () => {
     assert.ok(codes.every((c) => c === 200 || c === 429));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await api(server, 'GET', `${NS}/imagestreams`)).status, 200);
+  });
+
+  it('answers oversized headers and broken HTTP with a Status, and a TLS 1.1 client not at all', async () => {
+    const big = await api(server, 'GET', '/api/v1/namespaces', { headers: { 'X-Padding': 'x'.repeat(20_000) } });
+    assert.equal(big.status, 431);
+    const status = big.json<{ kind: string; code: number; reason: string; message: string }>();
+    assert.equal(status.kind, 'Status');
+    assert.equal(status.code, 431);
+    assert.match(status.message, /request headers exceed the maximum size/);
+    const u = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect({ host: u.hostname, port: Number(u.port), ca: server.ca, servername: 'localhost' }, () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let out = '';
+      sock.on('data', (d: Buffer) => (out += d.toString()));
+      sock.on('end', () => resolve(out));
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.match(raw, /"kind":"Status"/);
+    const old = await new Promise<string>((resolve) => {
+      const sock = connect({ host: u.hostname, port: Number(u.port), ca: server.ca, servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () => resolve('connected'));
+      sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    });
+    assert.notEqual(old, 'connected', 'TLS below 1.2 is refused');
   });
 
   it('refuses a body nested deeper than 100 levels with 400', async () => {
