@@ -8,18 +8,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { kubectl } from '../support/kubectl.js';
+import type { Status } from '../support/api-status.js';
 
 let server: ServerProcess;
 const NS = '/apis/image.openshift.io/v1/namespaces/life';
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-interface Status {
-  kind: string;
-  status: string;
-  code: number;
-  reason?: string;
-  message?: string;
-}
 
 /** A small OCI image: its manifest, config, and the mapping that records it under `tag`. */
 function image(n: number) {
