@@ -4,7 +4,7 @@
  * updates tags tracking it) through the status rules, and answers a Status of code 201.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { fieldErr, invalid, isApiError, notFound, type FieldError } from '../../../api/errors.js';
+import { conflict, fieldErr, invalid, isApiError, notFound, OBJECT_MODIFIED, type FieldError } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import { isDNS1123Label, validatePathSegmentName } from '../../../api/validation/object-meta.js';
@@ -13,8 +13,8 @@ import type { ResourceHandler } from '../../../registry/handler.js';
 import type { ResourceStore } from '../../../registry/resource-store.js';
 import { rfc3339 } from '../../../registry/object-meta.js';
 import { validateImage } from '../image-validation.js';
-import type { Image, ImageStream } from '../schema.js';
-import { addTagEvent, updateTrackingTags } from '../tag-events.js';
+import type { Image, ImageStream, TagEvent } from '../schema.js';
+import { addTagEvent, statusTag, updateTrackingTags } from '../tag-events.js';
 import type { ImageStreamMapping } from '../virtual-schemas.js';
 import { API_VERSION, success } from './common.js';
 
@@ -71,11 +71,17 @@ export function createImageStreamMappingHandler(o: {
       }
       const tag = m.tag || 'latest';
       const imageName = image.metadata.name ?? '';
+      let firstSeen: { newest: TagEvent | undefined } | undefined;
       await o.status.guaranteedUpdate(
         ctx,
         streamName,
         (current) => {
           if (!current) throw notFound({ group: 'image.openshift.io', resource: 'imagestreams' }, streamName);
+          // §4.9.6: a write that lost a race is retried only while the tag still points where it did
+          // when we first read it; if someone moved it meanwhile, they win and we answer 409.
+          const newest = statusTag(current, tag)?.items?.[0];
+          if (!firstSeen) firstSeen = { newest };
+          else if (!sameTagEvent(firstSeen.newest, newest)) throw conflict({ group: 'image.openshift.io', resource: 'imagestreams' }, streamName, OBJECT_MODIFIED);
           let ref = image.dockerImageReference ?? '';
           if (existed && image.metadata.annotations?.[MANAGED_ANNOTATION] === 'true') {
             const repo = current.status?.dockerImageRepository || current.spec?.dockerImageRepository;
@@ -90,4 +96,10 @@ export function createImageStreamMappingHandler(o: {
       return success(201);
     },
   };
+}
+
+/** Whether two newest events point at the same image the same way (their time and generation aside). */
+export function sameTagEvent(a: TagEvent | undefined, b: TagEvent | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.image === b.image && a.dockerImageReference === b.dockerImageReference;
 }
