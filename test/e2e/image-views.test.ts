@@ -125,6 +125,13 @@ describe('the life of an image stream', () => {
     }
     const post = await api(server, 'POST', `${NS}/imagestreamtags`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'nocolon' } } });
     assert.equal(post.status, 400);
+    assert.equal(post.json<Status>().message, 'ImageStreamTags must be retrieved with <name>:<tag>');
+    const itag = await api(server, 'GET', `${NS}/imagetags/app`);
+    assert.equal(itag.status, 400);
+    assert.equal(itag.json<Status>().message, 'ImageTags must be retrieved with <name>:<tag>');
+    const isimage = await api(server, 'GET', `${NS}/imagestreamimages/app`);
+    assert.equal(isimage.status, 400);
+    assert.equal(isimage.json<Status>().message, 'ImageStreamImages must be retrieved with <name>@<id>');
   });
 
   it('shows every tag with its history as ImageTags', async () => {
@@ -214,6 +221,8 @@ describe('the life of an image stream', () => {
     const dup = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, metadata: { name: `${img}@sig2` } } });
     assert.equal(dup.status, 409);
     assert.equal(dup.json<Status>().message, `imageSignatures.image.openshift.io "${img}@sig2" already exists`);
+    const sameName = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, content: Buffer.from('other').toString('base64') } });
+    assert.equal(sameName.status, 409, 'a second signature under the same name');
     const stored = (await api(server, 'GET', `/apis/image.openshift.io/v1/images/${img}`)).json<{ signatures: { metadata: { name: string } }[] }>();
     assert.deepEqual(stored.signatures.map((s) => s.metadata.name), [`${img}@sig1`]);
     const badName = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, metadata: { name: 'nosig' } } });
@@ -224,15 +233,17 @@ describe('the life of an image stream', () => {
 
   it('lists the namespace pull secrets, without excluded ones, under imagestreams/{name}/secrets', async () => {
     const cfg = Buffer.from(JSON.stringify({ auths: { 'r.example.com': { auth: Buffer.from('u:p').toString('base64') } } })).toString('base64');
+    const legacy = Buffer.from(JSON.stringify({ 'r.example.com': { auth: Buffer.from('u:p').toString('base64') } })).toString('base64');
     const secret = (name: string, type: string, annotations: Record<string, string> = {}) => ({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name, annotations },
+      metadata: { name, annotations, labels: { team: name.startsWith('legacy') ? 'old' : 'new' } },
       type,
-      data: type === 'Opaque' ? { a: 'Yg==' } : { '.dockerconfigjson': cfg },
+      data: type === 'Opaque' ? { a: 'Yg==' } : type === 'kubernetes.io/dockercfg' ? { '.dockercfg': legacy } : { '.dockerconfigjson': cfg },
     });
     for (const s of [
       secret('pull', 'kubernetes.io/dockerconfigjson'),
+      secret('legacy-pull', 'kubernetes.io/dockercfg'),
       secret('excluded', 'kubernetes.io/dockerconfigjson', { 'openshift.io/image.excludeSecret': 'true' }),
       secret('opaque', 'Opaque'),
     ]) {
@@ -243,7 +254,10 @@ describe('the life of an image stream', () => {
     const list = r.json<{ kind: string; apiVersion: string; items: { metadata: { name: string } }[] }>();
     assert.equal(list.kind, 'SecretList');
     assert.equal(list.apiVersion, 'image.openshift.io/v1');
-    assert.deepEqual(list.items.map((i) => i.metadata.name), ['pull']);
+    assert.deepEqual(list.items.map((i) => i.metadata.name), ['legacy-pull', 'pull']);
+    // List options apply, as to any list.
+    const selected = await api(server, 'GET', `${NS}/imagestreams/anything/secrets?labelSelector=team%3Dold`);
+    assert.deepEqual(selected.json<{ items: { metadata: { name: string } }[] }>().items.map((i) => i.metadata.name), ['legacy-pull']);
   });
 
   it('prints istag, itag and isimage tables with kubectl', async () => {
