@@ -6,7 +6,7 @@ import type { RequestContext, Strategy } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { objectHeader, type KubeObject } from '../schema/meta.js';
 import { MemoryStore } from '../storage/memory/memory-store.js';
-import { ResourceStore, type WatchEvent } from './resource-store.js';
+import { MAX_LIST_PAGE, ResourceStore, type WatchEvent } from './resource-store.js';
 
 interface Thing extends KubeObject {
   spec?: { size?: number };
@@ -133,6 +133,17 @@ describe('ResourceStore', () => {
     const rest = await things.list(ctx, { labelSelector: { matches: (l) => l['odd'] === 'true' }, limit: 2, continue: odd.continue as string });
     assert.deepEqual(rest.items.map((i) => i.metadata.name), ['e']);
     assert.equal(rest.continue, undefined);
+  });
+
+  it('answers at most MAX_LIST_PAGE items for any limit, with a continue token to the rest', async () => {
+    const { things, ctx } = setup();
+    for (let i = 0; i < MAX_LIST_PAGE + 5; i++) await things.create(ctx, thing(`t${String(i).padStart(5, '0')}`), { dryRun: false });
+    const page = await things.list(ctx, { limit: 1_000_000 });
+    assert.equal(page.items.length, MAX_LIST_PAGE);
+    assert.equal(page.remainingItemCount, 5);
+    const rest = await things.list(ctx, { limit: 1_000_000, continue: page.continue as string });
+    assert.equal(rest.items.length, 5);
+    assert.equal((await things.list(ctx, {})).items.length, MAX_LIST_PAGE + 5, 'a list without a limit is whole');
   });
 
   it('watches from a resource version and turns label transitions into ADDED/DELETED', async () => {

@@ -106,6 +106,9 @@ export interface UpdateResult<T> {
 /** Returns the desired object given the current one (undefined when absent). Throw to abort. */
 export type TryUpdate<T> = (current: T | undefined) => T | Promise<T>;
 
+/** The largest page a list with `limit` answers (kubectl pages by 500). */
+export const MAX_LIST_PAGE = 1000;
+
 export class ResourceStore<T extends KubeObject> {
   readonly info: ResourceInfo;
   readonly strategy: Strategy<T>;
@@ -208,7 +211,10 @@ export class ResourceStore<T extends KubeObject> {
 
   async list(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    // A page is at most MAX_LIST_PAGE objects, however large a limit the client asked for: the
+    // server may always answer fewer items with a continue token, and one request then cannot make
+    // it hold an unbounded page in memory. A list without a limit is whole, as in Kubernetes.
+    const limit = opts.limit && opts.limit > 0 ? Math.min(opts.limit, MAX_LIST_PAGE) : 0;
     let after: string | undefined;
     let revision: number | undefined;
     if (opts.continue) {
