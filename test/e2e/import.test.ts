@@ -199,6 +199,19 @@ describe('ImageStreamImport from a real registry', () => {
       body: { ...isi('absent', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'absent', uid: 'x' } },
     });
     assert.equal(missing.status, 404);
+    const wrongUid = await api(server, 'POST', `${NS}/imagestreamimports`, {
+      body: { ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', uid: '00000000-0000-4000-8000-000000000000' } },
+    });
+    assert.equal(wrongUid.status, 404);
+    assert.equal(wrongUid.json<NestedStatus>().message, 'imagestream.image.openshift.io "app" not found');
+  });
+
+  it('defaults the destination tag to the source tag, and leaves it unset for a digest', async () => {
+    const res = await post(isi('defaults', [{ from: `${registry.host}/team/app:v1` }, { from: `${registry.host}/team/app@${v1.digest}` }], true));
+    assert.equal(res.status.images?.[0]?.tag, 'v1');
+    assert.equal(res.status.images?.[1]?.tag, undefined);
+    const stream = (await api(server, 'GET', `${NS}/imagestreams/defaults`)).json<Stream>();
+    assert.deepEqual(stream.spec.tags.map((t) => t.name), ['v1']);
   });
 
   it('reports a registry that is down as an InternalError Status', async () => {
