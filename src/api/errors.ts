@@ -161,6 +161,10 @@ export const internalError = (message: string, cause?: unknown): ApiError => {
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number): ApiError =>
   failure('ServiceUnavailable', message, retryAfterSeconds ? { retryAfterSeconds } : undefined);
 
+/** A request that ran past `--request-timeout` (kube-apiserver answers the same 504). */
+export const requestTimedOut = (seconds: number): ApiError =>
+  failure('Timeout', `request did not complete within the allowed duration of ${seconds}s`, { retryAfterSeconds: 1 });
+
 export const serverTimeout = (gr: GroupResource, operation: string, retryAfterSeconds: number): ApiError =>
   failure(
     'ServerTimeout',

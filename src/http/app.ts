@@ -6,7 +6,7 @@
 import { answerClientError } from './client-errors.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, tooManyRequests, unauthorized } from '../api/errors.js';
+import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, tooManyRequests, unauthorized } from '../api/errors.js';
 import type { TLSSocket } from 'node:tls';
 import type { Authenticator, Credentials } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/rbac-authorizer.js';
@@ -44,6 +44,8 @@ export interface ApiAppOptions {
   readonly maxRequestsInflight?: number;
   /** Open watches one user may hold; beyond it 429. */
   readonly maxWatchesPerUser?: number;
+  /** Deadline of a request other than a watch (kube-apiserver's --request-timeout). */
+  readonly requestTimeoutMs?: number;
   /** Receives one line per mutating request (the audit log). */
   readonly audit?: (entry: Record<string, unknown>) => void;
   /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
@@ -294,7 +296,8 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       if (!o.authorize(req.k8s.user, attrs).allowed)
         throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
     }
-    await route(req, reply, r, req.k8s);
+    if (r.verb === 'watch') return route(req, reply, r, req.k8s);
+    await withDeadline(route(req, reply, r, req.k8s), o.requestTimeoutMs ?? 60_000);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
@@ -306,4 +309,23 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       for (const w of watches) w.abort();
     },
   };
+}
+
+/**
+ * Answers 504 when `work` has not finished within `ms`. The work itself runs on (as in
+ * kube-apiserver, a write may still complete after its client was told it timed out); what it sends
+ * later is dropped, the reply being gone.
+ */
+async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(requestTimedOut(Math.round(ms / 1000))), ms);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+    // A late failure of the abandoned work must not become an unhandled rejection.
+    work.catch(() => undefined);
+  }
 }

@@ -29,6 +29,8 @@ export interface ServerFlags {
   readonly compactionIntervalMs: number;
   readonly compactionRetain: number;
   readonly minRequestTimeoutSeconds: number;
+  /** How long a request other than a watch may take before it is answered 504. */
+  readonly requestTimeoutMs: number;
   readonly shutdownTimeoutSeconds: number;
   readonly logLevel: string;
   readonly maxImagesBulkImportedPerRepository: number;
@@ -70,6 +72,7 @@ Flags:
                                   (survives a process crash, may lose the last writes on power loss)
   --etcd-compaction-interval DUR  how often old revisions are compacted, e.g. 5m, 30s, 0 to disable (default 5m)
   --compaction-retain N           revisions always kept by compaction, so recent watches can resume (default 1000)
+  --request-timeout DUR           a request other than a watch that takes longer is answered 504 (default 60s)
   --min-request-timeout SECONDS   watches last a random time between this and twice this (default 1800)
   --shutdown-timeout SECONDS      how long SIGTERM waits for in-flight requests (default 30)
   --log-level LEVEL               trace, debug, info, warn, error (default info)
@@ -164,6 +167,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'etcd-compaction-interval': { type: 'string', default: '5m' },
         'compaction-retain': { type: 'string', default: '1000' },
         'min-request-timeout': { type: 'string', default: '1800' },
+        'request-timeout': { type: 'string', default: '60s' },
         'shutdown-timeout': { type: 'string', default: '30' },
         'log-level': { type: 'string', default: 'info' },
         'max-images-bulk-imported-per-repository': { type: 'string', default: '50' },
@@ -217,6 +221,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     compactionIntervalMs: parseDuration(values['etcd-compaction-interval']),
     compactionRetain: positiveInt('compaction-retain', values['compaction-retain']),
     minRequestTimeoutSeconds: positiveInt('min-request-timeout', values['min-request-timeout']),
+    requestTimeoutMs: Math.max(1000, parseDuration(values['request-timeout'])),
     shutdownTimeoutSeconds: positiveInt('shutdown-timeout', values['shutdown-timeout']),
     logLevel: level,
     maxImagesBulkImportedPerRepository: bulkLimit(values['max-images-bulk-imported-per-repository']),

@@ -91,6 +91,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     authorize: api.authorize,
     maxRequestsInflight: flags.maxRequestsInflight,
     maxWatchesPerUser: flags.maxWatchesPerUser,
+    requestTimeoutMs: flags.requestTimeoutMs,
     ...(audit ? { audit: (entry: Record<string, unknown>) => audit.write(`${JSON.stringify(entry)}\n`) } : {}),
     openapi: api.openapi,
     logger,

@@ -132,6 +132,32 @@ describe('registry faults', () => {
   });
 });
 
+describe('the request deadline', () => {
+  it('answers 504 with a Status when a request runs past --request-timeout, and keeps serving', async () => {
+    const slow = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '30s', '--request-timeout', '2s'] });
+    try {
+      assert.equal((await api(slow, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'faults' } } })).status, 201);
+      const r = await api(slow, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+        body: {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStreamImport',
+          metadata: { name: 'f' },
+          spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${host}/faults/stall:v1` }, importPolicy: { insecure: true } }] },
+        },
+      });
+      assert.equal(r.status, 504, r.text);
+      const st = r.json<{ kind: string; reason: string; message: string }>();
+      assert.equal(st.kind, 'Status');
+      assert.equal(st.reason, 'Timeout');
+      assert.equal(st.message, 'request did not complete within the allowed duration of 2s');
+      assert.equal((await api(slow, 'GET', '/api/v1/namespaces/faults')).status, 200);
+    } finally {
+      await slow.stop();
+      slow.cleanup();
+    }
+  });
+});
+
 describe('registry behaviours a real registry will not show on demand', () => {
   let authed: Server;
   let blobstore: Server;
