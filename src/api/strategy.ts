@@ -37,6 +37,11 @@ export interface Strategy<T extends KubeObject> {
   default?(obj: T): void;
   /** Clears what clients may not set (status) and derives fields. */
   prepareForCreate(obj: T, ctx: RequestContext): void;
+  /**
+   * Admission that depends on who asks (RBAC's escalation check): runs after the object is
+   * prepared and before validation, and throws an API error to refuse. Validation stays pure.
+   */
+  admit?(obj: T, old: T | undefined, ctx: RequestContext): void | Promise<void>;
   /** Kind-specific validation; may be async where rules read other objects. */
   validate(obj: T, ctx: RequestContext): FieldError[] | Promise<FieldError[]>;
   /** Copies what may not change from `old`; may mutate `obj` only. */

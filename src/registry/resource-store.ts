@@ -294,6 +294,7 @@ export class ResourceStore<T extends KubeObject> {
     delete meta.selfLink;
     this.strategy.default?.(obj);
     this.strategy.prepareForCreate(obj, ctx);
+    await this.strategy.admit?.(obj, undefined, ctx);
     const errs = await this.strategy.validate(obj, ctx);
     if (errs.length) throw invalid(this.kindRef(), obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
     if (this.info.namespaced && obj.metadata.namespace) await this.checkNamespace(obj.metadata.namespace, obj.metadata.name ?? '');
@@ -409,6 +410,7 @@ export class ResourceStore<T extends KubeObject> {
     delete meta.selfLink;
     this.strategy.default?.(obj);
     this.strategy.prepareForUpdate(obj, old, ctx);
+    await this.strategy.admit?.(obj, old, ctx);
     const errs = await this.strategy.validateUpdate(obj, old, ctx);
     if (errs.length) throw invalid(this.kindRef(), name, errs);
     // The strategy may have replaced obj.metadata: always write through obj.

@@ -29,6 +29,7 @@ import { createConfigMapStrategy, type ConfigMap } from '../apis/core/configmap.
 import { configMapColumns, namespaceColumns, secretColumns } from '../apis/core/tables.js';
 import { ClusterConfigCache, CLUSTER_CONFIG_NAME } from './cluster-config.js';
 import { createRbacStrategies } from '../apis/rbac/strategy.js';
+import { createEscalationGuard, type EscalationGuard } from '../auth/escalation.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../apis/rbac/schema.js';
 import { RbacCache } from '../auth/rbac-cache.js';
 import { createRbacAuthorizer, type Authorizer } from '../auth/rbac-authorizer.js';
@@ -126,7 +127,8 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   });
 
   // rbac.authorization.k8s.io/v1
-  const rbacStrategies = createRbacStrategies();
+  let escalationGuard: EscalationGuard | undefined;
+  const rbacStrategies = createRbacStrategies(() => escalationGuard);
   const rbacStores = {
     roles: stored<Role>(RESOURCES.roles, rbacStrategies.role as never, inNamespace),
     clusterRoles: stored<ClusterRole>(RESOURCES.clusterroles, rbacStrategies.clusterRole as never),
@@ -136,6 +138,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
   const rbacCache = new RbacCache(rbacStores, systemContext, logger);
   const authorize = createRbacAuthorizer(rbacCache);
   authorizeLate = authorize;
+  escalationGuard = createEscalationGuard(authorize, rbacCache);
 
   await seed(namespaces, clusterImageConfigs, defaultClusterImageConfig());
   await seedPolicy(rbacStores.clusterRoles, rbacStores.clusterRoleBindings);

@@ -16,7 +16,7 @@ import { kubectl } from '../support/kubectl.js';
 
 let server: ServerProcess;
 const dir = mkdtempSync(join(tmpdir(), 'rbac-'));
-const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', viewer: 'viewer-token-0123456789', puller: 'puller-token-0123456789' };
+const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', viewer: 'viewer-token-0123456789', puller: 'puller-token-0123456789', dana: 'dana-token-0123456789' };
 const MATRIX_ROLES = ['view', 'edit', 'admin', 'system:image-puller', 'system:image-pusher', 'system:image-builder', 'system:registry', 'system:image-signer', 'cluster-admin'];
 const matrixUser = (role: string) => `matrix-${role.replace(/:/g, '-')}`;
 const MATRIX_TOKENS: Record<string, string> = Object.fromEntries(MATRIX_ROLES.map((r) => [r, `${matrixUser(r)}-token-0123456789`]));
@@ -58,6 +58,7 @@ before(async () => {
   ok(await admin(['-n', 'team', 'create', 'rolebinding', 'viewer-view', '--clusterrole=view', '--user=viewer']));
   ok(await admin(['-n', 'team', 'create', 'rolebinding', 'puller', '--clusterrole=system:image-puller', '--user=puller']));
   ok(await admin(['-n', 'team', 'create', 'rolebinding', 'devs-view', '--clusterrole=view', '--group=devs']));
+  ok(await admin(['-n', 'team', 'create', 'rolebinding', 'dana-admin', '--clusterrole=admin', '--user=dana']));
 });
 
 after(async () => {
@@ -144,6 +145,28 @@ describe('authorization', () => {
       assert.equal(anonymous.status, 401, `anonymous ${c.what}`);
     }
     assert.ok(seen.length > 0);
+  });
+});
+
+describe('escalation prevention', () => {
+  it('refuses a namespace admin a binding to cluster-admin, naming the permissions not held', async () => {
+    const r = await as('dana', ['-n', 'team', 'create', 'rolebinding', 'dana-root', '--clusterrole=cluster-admin', '--user=dana']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /rolebindings\.rbac\.authorization\.k8s\.io "dana-root" is forbidden: user "dana" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:/);
+    assert.equal((await api(server, 'DELETE', '/api/v1/namespaces/team?dryRun=All', { token: TOKENS.dana })).status, 403);
+    assert.equal((await admin(['-n', 'team', 'get', 'rolebinding', 'dana-root'])).code, 1, 'nothing was written');
+  });
+
+  it('lets them bind roles and write rules they hold, and not others', async () => {
+    ok(await as('dana', ['-n', 'team', 'create', 'rolebinding', 'erin-edit', '--clusterrole=edit', '--user=erin']));
+    ok(await as('dana', ['-n', 'team', 'create', 'role', 'stream-reader', '--verb=get,list', '--resource=imagestreams.image.openshift.io']));
+    const wider = await as('dana', ['-n', 'team', 'create', 'role', 'config-writer', '--verb=update', '--resource=images.config.openshift.io']);
+    assert.notEqual(wider.code, 0);
+    assert.match(wider.stderr, /roles\.rbac\.authorization\.k8s\.io "config-writer" is forbidden: .*\{APIGroups:\["config\.openshift\.io"\], Resources:\["images"\], Verbs:\["update"\]\}/s);
+    // A binding in a namespace where they hold nothing is refused by plain authorization first.
+    assert.notEqual((await as('dana', ['-n', 'other', 'create', 'rolebinding', 'x', '--clusterrole=view', '--user=dana'])).code, 0);
+    // Who holds everything (system:masters) binds anything.
+    ok(await admin(['-n', 'team', 'create', 'rolebinding', 'root-for-admin', '--clusterrole=cluster-admin', '--user=someone']));
   });
 });
 

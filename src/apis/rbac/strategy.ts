@@ -1,6 +1,7 @@
 /** Validation of RBAC objects (k8s pkg/apis/rbac/validation): rules need verbs, bindings a valid, immutable roleRef. */
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { Strategy } from '../../api/strategy.js';
+import type { EscalationGuard } from '../../auth/escalation.js';
 import { validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName } from '../../api/validation/object-meta.js';
 import type { KubeObject } from '../../schema/meta.js';
 import type { ClusterRoleBinding, PolicyRule, RoleBinding, Subject } from './schema.js';
@@ -42,7 +43,8 @@ function validateRoleRef(b: RoleBinding | ClusterRoleBinding, clusterOnly: boole
   return errs;
 }
 
-export function createRbacStrategies(): {
+/** `guard` is read late: the authorizer it needs is built from the stores these strategies serve. */
+export function createRbacStrategies(guard: () => EscalationGuard | undefined = () => undefined): {
   role: Strategy<KubeObject & { rules?: PolicyRule[] }>;
   clusterRole: Strategy<KubeObject & { rules?: PolicyRule[] }>;
   roleBinding: Strategy<RoleBinding>;
@@ -53,6 +55,7 @@ export function createRbacStrategies(): {
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: true,
     prepareForCreate: () => undefined,
+    admit: (r, _old, ctx) => guard()?.checkRole(ctx, namespaced ? 'roles' : 'clusterroles', r.metadata.name ?? '', namespaced ? r.metadata.namespace : undefined, r.rules),
     validate: (r) => [...validateObjectMeta(r.metadata, { namespaced, validateName: validatePathSegmentName }), ...validateRules(r.rules)],
     prepareForUpdate: () => undefined,
     validateUpdate: (r, old) => [...validateObjectMetaUpdate(r.metadata, old.metadata), ...validateRules(r.rules)],
@@ -62,6 +65,7 @@ export function createRbacStrategies(): {
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: true,
     prepareForCreate: () => undefined,
+    admit: (b, _old, ctx) => guard()?.checkBinding(ctx, namespaced ? 'rolebindings' : 'clusterrolebindings', b, namespaced ? b.metadata.namespace : undefined),
     validate: (b) => [...validateObjectMeta(b.metadata, { namespaced, validateName: validatePathSegmentName }), ...validateRoleRef(b, !namespaced), ...validateSubjects(b.subjects)],
     prepareForUpdate: () => undefined,
     validateUpdate(b, old) {
