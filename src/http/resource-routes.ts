@@ -129,6 +129,12 @@ export function createResourceRouter(o: ResourceRouterOptions) {
     if (handler.info.namespaced && r.namespace === undefined && r.name !== undefined) {
       throw notFound({ group: r.group, resource: describePath(r) }, r.name);
     }
+    // A namespaced kind's all-namespaces path serves list and watch only, as kube-apiserver's: a
+    // create there would land in whatever namespace the body names, a collection delete would empty
+    // every namespace at once.
+    if (handler.info.namespaced && r.namespace === undefined && r.verb !== 'list' && r.verb !== 'watch') {
+      throw methodNotAllowed(req.method, describePath(r));
+    }
     const url = new URL(req.url, 'http://x');
     const q = url.searchParams;
     const abort = new AbortController();
@@ -198,6 +204,10 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           r.name === undefined
             ? parsed
             : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
+        const contentType = fmt.kind === 'table' ? `application/json;as=Table;v=${fmt.version};g=meta.k8s.io` : 'application/json';
+        // HEAD asks for the headers alone: a stream it never reads would hold its connection (the
+        // client's next request on it unanswered) and a watch slot until the watch timed out.
+        if (req.method === 'HEAD') return reply.code(200).type(contentType).send();
         const userWatches = watchesByUser.get(state.user.name) ?? 0;
         if (userWatches >= o.maxWatchesPerUser)
           throw tooManyRequests(`too many open watches for user "${state.user.name}" (at most ${o.maxWatchesPerUser})`, 1);
@@ -207,7 +217,6 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         req.raw.on('close', () => abort.abort());
         reply.hijack();
         const events = handler.watch(ctx, opts, abort.signal);
-        const contentType = fmt.kind === 'table' ? `application/json;as=Table;v=${fmt.version};g=meta.k8s.io` : 'application/json';
         try {
           await streamWatch({
             res: reply.raw,
@@ -303,9 +312,20 @@ function deleteOptions(req: FastifyRequest, q: URLSearchParams) {
       throw badRequest('DeleteOptions must be a JSON object');
     body = parsed as Record<string, unknown>;
   }
+  // A field of the wrong type is refused (as Go's decoder refuses it), not ignored: a dryRun or a
+  // precondition dropped for its type would turn into a real, unconditional delete.
+  const mistyped = (field: string, v: unknown, want: string, ok: boolean) => {
+    if (v !== undefined && v !== null && !ok)
+      throw badRequest(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v} into Go struct field DeleteOptions.${field} of type ${want}`);
+  };
+  mistyped('dryRun', body['dryRun'], '[]string', Array.isArray(body['dryRun']));
   const dryRunBody = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : [];
   for (const v of dryRunBody) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
-  const pre = (body['preconditions'] ?? {}) as { uid?: unknown; resourceVersion?: unknown };
+  const rawPre = body['preconditions'];
+  mistyped('preconditions', rawPre, 'v1.Preconditions', typeof rawPre === 'object' && !Array.isArray(rawPre));
+  const pre = (rawPre ?? {}) as { uid?: unknown; resourceVersion?: unknown };
+  mistyped('preconditions.uid', pre.uid, 'types.UID', typeof pre.uid === 'string');
+  mistyped('preconditions.resourceVersion', pre.resourceVersion, 'string', typeof pre.resourceVersion === 'string');
   const preconditions: { uid?: string; resourceVersion?: string } = {};
   if (typeof pre.uid === 'string' && pre.uid) preconditions.uid = pre.uid;
   if (typeof pre.resourceVersion === 'string' && pre.resourceVersion) preconditions.resourceVersion = pre.resourceVersion;
