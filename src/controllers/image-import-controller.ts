@@ -63,22 +63,20 @@ export function scheduleTickMs(intervalMs: number): number {
 }
 
 /**
- * The streams to check upstream on this tick: those with scheduled tags not checked within the
- * interval, at most the per-minute budget's share of one tick, so that checks spread evenly over
- * the minute instead of arriving in one burst. Marks the chosen ones as checked `now`.
+ * Of the streams with scheduled tags (`keys`, `namespace/name`), those to check upstream on this
+ * tick: not checked within the interval, at most the per-minute budget's share of one tick, so that
+ * checks spread evenly over the minute instead of arriving in one burst. Marks them checked `now`.
  */
 export function dueForCheck(
-  streams: readonly ImageStream[],
+  keys: Iterable<string>,
   lastChecked: Map<string, number>,
   now: number,
   o: { intervalMs: number; perMinute: number },
 ): string[] {
   const budget = Math.max(1, Math.round((o.perMinute * scheduleTickMs(o.intervalMs)) / 60_000));
   const due: string[] = [];
-  for (const s of streams) {
+  for (const key of keys) {
     if (due.length >= budget) break;
-    const key = `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
-    if (scheduledTags(s).length === 0) continue;
     if (now - (lastChecked.get(key) ?? Number.NEGATIVE_INFINITY) < o.intervalMs) continue;
     lastChecked.set(key, now);
     due.push(key);
@@ -93,6 +91,11 @@ export class ImageImportController {
   private wake: (() => void) | undefined;
   private scheduler: NodeJS.Timeout | undefined;
   private readonly lastScheduled = new Map<string, number>();
+  /**
+   * Streams with scheduled tags, kept from the watch: the scheduler never lists every stream (at
+   * 10,000 streams with long histories a list per tick cost seconds and a gigabyte of memory).
+   */
+  private readonly scheduled = new Set<string>();
 
   constructor(private readonly o: ImportControllerOptions) {}
 
@@ -122,8 +125,12 @@ export class ImageImportController {
     while (!this.abort.signal.aborted) {
       try {
         for await (const ev of this.o.streams.watch(this.o.systemContext(), { resourceVersion: '0' }, this.abort.signal)) {
-          if (ev.type === 'BOOKMARK' || ev.type === 'DELETED') continue;
-          if (tagsNeedingImport(ev.object).length > 0) this.enqueue(`${ev.object.metadata.namespace ?? ''}/${ev.object.metadata.name ?? ''}`, false);
+          if (ev.type === 'BOOKMARK') continue;
+          const key = `${ev.object.metadata.namespace ?? ''}/${ev.object.metadata.name ?? ''}`;
+          if (ev.type === 'DELETED' || scheduledTags(ev.object).length === 0) this.scheduled.delete(key);
+          else this.scheduled.add(key);
+          if (ev.type === 'DELETED') continue;
+          if (tagsNeedingImport(ev.object).length > 0) this.enqueue(key, false);
         }
       } catch (err) {
         if (this.abort.signal.aborted) return;
@@ -135,8 +142,7 @@ export class ImageImportController {
 
   /** Scheduled tags due for a check, at most scheduledPerMinute per minute (spread by the tick). */
   private async schedule(): Promise<void> {
-    const listed = await this.o.streams.list(this.o.systemContext(), {});
-    const due = dueForCheck(listed.items, this.lastScheduled, Date.now(), { intervalMs: this.o.scheduledIntervalMs, perMinute: this.o.scheduledPerMinute });
+    const due = dueForCheck(this.scheduled, this.lastScheduled, Date.now(), { intervalMs: this.o.scheduledIntervalMs, perMinute: this.o.scheduledPerMinute });
     for (const key of due) this.enqueue(key, true);
   }
 
@@ -166,7 +172,11 @@ export class ImageImportController {
   private async sync(key: string, force: boolean): Promise<void> {
     const [namespace = '', name = ''] = key.split('/');
     const found = await this.o.streams.getRaw(namespace, name);
-    if (!found) return;
+    if (!found) {
+      // Deleted while the watch was being re-established: nothing to schedule any more.
+      this.scheduled.delete(key);
+      return;
+    }
     const stream = found.obj;
     const tags = force ? [...new Map([...tagsNeedingImport(stream), ...scheduledTags(stream)].map((t) => [t.name, t])).values()] : tagsNeedingImport(stream);
     if (tags.length === 0 || !this.o.imports.create) return;
