@@ -93,6 +93,9 @@ export class SqliteStore implements Store {
         created INTEGER NOT NULL,
         value TEXT NOT NULL
       ) WITHOUT ROWID;
+      -- Keys alone: counting what remains after a list page reads this small index instead of every
+      -- stored value (objects with long tag histories made that count cost the whole table).
+      CREATE INDEX IF NOT EXISTS current_keys ON current(key, rev);
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     `);
     // Taking the exclusive lock now, so a second process fails at start rather than later.
