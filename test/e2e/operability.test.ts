@@ -29,9 +29,10 @@ after(async () => {
 });
 
 describe('imagestreams/status', () => {
+  // A reference tag: no import controller writes to the stream behind the test's back.
   it('takes status from an update and keeps spec and generation from the stored stream', async () => {
     const created = await api(server, 'POST', IS, {
-      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'st' }, spec: { tags: [{ name: 'keep', from: { kind: 'DockerImage', name: 'example.com/a:1' } }] } },
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'st' }, spec: { tags: [{ name: 'keep', from: { kind: 'DockerImage', name: 'example.com/a:1' }, reference: true }] } },
     });
     assert.equal(created.status, 201);
     const s = created.json<Stream>();
