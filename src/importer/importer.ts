@@ -5,6 +5,7 @@
  * the list and every child.
  */
 import type { Image, ImageStream } from '../apis/image/schema.js';
+import { mapLimited } from '../util/map-limited.js';
 import { deriveMetadata, MEDIA, parseManifest } from '../apis/image/manifest.js';
 import { dockerClientDefaults, exact, parseDockerImageReference, referenceString, type DockerImageReference } from '../apis/image/reference.js';
 import type { ImageImportStatus, ImageStreamImport } from '../apis/image/virtual-schemas.js';
@@ -189,20 +190,6 @@ async function importOne(
 }
 
 const REPOSITORY_CONCURRENCY = 4;
-
-/** Maps with at most `limit` calls in flight, keeping the input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Runs `spec.images` and `spec.repository`; returns the ISI status without `import`. */
 export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Promise<NonNullable<ImageStreamImport['status']>> {

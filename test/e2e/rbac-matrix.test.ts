@@ -9,6 +9,7 @@
  * The expected answer comes from the documented policy (README "Users and permissions", the bootstrap
  * roles), written out here, never from the server.
  */
+import { mapLimited } from '../../src/util/map-limited.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -211,19 +212,6 @@ function send(who: MatrixUser, method: string, path: string, body?: unknown, con
     req.on('error', reject);
     req.end(text);
   });
-}
-
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 async function adminJson<T = Record<string, unknown>>(method: string, path: string, body?: unknown, expect?: number): Promise<T> {
@@ -501,7 +489,7 @@ describe('the permission matrix, with real requests', () => {
     const before = await snapshot(resources);
 
     const jobs = USERS.flatMap((u) => cells.map((c) => ({ u, c })));
-    const results = await pool(jobs, 8, async ({ u, c }) => ({ u, c, out: await send(u, c.method, c.path, c.body, c.contentType) }));
+    const results = await mapLimited(jobs, 8, async ({ u, c }) => ({ u, c, out: await send(u, c.method, c.path, c.body, c.contentType) }));
     const afterwards = await snapshot(resources);
 
     const mismatches: string[] = [];
