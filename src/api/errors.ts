@@ -15,6 +15,7 @@ export const REASON_CODE = {
   Gone: 410,
   Expired: 410,
   RequestEntityTooLarge: 413,
+  RequestHeaderFieldsTooLarge: 431,
   UnsupportedMediaType: 415,
   Invalid: 422,
   TooManyRequests: 429,
@@ -160,6 +161,12 @@ export const internalError = (message: string, cause?: unknown): ApiError => {
 
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number): ApiError =>
   failure('ServiceUnavailable', message, retryAfterSeconds ? { retryAfterSeconds } : undefined);
+
+/** Requests Node's HTTP parser refuses before any route sees them. */
+export const requestHeadersTooLarge = (limitKiB: number): ApiError =>
+  failure('RequestHeaderFieldsTooLarge', `the request headers exceed the maximum size of ${limitKiB} KiB`);
+export const requestNotReceived = (seconds: number): ApiError => failure('Timeout', `the request was not received in time (${seconds} s)`, undefined, 408);
+export const malformedRequest = (): ApiError => failure('BadRequest', 'the request is not valid HTTP');
 
 /** A request that ran past `--request-timeout` (kube-apiserver answers the same 504). */
 export const requestTimedOut = (seconds: number): ApiError =>

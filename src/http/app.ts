@@ -3,7 +3,7 @@
  * ourselves), authentication, discovery, OpenAPI, health, metrics, and resource dispatch. Every
  * error, from any layer, leaves through one error handler as a Status.
  */
-import { answerClientError } from './client-errors.js';
+import { clientErrorAnswerer } from './client-errors.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, tooManyRequests, unauthorized } from '../api/errors.js';
@@ -62,16 +62,18 @@ declare module 'fastify' {
   }
 }
 
+/** A client must send its whole request within this time (slow clients cannot hold a socket). */
+const RECEIVE_TIMEOUT_MS = 60_000;
+
 function createFastify(o: ApiAppOptions) {
   // Fastify's own logger stays off: one structured line per request is written by our hooks.
   return Fastify({
     bodyLimit: MAX_BODY_BYTES,
-    // A client must send its whole request within this time (slow clients cannot hold a socket);
-    // responses, watches included, are not limited by it.
-    requestTimeout: 60_000,
+    // Responses, watches included, are not limited by it.
+    requestTimeout: RECEIVE_TIMEOUT_MS,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: clientErrorAnswerer(RECEIVE_TIMEOUT_MS),
     ...(o.https ? { https: { minVersion: 'TLSv1.2' as const, ...o.https } } : {}),
   });
 }

@@ -3,21 +3,24 @@
  * a request not received in time, a malformed request line), as Kubernetes Status objects like
  * every other error, instead of Fastify's own JSON shape.
  */
-import { STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { malformedRequest, requestHeadersTooLarge, requestNotReceived, type ApiError } from '../api/errors.js';
 
-const ANSWERS: Record<string, { code: number; reason: string; message: string }> = {
-  HPE_HEADER_OVERFLOW: { code: 431, reason: 'RequestHeaderFieldsTooLarge', message: 'the request headers exceed the maximum size of 16 KiB' },
-  ERR_HTTP_REQUEST_TIMEOUT: { code: 408, reason: 'Timeout', message: 'the request was not received in time (60 s)' },
-};
-const MALFORMED = { code: 400, reason: 'BadRequest', message: 'the request is not valid HTTP' };
-
-export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+/** `receiveTimeoutMs` is the server's `requestTimeout`, named in the 408 message. */
+export function clientErrorAnswerer(receiveTimeoutMs: number) {
+  const statusFor = (code: string | undefined): ApiError => {
+    if (code === 'HPE_HEADER_OVERFLOW') return requestHeadersTooLarge(Math.round(maxHeaderSize / 1024));
+    if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return requestNotReceived(Math.round(receiveTimeoutMs / 1000));
+    return malformedRequest();
+  };
+  return (err: NodeJS.ErrnoException, socket: Socket): void => {
   // A reset connection, or one already answered: nobody is left to read an answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-  const a = (err.code && ANSWERS[err.code]) || MALFORMED;
-  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: a.message, reason: a.reason, code: a.code });
-  socket.end(
-    `HTTP/1.1 ${a.code} ${STATUS_CODES[a.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+    if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+    const { status } = statusFor(err.code);
+    const body = JSON.stringify(status);
+    socket.end(
+      `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
 }
