@@ -10,7 +10,7 @@
  * `/`, and the bookkeeping key lives beside that key space (`<prefix>#compact_rev_key`), so no list
  * ever sees it.
  */
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeRequest, IResponseHeader } from 'etcd3/lib/rpc.js';
 import { StorageError, type KeyValue, type ListOptions, type ListResult, type StorageEvent, type Store } from '../store.js';
 import { etcdClientOptions, toStorageError, type EtcdConnection } from './etcd-client.js';
@@ -301,5 +301,3 @@ export class EtcdStore implements Store {
 export function openEtcdStore(opts: EtcdStoreOptions): EtcdStore {
   return new EtcdStore(opts);
 }
-
-export type { IOptions as EtcdClientOptions };

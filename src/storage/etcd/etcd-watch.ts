@@ -75,16 +75,17 @@ export async function* watchEtcd(o: EtcdWatchOptions): AsyncGenerator<StorageEve
   });
   watcher.on('connected', resume);
   watcher.on('error', (err: Error) => {
-    // etcd cancels a watch from a compacted revision (its reason is not always filled in); ask the
-    // cluster whether that is what happened, otherwise hand the error on as it is.
+    // etcd cancels a watch from a compacted revision (its reason is not always filled in): ask the
+    // cluster whether reading at the next revision is refused as compacted; otherwise hand the
+    // watch's own error on.
     void o.client.kv
       .range({ key: o.start, revision: last + 1, count_only: true })
       .then(
-        () => toStorageError(err, o.label),
-        (e: unknown) => toStorageError(e, o.label),
+        () => false,
+        (e: unknown) => toStorageError(e, o.label).code === 'Compacted',
       )
-      .then((e) => {
-        failure ??= e.code === 'Compacted' ? new StorageError('Compacted', o.label, `required revision ${last} has been compacted`, undefined, last) : e.code === 'FutureRevision' ? toStorageError(err, o.label) : e;
+      .then((compacted) => {
+        failure ??= compacted ? new StorageError('Compacted', o.label, `required revision ${last} has been compacted`, undefined, last) : toStorageError(err, o.label);
         notify();
       });
   });

@@ -99,7 +99,7 @@ export function createImageStreamMappingHandler(o: {
 }
 
 /** Whether two newest events point at the same image the same way (their time and generation aside). */
-export function sameTagEvent(a: TagEvent | undefined, b: TagEvent | undefined): boolean {
+function sameTagEvent(a: TagEvent | undefined, b: TagEvent | undefined): boolean {
   if (!a || !b) return a === b;
   return a.image === b.image && a.dockerImageReference === b.dockerImageReference;
 }
