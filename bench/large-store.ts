@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { objectKey } from '../src/registry/resource-store.js';
+import { RESOURCES } from '../src/server/resource-infos.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { run, type Figure } from './load.js';
@@ -38,12 +40,12 @@ async function seed(dataDir: string, streams: number): Promise<Size> {
   const store = openSqliteStore({ path: join(dataDir, 'state.db'), compactInterval: 0, synchronous: 'NORMAL' });
   const now = new Date().toISOString();
   const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), uid: randomUUID(), creationTimestamp: now });
-  await store.create(`/registry/core/namespaces/${NS}`, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+  await store.create(objectKey(RESOURCES.namespaces, undefined, NS), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
   const images = streams * IMAGES_PER_STREAM;
   for (let i = 0; i < images; i++) {
     const name = digest(i);
     await store.create(
-      `/registry/image.openshift.io/images/${name}`,
+      objectKey(RESOURCES.images, undefined, name),
       JSON.stringify({
         apiVersion: 'image.openshift.io/v1',
         kind: 'Image',
@@ -61,7 +63,7 @@ async function seed(dataDir: string, streams: number): Promise<Size> {
       return { created: now, dockerImageReference: `registry.example.com/bench/s${s}@${img}`, image: img, generation: HISTORY - h };
     });
     await store.create(
-      `/registry/image.openshift.io/imagestreams/${NS}/s${s}`,
+      objectKey(RESOURCES.imagestreams, NS, `s${s}`),
       JSON.stringify({
         apiVersion: 'image.openshift.io/v1',
         kind: 'ImageStream',

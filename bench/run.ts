@@ -17,6 +17,8 @@ import { pino } from 'pino';
 import { parseFlags } from '../src/server/flags.js';
 import { startServer } from '../src/server/server.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { objectKey } from '../src/registry/resource-store.js';
+import { RESOURCES } from '../src/server/resource-infos.js';
 
 interface Row {
   operation: string;
@@ -234,7 +236,7 @@ async function measureWrites(base: string, ca: string, auth: Record<string, stri
   const direct: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    await store.create(`/registry/image.openshift.io/imagestreams/${NS}/w${i}`, value);
+    await store.create(objectKey(RESOURCES.imagestreams, NS, `w${i}`), value);
     direct.push(performance.now() - t);
   }
   await store.close();

@@ -106,6 +106,19 @@ export interface UpdateResult<T> {
 /** Returns the desired object given the current one (undefined when absent). Throw to abort. */
 export type TryUpdate<T> = (current: T | undefined) => T | Promise<T>;
 
+/**
+ * Where an object lives in the Store: `/registry/<group or core>/<resource>/[<namespace>/]<name>`.
+ * Exported for tools that write a store directly (benchmarks seeding data, crash-recovery tests).
+ */
+export function objectKey(info: Pick<ResourceInfo, 'group' | 'resource' | 'namespaced'>, namespace: string | undefined, name: string): string {
+  const root = resourcePrefix(info);
+  return info.namespaced ? `${root}${namespace ?? ''}/${name}` : `${root}${name}`;
+}
+
+function resourcePrefix(info: Pick<ResourceInfo, 'group' | 'resource'>): string {
+  return `/registry/${info.group || 'core'}/${info.resource}/`;
+}
+
 /** The largest page a list with `limit` answers (kubectl pages by 500). */
 export const MAX_LIST_PAGE = 1000;
 
@@ -122,7 +135,7 @@ export class ResourceStore<T extends KubeObject> {
     this.strategy = opts.strategy;
     this.store = opts.store;
     this.gr = { group: opts.info.group, resource: opts.info.resource };
-    this.root = `/registry/${opts.info.group || 'core'}/${opts.info.resource}/`;
+    this.root = resourcePrefix(opts.info);
     this.apiVersion = opts.info.group ? `${opts.info.group}/${opts.info.version}` : opts.info.version;
   }
 
@@ -132,7 +145,7 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   keyFor(namespace: string | undefined, name: string): string {
-    return this.opts.info.namespaced ? `${this.root}${namespace ?? ''}/${name}` : `${this.root}${name}`;
+    return objectKey(this.opts.info, namespace, name);
   }
 
   private prefixFor(namespace: string | undefined): string {
