@@ -71,18 +71,30 @@ after(async () => {
   await new Promise((r) => fake.close(r));
 });
 
-async function importOne(repo: string): Promise<{ status: { status: string; reason?: string; message?: string }; image?: { metadata: { name: string } } }> {
-  const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
+interface ImageResult {
+  status: { status: string; reason?: string; message?: string };
+  image?: { metadata: { name: string }; dockerImageLayers: { name: string; size: number }[]; dockerImageManifestMediaType: string };
+}
+
+/** A preview import of `ref` (`host/repo:tag`) through `to`. */
+function postPreview(ref: string, to: ServerProcess = server) {
+  return api(to, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
     body: {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStreamImport',
       metadata: { name: 'f' },
-      spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${host}/${repo}:v1` }, importPolicy: { insecure: true } }] },
+      spec: { import: false, images: [{ from: { kind: 'DockerImage', name: ref }, importPolicy: { insecure: true } }] },
     },
   });
-  assert.equal(r.status, 201, r.text);
-  return r.json<{ status: { images: [{ status: { status: string; reason?: string; message?: string }; image?: { metadata: { name: string } } }] } }>().status.images[0];
 }
+
+async function preview(ref: string): Promise<ImageResult> {
+  const r = await postPreview(ref);
+  assert.equal(r.status, 201, r.text);
+  return r.json<{ status: { images: [ImageResult] } }>().status.images[0];
+}
+
+const importOne = (repo: string) => preview(`${host}/${repo}:v1`);
 
 describe('registry faults', () => {
   it('follows every page of a tag list in a repository import', async () => {
@@ -137,14 +149,7 @@ describe('the request deadline', () => {
     const slow = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '30s', '--request-timeout', '2s'] });
     try {
       assert.equal((await api(slow, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'faults' } } })).status, 201);
-      const r = await api(slow, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
-        body: {
-          apiVersion: 'image.openshift.io/v1',
-          kind: 'ImageStreamImport',
-          metadata: { name: 'f' },
-          spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${host}/faults/stall:v1` }, importPolicy: { insecure: true } }] },
-        },
-      });
+      const r = await postPreview(`${host}/faults/stall:v1`, slow);
       assert.equal(r.status, 504, r.text);
       const st = r.json<{ kind: string; reason: string; message: string }>();
       assert.equal(st.kind, 'Status');
@@ -224,51 +229,24 @@ describe('registry behaviours a real registry will not show on demand', () => {
   });
 
   it('imports a Docker schema 1 manifest, layers oldest first', async () => {
-    const res = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
-      body: {
-        apiVersion: 'image.openshift.io/v1',
-        kind: 'ImageStreamImport',
-        metadata: { name: 'f' },
-        spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/old/app:v1` }, importPolicy: { insecure: true } }] },
-      },
-    });
-    const img = res.json<{ status: { images: [{ status: { status: string }; image: { metadata: { name: string }; dockerImageLayers: { name: string; size: number }[]; dockerImageManifestMediaType: string } }] } }>().status.images[0];
+    const img = await preview(`${authedHost}/old/app:v1`);
     assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
-    assert.equal(img.image.metadata.name, sha(schema1));
-    assert.equal(img.image.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.v1+json');
-    assert.deepEqual(img.image.dockerImageLayers.map((l) => l.size), [10, 20]);
+    assert.equal(img.image?.metadata.name, sha(schema1));
+    assert.equal(img.image?.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.v1+json');
+    assert.deepEqual(img.image?.dockerImageLayers.map((l) => l.size), [10, 20]);
   });
 
   it('identifies a signed schema 1 manifest by its payload, and refuses one changed after signing', async () => {
-    const preview = async (repo: string) =>
-      (
-        await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
-          body: {
-            apiVersion: 'image.openshift.io/v1',
-            kind: 'ImageStreamImport',
-            metadata: { name: 'f' },
-            spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/${repo}:v1` }, importPolicy: { insecure: true } }] },
-          },
-        })
-      ).json<{ status: { images: [{ status: { status: string; message?: string }; image?: { metadata: { name: string } } }] } }>().status.images[0];
-    const ok = await preview('old/signed');
+    const ok = await preview(`${authedHost}/old/signed:v1`);
     assert.equal(ok.status.status, 'Success', JSON.stringify(ok.status));
     assert.equal(ok.image?.metadata.name, sha(payload));
-    const bad = await preview('old/tampered');
+    const bad = await preview(`${authedHost}/old/tampered:v1`);
     assert.equal(bad.status.status, 'Failure');
     assert.match(bad.status.message ?? '', /content integrity error: the registry named the manifest sha256:[0-9a-f]{64} but its content is sha256:[0-9a-f]{64}/);
   });
 
   it('follows a redirect to blob storage without sending the registry credentials there', async () => {
-    const res = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/faults/imagestreamimports', {
-      body: {
-        apiVersion: 'image.openshift.io/v1',
-        kind: 'ImageStreamImport',
-        metadata: { name: 'f' },
-        spec: { import: false, images: [{ from: { kind: 'DockerImage', name: `${authedHost}/new/app:v1` }, importPolicy: { insecure: true } }] },
-      },
-    });
-    const img = res.json<{ status: { images: [{ status: { status: string } }] } }>().status.images[0];
+    const img = await preview(`${authedHost}/new/app:v1`);
     assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
     assert.ok(blobRequests.length > 0, 'the blob store was never asked');
     assert.ok(blobRequests.every((r) => r.authorization === undefined), 'credentials reached the blob store');

@@ -304,15 +304,17 @@ describe('import controllers', () => {
     assert.equal(image, v1.digest);
   });
 
+  /** A stream `name` whose `latest` tag imports `team/<name>:latest` from the registry. */
+  const latestFrom = (name: string, policy: { scheduled?: boolean } = {}) => ({
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    metadata: { name },
+    spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/${name}:latest` }, importPolicy: { insecure: true, ...policy } }] },
+  });
+
   it('re-imports a scheduled tag when it moves upstream', async () => {
     await pushImage(registry.host, 'team/moving', 'latest', { seed: 'first' });
-    const body = {
-      apiVersion: 'image.openshift.io/v1',
-      kind: 'ImageStream',
-      metadata: { name: 'moving' },
-      spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/moving:latest` }, importPolicy: { insecure: true, scheduled: true } }] },
-    };
-    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body })).status, 201);
+    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body: latestFrom('moving', { scheduled: true }) })).status, 201);
     const first = await eventually('the first import', () => newestImage('moving', 'latest'));
     const moved = await pushImage(registry.host, 'team/moving', 'latest', { seed: 'second' });
     assert.notEqual(moved.digest, first);
@@ -327,13 +329,7 @@ describe('import controllers', () => {
 
   it('re-imports a tag whose generation is set to 0, after it moved upstream', async () => {
     await pushImage(registry.host, 'team/regen', 'latest', { seed: 'regen-1' });
-    const body = {
-      apiVersion: 'image.openshift.io/v1',
-      kind: 'ImageStream',
-      metadata: { name: 'regen' },
-      spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/regen:latest` }, importPolicy: { insecure: true } }] },
-    };
-    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body })).status, 201);
+    assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body: latestFrom('regen') })).status, 201);
     const first = await eventually('the first import', () => newestImage('regen', 'latest'));
     const moved = await pushImage(registry.host, 'team/regen', 'latest', { seed: 'regen-2' });
     const patch = await api(server, 'PATCH', `${NS}/imagestreams/regen`, {
