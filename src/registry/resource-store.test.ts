@@ -165,6 +165,46 @@ describe('ResourceStore', () => {
     assert.deepEqual(events.map((e) => `${e.type}:${e.type === 'BOOKMARK' ? '' : e.object.metadata.name}`), ['DELETED:a', 'ADDED:b', 'ADDED:a']);
   });
 
+  it('sends the initial ADDED events of a watch from one snapshot, across pages, then the changes after it', async () => {
+    const { things, ctx, store } = setup();
+    const read: number[] = [];
+    const list = store.list.bind(store);
+    store.list = async (prefix, opts) => {
+      const page = await list(prefix, opts);
+      read.push(page.items.length);
+      return page;
+    };
+    const names: string[] = [];
+    for (let i = 0; i < 700; i++) {
+      const name = `t${String(i).padStart(5, '0')}`;
+      await things.create(ctx, thing(name, 1, { app: i % 3 === 0 ? 'x' : 'y' }), { dryRun: false });
+      if (i % 3 === 0) names.push(name);
+    }
+    const abort = new AbortController();
+    const events: WatchEvent<Thing>[] = [];
+    const last = names[names.length - 1] as string;
+    for await (const ev of things.watch(ctx, { resourceVersion: '0', labelSelector: { matches: (l) => l['app'] === 'x' } }, abort.signal)) {
+      events.push(ev);
+      if (events.length === 10) {
+        // Written while the initial pages are still being read: seen after them, not inside them.
+        const cur = await things.get(ctx, last);
+        await things.update(ctx, last, { ...cur, spec: { size: 2 } }, { dryRun: false });
+        await things.create(ctx, thing('zzz', 1, { app: 'x' }), { dryRun: false });
+      }
+      if (events.length === names.length + 2) abort.abort();
+    }
+    const initial = events.slice(0, names.length);
+    assert.deepEqual(initial.map((e) => (e.type === 'BOOKMARK' ? '' : `${e.type}:${e.object.metadata.name}`)), names.map((n) => `ADDED:${n}`));
+    assert.equal(new Set(initial.map((e) => e.revision)).size, 1, 'every initial event is at the snapshot revision');
+    const lastInitial = initial[initial.length - 1];
+    assert.equal(lastInitial?.type !== 'BOOKMARK' && lastInitial?.object.spec?.size, 1, 'the snapshot holds the object as it was');
+    assert.deepEqual(
+      events.slice(names.length).map((e) => (e.type === 'BOOKMARK' ? '' : `${e.type}:${e.object.metadata.name}:${e.object.spec?.size}`)),
+      [`MODIFIED:${last}:2`, 'ADDED:zzz:1'],
+    );
+    assert.ok(Math.max(...read) < 700, `the store was read in pages, not whole (largest read ${Math.max(...read)} objects)`);
+  });
+
   it('checks uid and resourceVersion preconditions on delete', async () => {
     const { things, ctx } = setup();
     const a = await things.create(ctx, thing('a'), { dryRun: false });

@@ -121,6 +121,8 @@ function resourcePrefix(info: Pick<ResourceInfo, 'group' | 'resource'>): string 
 
 /** The largest page a list with `limit` answers (kubectl pages by 500). */
 export const MAX_LIST_PAGE = 1000;
+/** Objects read at a time for a watch's initial ADDED events. */
+const INITIAL_EVENTS_PAGE = 250;
 
 export class ResourceStore<T extends KubeObject> {
   readonly info: ResourceInfo;
@@ -515,13 +517,23 @@ export class ResourceStore<T extends KubeObject> {
     let from: number;
     const rv = opts.resourceVersion;
     if (!rv || rv === '0' || opts.sendInitialEvents) {
-      // The initial state is the current one (never older than a given resourceVersion).
-      const listed = await this.list(ctx, {
-        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
-        ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
-      });
-      from = Number(listed.resourceVersion);
-      for (const item of listed.items) yield { type: 'ADDED', object: item, revision: from };
+      // The initial state is the current one (never older than a given resourceVersion), read in
+      // pages of one snapshot: a watcher of every stream in a large store then holds one page in
+      // memory, not the whole store at once, and a slow reader slows the reading.
+      let token: string | undefined;
+      let snapshot: number | undefined;
+      do {
+        const page = await this.list(ctx, {
+          ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+          ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+          limit: INITIAL_EVENTS_PAGE,
+          ...(token ? { continue: token } : {}),
+        });
+        snapshot ??= Number(page.resourceVersion);
+        for (const item of page.items) yield { type: 'ADDED', object: item, revision: snapshot };
+        token = page.continue;
+      } while (token);
+      from = snapshot;
       if (opts.sendInitialEvents) yield { type: 'BOOKMARK', revision: from, initialEventsEnd: true };
     } else {
       from = parseResourceVersion(rv);
