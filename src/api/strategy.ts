@@ -22,7 +22,6 @@ export interface RequestContext {
   readonly dryRun: boolean;
   /** Warnings to send as `Warning: 299 - "…"` headers. */
   readonly warnings: string[];
-  readonly signal: AbortSignal;
   /** The request's clock reading; strategies use it for timestamps so one request has one "now". */
   readonly now: Date;
 }
@@ -49,4 +48,10 @@ export interface Strategy<T extends KubeObject> {
   validateUpdate(obj: T, old: T, ctx: RequestContext): FieldError[] | Promise<FieldError[]>;
   /** Read-time derived fields (never stored): applied to every object returned to a client. */
   decorate?(obj: T): void;
+  /**
+   * What decorate reads besides the object (cluster configuration), compared by identity: while it
+   * is the same object, an object's decorated JSON may be reused. A kind that decorates without
+   * saying what it reads is always encoded afresh.
+   */
+  decorationInputs?(): unknown;
 }

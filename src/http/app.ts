@@ -298,8 +298,8 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       if (!o.authorize(req.k8s.user, attrs).allowed)
         throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
     }
-    if (r.verb === 'watch') return route(req, reply, r, req.k8s);
-    await withDeadline(route(req, reply, r, req.k8s), o.requestTimeoutMs ?? 60_000);
+    if (r.verb === 'watch') return route(req, reply, r, req.k8s, url.searchParams);
+    await withDeadline(route(req, reply, r, req.k8s, url.searchParams), o.requestTimeoutMs ?? 60_000);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });

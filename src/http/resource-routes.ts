@@ -9,6 +9,7 @@ import { apiVersionOf } from '../api/resource-info.js';
 import type { ResourceRequest } from '../api/request-info.js';
 import type { RequestContext, UserInfo } from '../api/strategy.js';
 import type { PatchKind, ResourceHandler, WriteRequest } from '../registry/handler.js';
+import type { ListResult } from '../registry/resource-store.js';
 import type { KubeObject } from '../schema/meta.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
 import {
@@ -121,6 +122,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
     reply: FastifyReply,
     r: ResourceRequest,
     state: RequestState,
+    q: URLSearchParams,
   ): Promise<void> {
     const handler = o.lookup(r.group, r.version, r.resource, r.subresource);
     if (!handler || (handler.info.namespaced === false && r.namespace !== undefined && r.resource !== 'namespaces')) {
@@ -135,15 +137,11 @@ export function createResourceRouter(o: ResourceRouterOptions) {
     if (handler.info.namespaced && r.namespace === undefined && r.verb !== 'list' && r.verb !== 'watch') {
       throw methodNotAllowed(req.method, describePath(r));
     }
-    const url = new URL(req.url, 'http://x');
-    const q = url.searchParams;
-    const abort = new AbortController();
     const ctx: RequestContext = {
       user: state.user,
       ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
       dryRun: false,
       warnings: state.warnings,
-      signal: abort.signal,
       now: new Date(),
     };
     const format = (): ResponseFormat => negotiate(req.headers.accept, q.get('includeObject') ?? undefined, true);
@@ -171,18 +169,21 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         if (!handler.get) throw unsupported();
         const fmt = format();
         const listOpts = handler.subresource ? parseWatchOptions(q, new Set(['metadata.name', 'metadata.namespace', 'type'])) : undefined;
+        if (fmt.kind === 'json' && handler.getJson && !listOpts) {
+          return reply.code(200).type('application/json').send(await handler.getJson(ctx, r.name as string));
+        }
         return send(200, await handler.get(ctx, r.name as string, listOpts), fmt);
       }
       case 'list': {
         if (!handler.list) throw unsupported();
         const fmt = format();
         const opts = parseWatchOptions(q, selectable(handler));
+        if (fmt.kind === 'json' && handler.listJson) {
+          const encoded = await handler.listJson(ctx, opts);
+          return reply.code(200).type('application/json').send(listText(handler, listMetaOf(encoded), encoded.items));
+        }
         const result = await handler.list(ctx, opts);
-        const listMeta = {
-          resourceVersion: result.resourceVersion,
-          ...(result.continue ? { continue: result.continue } : {}),
-          ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
-        };
+        const listMeta = listMetaOf(result);
         if (fmt.kind === 'table') {
           reply.code(200).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
           return reply.send(JSON.stringify(toTable(handler.columns, result.items, { ...fmt, listMeta }, ctx.now)));
@@ -212,6 +213,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         if (userWatches >= o.maxWatchesPerUser)
           throw tooManyRequests(`too many open watches for user "${state.user.name}" (at most ${o.maxWatchesPerUser})`, 1);
         watchesByUser.set(state.user.name, userWatches + 1);
+        const abort = new AbortController();
         o.watches.add(abort);
         o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
@@ -333,6 +335,20 @@ function deleteOptions(req: FastifyRequest, q: URLSearchParams) {
   if (policy !== undefined && policy !== null && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
     throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   return { dryRun: parseDryRun(q) || dryRunBody.length > 0, preconditions };
+}
+
+function listMetaOf(result: ListResult<unknown>): { resourceVersion: string; continue?: string; remainingItemCount?: number } {
+  return {
+    resourceVersion: result.resourceVersion,
+    ...(result.continue ? { continue: result.continue } : {}),
+    ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+  };
+}
+
+/** The list document around items already encoded: the same text JSON.stringify makes of the list. */
+function listText(handler: ResourceHandler, metadata: ReturnType<typeof listMetaOf>, items: readonly string[]): string {
+  const head = JSON.stringify({ kind: handler.info.listKind, apiVersion: apiVersionOf(handler.info), metadata });
+  return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
 }
 
 export function sendObject(reply: FastifyReply, code: number, obj: unknown, fmt: ResponseFormat): FastifyReply {

@@ -42,6 +42,9 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   /** `opts` carries list options for subresources that are lists (imagestreams/{name}/secrets). */
   get?(ctx: RequestContext, name: string, opts?: ListOptions): Promise<T>;
   list?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;
+  /** get and list answered as JSON text already made (stored kinds reuse their encodings). */
+  getJson?(ctx: RequestContext, name: string): Promise<string>;
+  listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>>;
   watch?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<T>>;
   /** Most kinds answer the created object; RPC-like ones (mappings) a Status. */
   create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T | Status>;

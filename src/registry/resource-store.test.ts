@@ -6,6 +6,7 @@ import type { RequestContext, Strategy } from '../api/strategy.js';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { objectHeader, type KubeObject } from '../schema/meta.js';
 import { MemoryStore } from '../storage/memory/memory-store.js';
+import { EncodedObjectCache } from './encoded-cache.js';
 import { MAX_LIST_PAGE, ResourceStore, type WatchEvent } from './resource-store.js';
 
 interface Thing extends KubeObject {
@@ -48,7 +49,7 @@ const strategy: Strategy<Thing> = {
 function setup() {
   const store = new MemoryStore();
   const things = new ResourceStore<Thing>({ info, strategy, store, namespacePhase: async (ns) => (ns === 'gone' ? undefined : 'Active') });
-  const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], signal: new AbortController().signal, now: new Date('2026-01-02T03:04:05.678Z') };
+  const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date('2026-01-02T03:04:05.678Z') };
   return { store, things, ctx };
 }
 
@@ -203,6 +204,38 @@ describe('ResourceStore', () => {
       [`MODIFIED:${last}:2`, 'ADDED:zzz:1'],
     );
     assert.ok(Math.max(...read) < 700, `the store was read in pages, not whole (largest read ${Math.max(...read)} objects)`);
+  });
+
+  it('answers get and list as JSON with the same text as the objects, reused only while revision and decoration hold', async () => {
+    const store = new MemoryStore();
+    const cache = new EncodedObjectCache(1 << 20);
+    let inputs = { suffix: 'one' };
+    const decorating: Strategy<Thing> = { ...strategy, decorate: (t) => (t.status = { seen: inputs.suffix === 'two' }), decorationInputs: () => inputs };
+    const things = new ResourceStore<Thing>({ info, strategy: decorating, store, encodedCache: cache });
+    const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date() };
+    await things.create(ctx, thing('a', 1), { dryRun: false });
+    await things.create(ctx, thing('b', 2, { app: 'x' }), { dryRun: false });
+    const same = async () => {
+      assert.equal(await things.getJson(ctx, 'a'), JSON.stringify(await things.get(ctx, 'a')));
+      const listed = await things.list(ctx, {});
+      assert.deepEqual((await things.listJson(ctx, {})).items, listed.items.map((t) => JSON.stringify(t)));
+      const selected = await things.listJson(ctx, { labelSelector: { matches: (l) => l['app'] === 'x' } });
+      assert.deepEqual(selected.items.map((t) => (JSON.parse(t) as Thing).metadata.name), ['b']);
+    };
+    await same();
+    assert.equal(cache.size.entries, 2, 'both objects are held');
+    const a = await things.get(ctx, 'a');
+    await things.update(ctx, 'a', { ...a, spec: { size: 7 } }, { dryRun: false });
+    await same();
+    assert.equal((JSON.parse(await things.getJson(ctx, 'a')) as Thing).spec?.size, 7, 'a write is seen at once');
+    inputs = { suffix: 'two' };
+    await same();
+    assert.equal((JSON.parse(await things.getJson(ctx, 'b')) as Thing).status?.seen, true, 'new decoration inputs are applied');
+    await assert.rejects(things.getJson(ctx, 'nope'), (e) => isApiError(e, 'NotFound'));
+    const unused = new EncodedObjectCache(1 << 20);
+    const { decorationInputs: _undeclared, ...silent } = decorating;
+    await new ResourceStore<Thing>({ info, strategy: silent, store, encodedCache: unused }).getJson(ctx, 'a');
+    assert.equal(unused.size.entries, 0, 'a kind that does not say what its decoration reads keeps nothing');
   });
 
   it('checks uid and resourceVersion preconditions on delete', async () => {

@@ -23,6 +23,7 @@ import type { RequestContext, Strategy } from '../api/strategy.js';
 import type { KubeObject, ManagedFieldsEntry } from '../schema/meta.js';
 import { isStorageError, StorageError, type KeyValue, type Store } from '../storage/store.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { EncodedObjectCache } from './encoded-cache.js';
 import { interpretStorageError } from './interpret-storage-error.js';
 import { generateNameSuffix, rfc3339 } from './object-meta.js';
 
@@ -96,6 +97,8 @@ export interface ResourceStoreOptions<T extends KubeObject> {
   readonly trackManagedFields?: ManagedFieldsTracker;
   /** Retries of a read-modify-write on conflicts the caller did not precondition. */
   readonly maxConflictRetries?: number;
+  /** Client JSON of objects already encoded (shared by every kind: keys are storage keys). */
+  readonly encodedCache?: EncodedObjectCache;
 }
 
 export interface UpdateResult<T> {
@@ -143,7 +146,9 @@ export class ResourceStore<T extends KubeObject> {
 
   /** A view of the same objects with other rules (a status subresource). */
   withStrategy(strategy: Strategy<T>, subresource: string): ResourceStore<T> {
-    return new ResourceStore({ ...this.opts, strategy, subresource });
+    // Its objects may be decorated otherwise: it keeps no encoded copies under the main kind's keys.
+    const { encodedCache: _shared, ...opts } = this.opts;
+    return new ResourceStore({ ...opts, strategy, subresource });
   }
 
   keyFor(namespace: string | undefined, name: string): string {
@@ -179,16 +184,41 @@ export class ResourceStore<T extends KubeObject> {
     return obj;
   }
 
+  /** The encoded cache and what decoration reads now; none when decoration cannot be told apart. */
+  private encodedCache(): { cache: EncodedObjectCache; inputs: unknown } | undefined {
+    const cache = this.opts.encodedCache;
+    if (!cache || (this.strategy.decorate && !this.strategy.decorationInputs)) return undefined;
+    return { cache, inputs: this.strategy.decorationInputs?.() };
+  }
+
+  /** The object at this revision as a client receives it, in JSON: the same text as get's. */
+  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined): string {
+    const hit = c?.cache.get(kv.key, kv.modRevision, c.inputs);
+    if (hit !== undefined) return hit;
+    const text = JSON.stringify(this.present(this.decode(kv)));
+    c?.cache.set(kv.key, kv.modRevision, c.inputs, text);
+    return text;
+  }
+
   private namespaceOf(ctx: RequestContext): string | undefined {
     return this.info.namespaced ? ctx.namespace : undefined;
   }
 
   async get(ctx: RequestContext, name: string): Promise<T> {
+    return this.present(this.decode(await this.read(ctx, name)));
+  }
+
+  /** What get answers, already encoded as JSON. */
+  async getJson(ctx: RequestContext, name: string): Promise<string> {
+    return this.encodeForClient(await this.read(ctx, name), this.encodedCache());
+  }
+
+  private async read(ctx: RequestContext, name: string): Promise<KeyValue> {
     const kv = await this.store
       .get(this.keyFor(this.namespaceOf(ctx), name))
       .catch((e: unknown) => Promise.reject(interpretStorageError(e, 'get', this.gr, name)));
     if (!kv) throw notFound(this.gr, name);
-    return this.present(this.decode(kv));
+    return kv;
   }
 
   /** Like get, but absent ⇒ undefined, and no decoration (for read-modify-write callers). */
@@ -225,6 +255,21 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   async list(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
+    return this.listWith(ctx, opts, (kv) => {
+      const obj = this.decode(kv);
+      return this.matches(obj, opts) ? this.present(obj) : undefined;
+    });
+  }
+
+  /** What list answers, each item already encoded as JSON. */
+  async listJson(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>> {
+    const c = this.encodedCache();
+    const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
+    return this.listWith(ctx, opts, (kv) => (filtering && !this.matches(this.decode(kv), opts) ? undefined : this.encodeForClient(kv, c)));
+  }
+
+  /** One list algorithm for objects and for their encodings: `item` answers undefined for a non-match. */
+  private async listWith<I>(ctx: RequestContext, opts: ListOptions, item: (kv: KeyValue) => I | undefined): Promise<ListResult<I>> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     // A page is at most MAX_LIST_PAGE objects, however large a limit the client asked for: the
     // server may always answer fewer items with a continue token, and one request then cannot make
@@ -244,7 +289,7 @@ export class ResourceStore<T extends KubeObject> {
       revision = await this.listRevision(opts);
     }
     const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
-    const items: T[] = [];
+    const items: I[] = [];
     let readAt = revision;
     let more = false;
     let remaining: number | undefined;
@@ -265,8 +310,8 @@ export class ResourceStore<T extends KubeObject> {
             break;
           }
           lastKey = kv.key;
-          const obj = this.decode(kv);
-          if (this.matches(obj, opts)) items.push(this.present(obj));
+          const built = item(kv);
+          if (built !== undefined) items.push(built);
         }
         if (limit && items.length >= limit) {
           more = more || page.more;
@@ -282,7 +327,7 @@ export class ResourceStore<T extends KubeObject> {
       }
       throw interpretStorageError(e, 'list', this.gr, '');
     }
-    const result: ListResult<T> = { items, resourceVersion: String(readAt ?? (await this.store.currentRevision())) };
+    const result: ListResult<I> = { items, resourceVersion: String(readAt ?? (await this.store.currentRevision())) };
     if (more && lastKey !== undefined) {
       result.continue = encodeContinue({ rv: readAt ?? 0, start: lastKey.slice(prefix.length) });
       if (remaining !== undefined) result.remainingItemCount = remaining;

@@ -74,6 +74,8 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     update,
     patch,
     list: (ctx: RequestContext, listOpts: ListOptions) => store.list(ctx, listOpts),
+    getJson: (ctx: RequestContext, name: string) => store.getJson(ctx, name),
+    listJson: (ctx: RequestContext, listOpts: ListOptions) => store.listJson(ctx, listOpts),
     watch: (ctx, watchOpts, signal) => store.watch(ctx, watchOpts, signal),
     ...(opts.columns ? { columns: opts.columns } : {}),
   };

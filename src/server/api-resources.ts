@@ -48,6 +48,7 @@ import { ImageImportController } from '../controllers/image-import-controller.js
 import { createRequestBudget } from '../importer/request-budget.js';
 import { imageStreamImageColumns, imageStreamTagColumns, imageTagColumns } from '../apis/image/views/tables.js';
 import { RESOURCES } from './resource-infos.js';
+import { EncodedObjectCache } from '../registry/encoded-cache.js';
 import { createNamespaceHandler } from './namespace-handler.js';
 
 export interface ApiResources {
@@ -69,7 +70,6 @@ export function systemContext(): RequestContext {
     user: { name: 'system:apiserver', groups: ['system:masters'] },
     dryRun: false,
     warnings: [],
-    signal: new AbortController().signal,
     now: new Date(),
   };
 }
@@ -85,9 +85,12 @@ export interface ImporterSettings {
   readonly registryQps: number;
 }
 
+/** Client JSON of recently read objects kept for reuse by get and list (see encoded-cache.ts). */
+const ENCODED_CACHE_BYTES = 64 * 2 ** 20;
+
 export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
   const { store, logger } = deps;
-  const common = { store, trackManagedFields };
+  const common = { store, trackManagedFields, encodedCache: new EncodedObjectCache(ENCODED_CACHE_BYTES) };
   const stored = <T extends KubeObject>(info: ResourceInfo, strategy: ResourceStore<T>['strategy'], extra: Partial<ConstructorParameters<typeof ResourceStore<T>>[0]> = {}) =>
     new ResourceStore<T>({ ...common, info, strategy, ...extra });
 

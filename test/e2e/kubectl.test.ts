@@ -209,6 +209,9 @@ describe('kubectl against the server', () => {
   });
 
   it('changes the image repository shown for streams when the cluster image config changes', async () => {
+    // Read first, so that an answer kept from before the change would show.
+    const before = JSON.parse(ok(await k(['-n', 'e2e', 'get', 'is', 'ruby', '-o', 'json']))) as { status: { dockerImageRepository: string } };
+    assert.notEqual(before.status.dockerImageRepository, 'registry.internal:5000/e2e/ruby');
     ok(
       await k([
         'patch',

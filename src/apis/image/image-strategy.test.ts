@@ -5,7 +5,7 @@ import { createImageStrategy } from './image-strategy.js';
 import { MEDIA, sha256Digest } from './manifest.js';
 import type { Image } from './schema.js';
 
-const ctx: RequestContext = { user: { name: 'u', groups: [] }, dryRun: false, warnings: [], signal: new AbortController().signal, now: new Date('2026-01-01T00:00:00Z') };
+const ctx: RequestContext = { user: { name: 'u', groups: [] }, dryRun: false, warnings: [], now: new Date('2026-01-01T00:00:00Z') };
 const strategy = createImageStrategy();
 
 const config = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2025-01-01T00:00:00Z', config: { Cmd: ['/app'], Env: ['FOO=bar'] } });

@@ -5,7 +5,7 @@ import { createImageStreamStrategies, type RegistryConfig } from './imagestream-
 import type { ImageStream, TagReference } from './schema.js';
 import { createWhitelister } from './whitelist.js';
 
-const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], signal: new AbortController().signal, now: new Date('2026-01-01T00:00:00Z') };
+const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date('2026-01-01T00:00:00Z') };
 
 function setup(cfg: Partial<RegistryConfig> = {}, others: Record<string, ImageStream> = {}) {
   const config: RegistryConfig = { externalRegistryHostnames: [], whitelister: createWhitelister(undefined), ...cfg };

@@ -245,7 +245,7 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
 
   // Applied on every read too, so stored tags without a mode show the cluster's current default.
   const defaults = (stream: ImageStream) => defaultImageStream(stream, deps.registryConfig().defaultImportMode || DEFAULT_IMPORT_MODE);
-  const base = { namespaced: true, allowCreateOnUpdate: false, allowUnconditionalUpdate: false, default: defaults, decorate } as const;
+  const base = { namespaced: true, allowCreateOnUpdate: false, allowUnconditionalUpdate: false, default: defaults, decorate, decorationInputs: () => deps.registryConfig() } as const;
 
   const main: Strategy<ImageStream> = {
     ...base,

@@ -35,7 +35,7 @@ function handlerLosingARaceTo(afterRace: ImageStream) {
   return { h, written };
 }
 
-const ctx = { namespace: 'ns', user: { name: 'admin', groups: ['system:masters'] }, dryRun: false, warnings: [], signal: new AbortController().signal, now: new Date() } as unknown as RequestContext;
+const ctx = { namespace: 'ns', user: { name: 'admin', groups: ['system:masters'] }, dryRun: false, warnings: [], now: new Date() } as unknown as RequestContext;
 const mapping = {
   apiVersion: 'image.openshift.io/v1',
   kind: 'ImageStreamMapping',
