@@ -1,5 +1,5 @@
 /** The load generator shared by the benchmarks: autocannon runs and one-off HTTPS calls. */
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import autocannon from 'autocannon';
 
 export const DURATION = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -19,9 +19,9 @@ export async function run(opts: Cannon): Promise<Figure> {
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-export async function fetchJson(base: string, ca: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+export async function fetchJson(base: string, ca: string, method: string, path: string, headers: Record<string, string>, body?: unknown, agent?: Agent) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(new URL(path, base), { method, headers, ca }, (res) => {
+    const req = request(new URL(path, base), { method, headers, ca, ...(agent ? { agent } : {}) }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));

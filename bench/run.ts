@@ -3,8 +3,10 @@
  * a bare node:https server that answers the same bytes, in the same run. A benchmark, not a test:
  * it prints and records figures, it asserts nothing. Results go to bench/results/ and BENCHMARKS.md.
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
+import { Agent } from 'node:https';
+import { fileURLToPath } from 'node:url';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -13,9 +15,7 @@ import { measureBackends } from './backends.js';
 import { measureLargeStore } from './large-store.js';
 import { measureWatchFanout } from './watch-fanout.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
-import { pino } from 'pino';
-import { parseFlags } from '../src/server/flags.js';
-import { startServer } from '../src/server/server.js';
+import { startServerProcess } from '../test/support/server-process.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { objectKey } from '../src/registry/resource-store.js';
 import { RESOURCES } from '../src/server/resource-infos.js';
@@ -34,25 +34,16 @@ const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
 const NS = 'bench';
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const flags = parseFlags([
-    '--data-dir',
-    dataDir,
-    '--secure-port',
-    '0',
-    '--log-level',
-    'error',
-    '--import-allowed-networks',
-    '127.0.0.0/8',
-    '--image-import-registry-qps',
-    IMPORT_QPS,
-  ]);
-  const server = await startServer(flags, { logger: pino({ level: 'error' }) });
-  const auth = { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', accept: 'application/json' };
+  // The server and the bare baseline each run in their own process, as a server does in
+  // production: the load generator (this process) then competes with neither for its event loop.
+  const server = await startServerProcess({
+    args: ['--log-level', 'error', '--import-allowed-networks', '127.0.0.0/8', '--image-import-registry-qps', IMPORT_QPS],
+  });
+  const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', accept: 'application/json' };
   const base = server.url;
-  const tls = { ca: server.caCertPem };
+  const tls = { ca: server.ca };
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetchJson(base, server.caCertPem, method, path, auth, body);
+    const res = await fetchJson(base, server.ca, method, path, auth, body);
     return res;
   };
   await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
@@ -65,23 +56,10 @@ async function main(): Promise<void> {
       spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `quay.io/bench/s${i}:latest` }, reference: true }] },
     });
   }
-  const one = (await call('GET', `${isPath}/s0001`)).text;
-  const page = (await call('GET', `${isPath}?limit=500`)).text;
-  let full = '';
-
-  // The bare baseline: node:https answering the same bytes with the same TLS.
-  const bare = createServer({ cert: readFileSync(join(dataDir, 'serving.crt')), key: readFileSync(join(dataDir, 'serving.key')) }, (req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const out = req.url?.includes('full=1') ? full : req.url?.includes('limit=') ? page : one;
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-      res.end(out);
-    });
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const bareAddr = bare.address();
-  const bareUrl = `https://127.0.0.1:${typeof bareAddr === 'object' && bareAddr ? bareAddr.port : 0}`;
+  const bare = await startBare(server.dataDir);
+  await bare.serve('one', (await call('GET', `${isPath}/s0001`)).text);
+  await bare.serve('page', (await call('GET', `${isPath}?limit=500`)).text);
+  const bareUrl = bare.url;
 
   const rows: Row[] = [];
   const measure = async (operation: string, opts: Omit<Cannon, 'url'> & { path: string }) => {
@@ -120,15 +98,16 @@ async function main(): Promise<void> {
   for (let i = 500; i < FULL_LIST; i++) {
     await call('POST', isPath, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `s${String(i).padStart(5, '0')}` } });
   }
-  full = (await call('GET', isPath)).text;
+  const full = (await call('GET', isPath)).text;
+  await bare.serve('full', full);
   // The creates measured above added their own streams: label the row with what is really listed.
   const listed = (JSON.parse(full) as { items: unknown[] }).items.length;
   await measure(`list all ${listed} image streams (no limit)`, { path: `${isPath}?full=1`, connections: 2 });
-  bare.close();
-  const commit = await measureWrites(base, server.caCertPem, auth, isPath);
-  const importRow = await measureImport(base, server.caCertPem, auth);
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  bare.stop();
+  const commit = await measureWrites(base, server.ca, auth, isPath);
+  const importRow = await measureImport(base, server.ca, auth);
+  await server.stop();
+  server.cleanup();
   const fanout = await measureWatchFanout(SHORT ? 100 : 1000);
   const large = await measureLargeStore(SHORT ? 100 : 1000);
   const backendsTable = await measureBackends();
@@ -158,6 +137,24 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(join('bench/results', 'latest.json'), JSON.stringify({ machine, rows }, null, 2));
   writeResults('BENCHMARKS.md', table);
+}
+
+/** The bare baseline in a child process; `serve` hands it the bytes to answer for a kind of request. */
+async function startBare(dataDir: string): Promise<{ url: string; serve(name: 'one' | 'page' | 'full', body: string): Promise<void>; stop(): void }> {
+  const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), [dataDir], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port?: number }) => resolve(m.port ?? 0));
+    child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}`)));
+  });
+  return {
+    url: `https://127.0.0.1:${port}`,
+    serve: (name, body) =>
+      new Promise<void>((resolve) => {
+        child.once('message', () => resolve());
+        child.send({ name, body });
+      }),
+    stop: () => child.kill(),
+  };
 }
 
 const BEGIN = '<!-- results: written by npm run bench -->';
@@ -225,11 +222,14 @@ async function measureWrites(base: string, ca: string, auth: Record<string, stri
   const N = SHORT ? 50 : 300;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const server: number[] = [];
+  // One kept-alive connection, as kubectl and client-go use: the figure is the write, not a TLS handshake.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    await fetchJson(base, ca, 'POST', isPath, auth, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `w${i}` } });
+    await fetchJson(base, ca, 'POST', isPath, auth, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `w${i}` } }, agent);
     server.push(performance.now() - t);
   }
+  agent.destroy();
   const dir = mkdtempSync(join(tmpdir(), 'bench-commit-'));
   const store = openSqliteStore({ path: join(dir, 'state.db'), compactInterval: 0, synchronous: 'FULL' });
   const value = JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x', namespace: NS, uid: 'u', creationTimestamp: new Date().toISOString() }, spec: {} });
