@@ -25,6 +25,7 @@ import { isStorageError, StorageError, type KeyValue, type Store } from '../stor
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { EncodedObjectCache } from './encoded-cache.js';
 import { interpretStorageError } from './interpret-storage-error.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { generateNameSuffix, rfc3339 } from './object-meta.js';
 
 export interface Matcher<F> {
@@ -135,7 +136,11 @@ export class ResourceStore<T extends KubeObject> {
   private readonly root: string;
   private readonly apiVersion: string;
 
-  constructor(private readonly opts: ResourceStoreOptions<T>) {
+  constructor(
+    private readonly opts: ResourceStoreOptions<T>,
+    /** Shared with the views of the same objects (withStrategy). */
+    private readonly writers = new KeyedQueue(),
+  ) {
     this.info = opts.info;
     this.strategy = opts.strategy;
     this.store = opts.store;
@@ -148,7 +153,7 @@ export class ResourceStore<T extends KubeObject> {
   withStrategy(strategy: Strategy<T>, subresource: string): ResourceStore<T> {
     // Its objects may be decorated otherwise: it keeps no encoded copies under the main kind's keys.
     const { encodedCache: _shared, ...opts } = this.opts;
-    return new ResourceStore({ ...opts, strategy, subresource });
+    return new ResourceStore({ ...opts, strategy, subresource }, this.writers);
   }
 
   keyFor(namespace: string | undefined, name: string): string {
@@ -416,8 +421,21 @@ export class ResourceStore<T extends KubeObject> {
     tryUpdate: TryUpdate<T>,
     opts: WriteOptions & { allowCreate?: boolean },
   ): Promise<UpdateResult<T>> {
+    const key = this.keyFor(this.namespaceOf(ctx), name);
+    // Writers of one object in this replica take turns: with group commit, all of them would read
+    // the same revision, and all but one would conflict and compute their change again, round
+    // after round. Other replicas' writes still conflict and are retried below.
+    return this.writers.run(key, () => this.readModifyWrite(ctx, name, key, tryUpdate, opts));
+  }
+
+  private async readModifyWrite(
+    ctx: RequestContext,
+    name: string,
+    key: string,
+    tryUpdate: TryUpdate<T>,
+    opts: WriteOptions & { allowCreate?: boolean },
+  ): Promise<UpdateResult<T>> {
     const namespace = this.namespaceOf(ctx);
-    const key = this.keyFor(namespace, name);
     const retries = this.opts.maxConflictRetries ?? 10;
     for (let attempt = 0; ; attempt++) {
       const current = await this.getRaw(namespace, name);
