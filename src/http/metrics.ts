@@ -9,6 +9,8 @@ export interface Metrics {
   readonly contentType: string;
   observeRequest(verb: string, group: string, resource: string, code: number, seconds: number): void;
   observeStore(operation: string, seconds: number): void;
+  /** Writes one SQLite transaction made durable (group commit). */
+  observeCommit(writes: number): void;
   readonly watches: { inc(): void; dec(): void };
   readonly imports: ImportMetrics;
   render(): Promise<string>;
@@ -44,6 +46,12 @@ export function createMetrics(): Metrics {
     help: 'Storage request latency distribution in seconds for each operation.',
     labelNames: ['operation'] as const,
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const commits = new Histogram({
+    name: 'apiserver_storage_writes_per_commit',
+    help: 'Writes made durable by one SQLite transaction: concurrent writes share a commit and its fsync.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [registry],
   });
   const watches = new Gauge({
@@ -91,6 +99,7 @@ export function createMetrics(): Metrics {
     observeStore(operation, seconds) {
       store.observe({ operation }, seconds);
     },
+    observeCommit: (writes) => commits.observe(writes),
     watches: { inc: () => watches.inc(), dec: () => watches.dec() },
     render: () => registry.metrics(),
   };

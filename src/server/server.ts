@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApiApp } from '../http/app.js';
-import { createMetrics } from '../http/metrics.js';
+import { createMetrics, type Metrics } from '../http/metrics.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
@@ -62,7 +62,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const adminToken = ensureAdminToken(dataDir);
 
   const metrics = createMetrics();
-  const { store: rawStore, election } = openBackend(flags, dataDir, logger);
+  const { store: rawStore, election } = openBackend(flags, dataDir, logger, metrics);
   const store = instrumentStore(rawStore, metrics);
   const api = await buildApiResources({
     store,
@@ -149,10 +149,11 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
 }
 
 /** The store of `--storage-backend`, and how this replica learns whether it runs the controllers. */
-function openBackend(flags: ServerFlags, dataDir: string, logger: Logger): { store: Store; election: LeaderElection } {
+function openBackend(flags: ServerFlags, dataDir: string, logger: Logger, metrics: Metrics): { store: Store; election: LeaderElection } {
   if (flags.storageBackend === 'sqlite') {
     const store = openSqliteStore({
       path: join(dataDir, 'state.db'),
+      onCommit: (writes) => metrics.observeCommit(writes),
       synchronous: flags.sqliteSynchronous,
       compactInterval: flags.compactionIntervalMs,
       compactMinRetain: flags.compactionRetain,

@@ -29,6 +29,60 @@ describe('sqlite store', () => {
     }
   });
 
+  it('commits concurrent writes together, each with its own check, outcome and revision, in the order asked', async () => {
+    const path = join(dir, 'group.db');
+    const commits: number[] = [];
+    const s1 = openSqliteStore({ path, compactInterval: 0, onCommit: (n) => commits.push(n) });
+    const a = await s1.create('/a', 'v0');
+    commits.length = 0;
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const ev of s1.watch('/', a.modRevision, abort.signal)) {
+        seen.push(`${ev.type}:${ev.kv.key}:${ev.kv.modRevision}`);
+        if (seen.length === 11) abort.abort();
+      }
+    })();
+    const asked = [
+      ...Array.from({ length: 10 }, (_, i) => s1.create(`/k${i}`, 'v')),
+      s1.create('/k3', 'again'), // exists by then
+      s1.update('/a', 'stale', a.modRevision + 100), // wrong revision
+      s1.update('/a', 'v1', a.modRevision),
+      s1.delete('/nope'),
+    ];
+    const results = await Promise.allSettled(asked);
+    assert.deepEqual(commits, [11], 'one commit made the eleven successful writes durable');
+    const reasons = results.map((r) => (r.status === 'fulfilled' ? 'ok' : isStorageError(r.reason, 'KeyExists') ? 'exists' : isStorageError(r.reason, 'Conflict') ? 'conflict' : isStorageError(r.reason, 'NotFound') ? 'notfound' : 'other'));
+    assert.deepEqual(reasons, [...Array(10).fill('ok'), 'exists', 'conflict', 'ok', 'notfound']);
+    const revs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.modRevision] : []));
+    assert.deepEqual(revs, Array.from({ length: 11 }, (_, i) => a.modRevision + 1 + i), 'consecutive revisions in the order asked');
+    await watching;
+    assert.deepEqual(seen, [...Array.from({ length: 10 }, (_, i) => `put:/k${i}:${a.modRevision + 1 + i}`), `put:/a:${a.modRevision + 11}`], 'watchers see the group in revision order');
+    await s1.close();
+    const s2 = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      assert.equal((await s2.get('/a'))?.value, 'v1');
+      assert.equal((await s2.list('/k')).items.length, 10);
+      assert.equal((await s2.get('/k3'))?.value, 'v', 'the refused write left nothing');
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it('commits writes still queued when it is closed', async () => {
+    const path = join(dir, 'close.db');
+    const s1 = openSqliteStore({ path, compactInterval: 0 });
+    const queued = s1.create('/q', 'v');
+    await s1.close();
+    assert.equal((await queued).value, 'v');
+    const s2 = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      assert.equal((await s2.get('/q'))?.value, 'v');
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('refuses a second process-level owner of the same database', async () => {
     const path = join(dir, 'locked.db');
     const s1 = openSqliteStore({ path, compactInterval: 0 });

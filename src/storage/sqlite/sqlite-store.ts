@@ -10,6 +10,11 @@
  * better-sqlite3 is synchronous: a write transaction runs to completion before the event loop does
  * anything else, so revisions are assigned and published to watchers strictly in order, and the
  * compare-and-swap check and the write are atomic. One process owns the database (exclusive lock).
+ *
+ * Writes commit in groups: the writes requested during one turn of the event loop run in one
+ * transaction, so concurrent writers share one fsync (the commit blocks the event loop, and with
+ * one transaction per write it held every request behind each fsync in turn). Each write keeps its
+ * own compare-and-swap check and outcome; a write is acknowledged only after its group committed.
  */
 import Database from 'better-sqlite3';
 import { StorageError, type KeyValue, type ListOptions, type ListResult, type StorageEvent, type Store } from '../store.js';
@@ -24,6 +29,8 @@ export interface SqliteStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Milliseconds between automatic compactions; 0 disables them. */
   readonly compactInterval?: number;
+  /** Told after each group commit how many writes it made durable (metrics). */
+  readonly onCommit?: (writes: number) => void;
   /** Revisions automatic compaction always keeps. */
   readonly compactMinRetain?: number;
   /** Events a watcher may fall behind before it is dropped. */
@@ -69,6 +76,7 @@ export class SqliteStore implements Store {
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly stmt;
+  private pending: { op: () => StorageEvent; resolve: (kv: KeyValue) => void; reject: (e: StorageError) => void }[] = [];
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.db = new Database(opts.path);
@@ -234,35 +242,70 @@ export class SqliteStore implements Store {
     return { kv: { key, value: cur.value, createRevision: cur.created, modRevision: rev }, prev: toKv(cur) };
   };
 
-  /** Runs a write in an IMMEDIATE transaction; on failure the in-memory revision is restored. */
-  private write<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  /** Queues a write for the next group commit; resolves once it is durable. */
+  private write(op: () => StorageEvent): Promise<KeyValue> {
     this.ensureOpen();
+    return new Promise<KeyValue>((resolve, reject) => {
+      this.pending.push({ op, resolve, reject });
+      // setImmediate runs after the I/O callbacks of this turn: every request read in it joins.
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  /**
+   * One IMMEDIATE transaction for the queued writes. A write whose check fails (exists, conflict,
+   * not found) has written nothing and fails alone; any other failure undoes the whole group and
+   * fails each write in it, with the in-memory revision restored.
+   */
+  private commitPending(): void {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    if (this.closed) {
+      for (const w of group) w.reject(new StorageError('Unavailable', '', 'the store is closed'));
+      return;
+    }
     const before = this.revision;
+    const outcomes: ({ event: StorageEvent } | { error: StorageError })[] = [];
     try {
-      return this.db.transaction(fn).immediate(...args);
+      this.db
+        .transaction(() => {
+          for (const w of group) {
+            try {
+              outcomes.push({ event: w.op() });
+            } catch (e) {
+              if (!(e instanceof StorageError)) throw e;
+              outcomes.push({ error: e });
+            }
+          }
+        })
+        .immediate();
     } catch (e) {
       this.revision = before;
-      if (e instanceof StorageError) throw e;
-      throw new StorageError('Unavailable', '', `storage write failed: ${(e as Error).message}`, undefined, undefined, { cause: e });
+      const failed = new StorageError('Unavailable', '', `storage write failed: ${(e as Error).message}`, undefined, undefined, { cause: e });
+      for (const w of group) w.reject(failed);
+      return;
     }
+    this.opts.onCommit?.(outcomes.filter((o) => 'event' in o).length);
+    group.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) return w.reject(new StorageError('Unavailable', '', 'storage write lost its outcome'));
+      if ('error' in outcome) return w.reject(outcome.error);
+      this.hub.publish(outcome.event);
+      w.resolve(outcome.event.kv);
+    });
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
-    const { kv } = this.write(this.createTx, key, value);
-    this.hub.publish({ type: 'put', kv });
-    return kv;
+    return this.write(() => ({ type: 'put', ...this.createTx(key, value) }));
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    const { kv, prev } = this.write(this.updateTx, key, value, expectedRevision);
-    this.hub.publish({ type: 'put', kv, prev });
-    return kv;
+    return this.write(() => ({ type: 'put', ...this.updateTx(key, value, expectedRevision) }));
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
-    const { kv, prev } = this.write(this.deleteTx, key, expectedRevision);
-    this.hub.publish({ type: 'delete', kv, prev });
-    return kv;
+    return this.write(() => ({ type: 'delete', ...this.deleteTx(key, expectedRevision) }));
   }
 
   /** History rows after `rev` under a prefix, as events (prev from the row it replaced, if kept). */
@@ -336,6 +379,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Writes already asked for are committed, not dropped.
+    this.commitPending();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.hub.closeAll();
