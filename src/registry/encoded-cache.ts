@@ -8,44 +8,35 @@
  * object written since (by this replica or another) misses. Least recently used entries leave
  * first once the text held passes the byte budget.
  */
-export class EncodedObjectCache {
-  private readonly entries = new Map<string, { readonly rev: number; readonly inputs: unknown; readonly text: string }>();
-  private bytes = 0;
+import { LRUCache } from 'lru-cache';
 
-  constructor(private readonly maxBytes: number) {}
+interface Entry {
+  readonly rev: number;
+  readonly inputs: unknown;
+  readonly text: string;
+}
+
+export class EncodedObjectCache {
+  private readonly entries: LRUCache<string, Entry>;
+
+  constructor(maxBytes: number) {
+    // Strings are UTF-16 in memory: two bytes a character, an upper bound for what they hold.
+    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.text.length * 2) });
+  }
 
   /** The text for `key` at `rev` made with the same decoration inputs (compared by identity). */
   get(key: string, rev: number, inputs: unknown): string | undefined {
     const e = this.entries.get(key);
-    if (!e || e.rev !== rev || e.inputs !== inputs) return undefined;
-    // Map order is insertion order: re-inserting marks the entry most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e.text;
+    return e && e.rev === rev && e.inputs === inputs ? e.text : undefined;
   }
 
   set(key: string, rev: number, inputs: unknown, text: string): void {
-    // Strings are UTF-16 in memory: two bytes a character, an upper bound for what they hold.
-    const size = text.length * 2;
-    if (size > this.maxBytes) return;
-    this.drop(key);
+    // lru-cache refuses an entry larger than the whole budget by itself.
     this.entries.set(key, { rev, inputs, text });
-    this.bytes += size;
-    for (const [k] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.drop(k);
-    }
-  }
-
-  private drop(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.bytes -= e.text.length * 2;
   }
 
   /** Entries and bytes held (for tests and metrics). */
   get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
+    return { entries: this.entries.size, bytes: this.entries.calculatedSize };
   }
 }
