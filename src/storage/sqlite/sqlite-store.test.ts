@@ -57,12 +57,19 @@ describe('sqlite store', () => {
     const revs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.modRevision] : []));
     assert.deepEqual(revs, Array.from({ length: 11 }, (_, i) => a.modRevision + 1 + i), 'consecutive revisions in the order asked');
     await watching;
+    // Read back from this store (its row cache) and, below, from the file after a reopen.
+    assert.equal((await s1.get('/a'))?.value, 'v1');
+    assert.equal((await s1.get('/k3'))?.value, 'v');
+    await s1.delete('/k9');
+    assert.equal(await s1.get('/k9'), undefined, 'a deleted row is not answered from memory');
+    await s1.create('/k9', 'v');
     assert.deepEqual(seen, [...Array.from({ length: 10 }, (_, i) => `put:/k${i}:${a.modRevision + 1 + i}`), `put:/a:${a.modRevision + 11}`], 'watchers see the group in revision order');
     await s1.close();
     const s2 = openSqliteStore({ path, compactInterval: 0 });
     try {
       assert.equal((await s2.get('/a'))?.value, 'v1');
       assert.equal((await s2.list('/k')).items.length, 10);
+      assert.equal((await s2.get('/k9'))?.modRevision, a.modRevision + 13);
       assert.equal((await s2.get('/k3'))?.value, 'v', 'the refused write left nothing');
     } finally {
       await s2.close();
