@@ -16,10 +16,8 @@ export interface Credentials {
 
 export type Authenticator = (c: Credentials) => UserInfo | undefined;
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+function sameToken(known: Buffer, presented: Buffer): boolean {
+  return known.length === presented.length && timingSafeEqual(known, presented);
 }
 
 function withAuthenticated(user: UserInfo): UserInfo {
@@ -28,11 +26,11 @@ function withAuthenticated(user: UserInfo): UserInfo {
 
 /** Bearer tokens mapped to users. Tokens are compared in constant time. */
 export function tokenAuthenticator(tokens: ReadonlyMap<string, UserInfo>): Authenticator {
-  const entries = [...tokens.entries()];
+  const entries = [...tokens.entries()].map(([t, user]) => [Buffer.from(t), user] as const);
   return ({ authorization }) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m?.[1]) return undefined;
-    const presented = m[1];
+    const presented = Buffer.from(m[1]);
     const found = entries.find(([t]) => sameToken(t, presented));
     return found ? withAuthenticated(found[1]) : undefined;
   };

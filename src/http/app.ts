@@ -189,20 +189,23 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
         userAgent: req.headers['user-agent'],
       });
     }
-    o.logger.info(
-      {
-        verb,
-        resource,
-        ...(r?.namespace ? { namespace: r.namespace } : {}),
-        ...(r?.name ? { name: r.name } : {}),
-        path: req.url.split('?')[0],
-        code: reply.statusCode,
-        latencyMs: Math.round(seconds * 1e6) / 1e3,
-        user: req.k8s?.user.name,
-        userAgent: req.headers['user-agent'],
-      },
-      'request',
-    );
+    // The line is built only when it will be written (--log-level above info turns it off).
+    if (o.logger.isLevelEnabled('info')) {
+      o.logger.info(
+        {
+          verb,
+          resource,
+          ...(r?.namespace ? { namespace: r.namespace } : {}),
+          ...(r?.name ? { name: r.name } : {}),
+          path: req.url.split('?')[0],
+          code: reply.statusCode,
+          latencyMs: Math.round(seconds * 1e6) / 1e3,
+          user: req.k8s?.user.name,
+          userAgent: req.headers['user-agent'],
+        },
+        'request',
+      );
+    }
   });
 
   app.setErrorHandler((err, req, reply) => {
