@@ -9,7 +9,7 @@ import { apiVersionOf } from '../api/resource-info.js';
 import type { ResourceRequest } from '../api/request-info.js';
 import type { RequestContext, UserInfo } from '../api/strategy.js';
 import type { PatchKind, ResourceHandler, WriteRequest } from '../registry/handler.js';
-import type { ListResult } from '../registry/resource-store.js';
+import type { ListResult, WatchEvent } from '../registry/resource-store.js';
 import type { KubeObject } from '../schema/meta.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
 import {
@@ -218,13 +218,12 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
         reply.hijack();
-        const events = handler.watch(ctx, opts, abort.signal);
-        try {
-          await streamWatch({
+        const watchOf = <T>(events: AsyncIterable<WatchEvent<T>>, encode: (obj: T) => string) =>
+          streamWatch({
             res: reply.raw,
             contentType,
             events,
-            render: (obj) => (fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
+            encode,
             bookmarkType: { apiVersion: apiVersionOf(handler.info), kind: handler.info.kind },
             allowBookmarks: opts.allowWatchBookmarks ?? false,
             bookmarkIntervalMs: o.bookmarkIntervalMs,
@@ -232,6 +231,12 @@ export function createResourceRouter(o: ResourceRouterOptions) {
             abort,
             onUnexpectedError: o.onUnexpectedError,
           });
+        try {
+          if (fmt.kind === 'json' && handler.watchJson) await watchOf(handler.watchJson(ctx, opts, abort.signal), (text) => text);
+          else
+            await watchOf(handler.watch(ctx, opts, abort.signal), (obj) =>
+              JSON.stringify(fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
+            );
         } finally {
           o.watches.delete(abort);
           o.onWatchChange?.(-1);

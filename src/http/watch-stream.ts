@@ -8,15 +8,14 @@ import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { Status } from '../api/errors.js';
 import type { WatchEvent } from '../registry/resource-store.js';
-import type { KubeObject } from '../schema/meta.js';
 import { toStatus } from './to-status.js';
 
-export interface WatchStreamOptions<T extends KubeObject> {
+export interface WatchStreamOptions<T> {
   readonly res: ServerResponse;
   readonly contentType: string;
   readonly events: AsyncIterable<WatchEvent<T>>;
-  /** Object of an ADDED/MODIFIED/DELETED event as the client asked for it (raw or a Table). */
-  readonly render: (obj: T) => unknown;
+  /** The JSON of an ADDED/MODIFIED/DELETED event's object as the client asked for it (raw or a Table). */
+  readonly encode: (obj: T) => string;
   /** `{apiVersion, kind}` for bookmark objects. */
   readonly bookmarkType: { apiVersion: string; kind: string };
   readonly allowBookmarks: boolean;
@@ -29,7 +28,7 @@ export interface WatchStreamOptions<T extends KubeObject> {
 
 type Next<T> = IteratorResult<WatchEvent<T>>;
 
-export async function streamWatch<T extends KubeObject>(o: WatchStreamOptions<T>): Promise<void> {
+export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   const { res, abort } = o;
   res.writeHead(200, {
     'Content-Type': o.contentType,
@@ -47,9 +46,10 @@ export async function streamWatch<T extends KubeObject>(o: WatchStreamOptions<T>
     ticker = setInterval(() => tick?.(), o.bookmarkIntervalMs);
   }
 
-  const write = async (line: unknown): Promise<void> => {
+  const write = (line: unknown) => writeLine(JSON.stringify(line));
+  const writeLine = async (text: string): Promise<void> => {
     if (res.destroyed || res.writableEnded) return;
-    if (!res.write(`${JSON.stringify(line)}\n`)) {
+    if (!res.write(`${text}\n`)) {
       await Promise.race([once(res, 'drain'), once(abort.signal as unknown as NodeJS.EventEmitter, 'abort')]).catch(() => undefined);
     }
   };
@@ -92,7 +92,8 @@ export async function streamWatch<T extends KubeObject>(o: WatchStreamOptions<T>
         if (o.allowBookmarks) await bookmark(ev.revision, ev.initialEventsEnd);
         continue;
       }
-      await write({ type: ev.type, object: o.render(ev.object) });
+      // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
+      await writeLine(`{"type":"${ev.type}","object":${o.encode(ev.object)}}`);
     }
   } catch (err) {
     const { status, unexpected } = toStatus(err);

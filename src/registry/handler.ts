@@ -45,6 +45,7 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   /** get and list answered as JSON text already made (stored kinds reuse their encodings). */
   getJson?(ctx: RequestContext, name: string): Promise<string>;
   listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>>;
+  watchJson?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<string>>;
   watch?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<T>>;
   /** Most kinds answer the created object; RPC-like ones (mappings) a Status. */
   create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T | Status>;

@@ -238,6 +238,40 @@ describe('ResourceStore', () => {
     assert.equal(unused.size.entries, 0, 'a kind that does not say what its decoration reads keeps nothing');
   });
 
+  it('sends the same watch events as JSON as it does as objects, with and without selectors', async () => {
+    const store = new MemoryStore();
+    const things = new ResourceStore<Thing>({ info, strategy, store, encodedCache: new EncodedObjectCache(1 << 20) });
+    const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date() };
+    await things.create(ctx, thing('old', 1, { app: 'x' }), { dryRun: false });
+    const abort = new AbortController();
+    const collect = async <I>(events: AsyncIterable<WatchEvent<I>>, text: (o: I) => string, count: number) => {
+      const out: string[] = [];
+      for await (const ev of events) {
+        out.push(ev.type === 'BOOKMARK' ? 'BOOKMARK' : `${ev.type} ${ev.revision} ${text(ev.object)}`);
+        if (out.length === count) break;
+      }
+      return out;
+    };
+    const x = { labelSelector: { matches: (l: Record<string, string>) => l['app'] === 'x' } };
+    const watched = Promise.all([
+      collect(things.watch(ctx, { resourceVersion: '0' }, abort.signal), (o) => JSON.stringify(o), 5),
+      collect(things.watchJson(ctx, { resourceVersion: '0' }, abort.signal), (t) => t, 5),
+      collect(things.watch(ctx, { resourceVersion: '0', ...x }, abort.signal), (o) => JSON.stringify(o), 4),
+      collect(things.watchJson(ctx, { resourceVersion: '0', ...x }, abort.signal), (t) => t, 4),
+    ]);
+    await new Promise((r) => setImmediate(r));
+    const a = await things.create(ctx, thing('a', 1, { app: 'x' }), { dryRun: false });
+    const moved = await things.update(ctx, 'a', { ...a, metadata: { ...a.metadata, labels: { app: 'y' } } }, { dryRun: false });
+    await things.update(ctx, 'a', { ...moved.object, spec: { size: 3 } }, { dryRun: false });
+    await things.delete(ctx, 'old', { dryRun: false });
+    const [objects, texts, selectedObjects, selectedTexts] = await watched;
+    abort.abort();
+    assert.deepEqual(texts, objects);
+    assert.deepEqual(selectedTexts, selectedObjects);
+    assert.deepEqual(objects.map((e) => e.split(' ')[0]), ['ADDED', 'ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+    assert.deepEqual(selectedObjects.map((e) => e.split(' ')[0]), ['ADDED', 'ADDED', 'DELETED', 'DELETED']);
+  });
+
   it('checks uid and resourceVersion preconditions on delete', async () => {
     const { things, ctx } = setup();
     const a = await things.create(ctx, thing('a'), { dryRun: false });

@@ -576,6 +576,26 @@ export class ResourceStore<T extends KubeObject> {
    * the current objects come first as ADDED events, as kube-apiserver does.
    */
   async *watch(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    yield* this.watchWith(ctx, opts, signal, (o) => this.list(ctx, o), (kv, decoded) => this.present(decoded ?? this.decode(kv)));
+  }
+
+  /** What watch sends, each object already encoded as JSON: watchers of one event share one encoding. */
+  async *watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<string>> {
+    const c = this.encodedCache();
+    yield* this.watchWith(ctx, opts, signal, (o) => this.listJson(ctx, o), (kv) => this.encodeForClient(kv, c));
+  }
+
+  /**
+   * One watch algorithm for objects and for their encodings. `item` makes an event's object from the
+   * stored value (given it decoded when selectors needed the object already).
+   */
+  private async *watchWith<I>(
+    ctx: RequestContext,
+    opts: WatchOptions,
+    signal: AbortSignal,
+    initialPage: (o: ListOptions) => Promise<ListResult<I>>,
+    item: (kv: KeyValue, decoded: T | undefined) => I,
+  ): AsyncGenerator<WatchEvent<I>> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     let from: number;
     const rv = opts.resourceVersion;
@@ -586,14 +606,14 @@ export class ResourceStore<T extends KubeObject> {
       let token: string | undefined;
       let snapshot: number | undefined;
       do {
-        const page = await this.list(ctx, {
+        const page = await initialPage({
           ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
           ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
           limit: INITIAL_EVENTS_PAGE,
           ...(token ? { continue: token } : {}),
         });
         snapshot ??= Number(page.resourceVersion);
-        for (const item of page.items) yield { type: 'ADDED', object: item, revision: snapshot };
+        for (const object of page.items) yield { type: 'ADDED', object, revision: snapshot };
         token = page.continue;
       } while (token);
       from = snapshot;
@@ -601,18 +621,20 @@ export class ResourceStore<T extends KubeObject> {
     } else {
       from = parseResourceVersion(rv);
     }
+    // Without selectors every event matches: nothing needs decoding to tell its type.
+    const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
     try {
       for await (const ev of this.store.watch(prefix, from, signal)) {
-        const obj = this.decode(ev.kv, ev.kv.modRevision);
-        const prev = ev.prev ? this.decode(ev.prev) : undefined;
-        const now = ev.type === 'put' && this.matches(obj, opts);
-        const before = prev !== undefined && this.matches(prev, opts);
+        const obj = filtering ? this.decode(ev.kv, ev.kv.modRevision) : undefined;
+        const matchesNow = !obj || this.matches(obj, opts);
+        const before = ev.prev !== undefined && (!filtering || this.matches(this.decode(ev.prev), opts));
         const revision = ev.kv.modRevision;
+        const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED'): WatchEvent<I> => ({ type, object: item(ev.kv, obj), revision });
         if (ev.type === 'delete') {
-          if (before || this.matches(obj, opts)) yield { type: 'DELETED', object: this.present(obj), revision };
-        } else if (now && before) yield { type: 'MODIFIED', object: this.present(obj), revision };
-        else if (now) yield { type: 'ADDED', object: this.present(obj), revision };
-        else if (before) yield { type: 'DELETED', object: this.present(obj), revision };
+          if (before || matchesNow) yield event('DELETED');
+        } else if (matchesNow && before) yield event('MODIFIED');
+        else if (matchesNow) yield event('ADDED');
+        else if (before) yield event('DELETED');
       }
     } catch (e) {
       throw interpretStorageError(e, 'watch', this.gr, '');

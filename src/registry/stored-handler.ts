@@ -76,6 +76,7 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     list: (ctx: RequestContext, listOpts: ListOptions) => store.list(ctx, listOpts),
     getJson: (ctx: RequestContext, name: string) => store.getJson(ctx, name),
     listJson: (ctx: RequestContext, listOpts: ListOptions) => store.listJson(ctx, listOpts),
+    watchJson: (ctx, watchOpts, signal) => store.watchJson(ctx, watchOpts, signal),
     watch: (ctx, watchOpts, signal) => store.watch(ctx, watchOpts, signal),
     ...(opts.columns ? { columns: opts.columns } : {}),
   };
