@@ -28,6 +28,8 @@ export interface ListOptions {
   readonly limit?: number;
   /** Only keys strictly greater than this one (for continue tokens). */
   readonly after?: string;
+  /** false: the caller has no use for `remaining`, and a store that must count for it may skip that. */
+  readonly countRemaining?: boolean;
 }
 
 export interface ListResult {

@@ -76,6 +76,27 @@ describe('sqlite store', () => {
     }
   });
 
+  it('fails only the write SQLite refuses when it shares a group with others', async () => {
+    const path = join(dir, 'refused.db');
+    const commits: number[] = [];
+    const s1 = openSqliteStore({ path, compactInterval: 0, onCommit: (n) => commits.push(n) });
+    try {
+      // A value better-sqlite3 cannot bind: the statement itself throws inside the transaction.
+      const unbindable = {} as unknown as string;
+      const results = await Promise.allSettled([s1.create('/g1', 'v'), s1.create('/bad', unbindable), s1.create('/g2', 'v')]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const refused = results[1];
+      assert.ok(refused?.status === 'rejected' && isStorageError(refused.reason, 'Unavailable'));
+      assert.deepEqual(commits, [1, 1], 'the others were committed one by one after the group failed');
+      assert.equal((await s1.get('/g2'))?.value, 'v');
+      assert.equal(await s1.get('/bad'), undefined);
+      const revs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.modRevision] : []));
+      assert.equal(revs[1], (revs[0] ?? 0) + 1, 'no revision was spent on the refused write');
+    } finally {
+      await s1.close();
+    }
+  });
+
   it('commits writes still queued when it is closed', async () => {
     const path = join(dir, 'close.db');
     const s1 = openSqliteStore({ path, compactInterval: 0 });

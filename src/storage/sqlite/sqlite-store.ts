@@ -71,6 +71,13 @@ function prefixEnd(prefix: string): string {
   return `${prefix}\uffff`;
 }
 
+interface PendingWrite {
+  /** Runs inside the group's transaction: checks, writes, and returns the event to publish. */
+  readonly op: () => StorageEvent;
+  readonly resolve: (kv: KeyValue) => void;
+  readonly reject: (e: StorageError) => void;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hub: WatchHub;
@@ -85,7 +92,7 @@ export class SqliteStore implements Store {
    * (exclusive lock), and rows enter only from committed state, so the cache cannot go stale.
    */
   private readonly rows: LRUCache<string, KeyValue> | undefined;
-  private pending: { op: () => StorageEvent; resolve: (kv: KeyValue) => void; reject: (e: StorageError) => void }[] = [];
+  private pending: PendingWrite[] = [];
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.db = new Database(opts.path);
@@ -214,7 +221,7 @@ export class SqliteStore implements Store {
       at === this.revision ? this.stmt.listCurrent.all(start, end, fetch) : this.stmt.listAt.all(start, end, at, fetch);
     const more = limit > 0 && rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(toKv);
-    if (!more) return { items, revision: at, more: false };
+    if (!more || opts.countRemaining === false) return { items, revision: at, more };
     const last = items[items.length - 1]?.key ?? start;
     const remaining = at === this.revision ? this.stmt.countCurrent.get(last, end)?.n : this.stmt.countAt.get(last, end, at)?.n;
     return { items, revision: at, more: true, ...(remaining !== undefined ? { remaining } : {}) };
@@ -270,12 +277,16 @@ export class SqliteStore implements Store {
 
   /**
    * One IMMEDIATE transaction for the queued writes. A write whose check fails (exists, conflict,
-   * not found) has written nothing and fails alone; any other failure undoes the whole group and
-   * fails each write in it, with the in-memory revision restored.
+   * not found) has written nothing and fails alone; any other failure undoes the whole group, with
+   * the in-memory revision restored, and its writes are tried again one transaction each.
    */
   private commitPending(): void {
     const group = this.pending;
     this.pending = [];
+    this.commitGroup(group);
+  }
+
+  private commitGroup(group: readonly PendingWrite[]): void {
     if (group.length === 0) return;
     if (this.closed) {
       for (const w of group) w.reject(new StorageError('Unavailable', '', 'the store is closed'));
@@ -298,11 +309,15 @@ export class SqliteStore implements Store {
         .immediate();
     } catch (e) {
       this.revision = before;
+      if (group.length > 1) {
+        // One write's failure (a value SQLite refuses) must not fail the others: each alone.
+        for (const w of group) this.commitGroup([w]);
+        return;
+      }
       const failed = new StorageError('Unavailable', '', `storage write failed: ${(e as Error).message}`, undefined, undefined, { cause: e });
       for (const w of group) w.reject(failed);
       return;
     }
-    this.opts.onCommit?.(outcomes.filter((o) => 'event' in o).length);
     group.forEach((w, i) => {
       const outcome = outcomes[i];
       if (!outcome) return w.reject(new StorageError('Unavailable', '', 'storage write lost its outcome'));
@@ -312,6 +327,11 @@ export class SqliteStore implements Store {
       this.hub.publish(outcome.event);
       w.resolve(outcome.event.kv);
     });
+    try {
+      this.opts.onCommit?.(outcomes.filter((o) => 'event' in o).length);
+    } catch {
+      // A metrics callback cannot undo a commit.
+    }
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
