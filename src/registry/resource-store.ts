@@ -197,10 +197,10 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** The object at this revision as a client receives it, in JSON: the same text as get's. */
-  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined): string {
+  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined, decoded?: T): string {
     const hit = c?.cache.get(kv.key, kv.modRevision, c.inputs);
     if (hit !== undefined) return hit;
-    const text = JSON.stringify(this.present(this.decode(kv)));
+    const text = JSON.stringify(this.present(decoded ?? this.decode(kv)));
     c?.cache.set(kv.key, kv.modRevision, c.inputs, text);
     return text;
   }
@@ -260,21 +260,42 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   async list(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
-    return this.listWith(ctx, opts, (kv) => {
-      const obj = this.decode(kv);
-      return this.matches(obj, opts) ? this.present(obj) : undefined;
-    });
+    return this.listWith(ctx, opts, this.objectItems(opts));
   }
 
   /** What list answers, each item already encoded as JSON. */
   async listJson(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>> {
-    const c = this.encodedCache();
-    const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
-    return this.listWith(ctx, opts, (kv) => (filtering && !this.matches(this.decode(kv), opts) ? undefined : this.encodeForClient(kv, c)));
+    return this.listWith(ctx, opts, this.jsonItems(opts));
   }
 
-  /** One list algorithm for objects and for their encodings: `item` answers undefined for a non-match. */
-  private async listWith<I>(ctx: RequestContext, opts: ListOptions, item: (kv: KeyValue) => I | undefined): Promise<ListResult<I>> {
+  /** List items as objects; undefined for a non-match. */
+  private objectItems(opts: ListOptions): (kv: KeyValue) => T | undefined {
+    return (kv) => {
+      const obj = this.decode(kv);
+      return this.matches(obj, opts) ? this.present(obj) : undefined;
+    };
+  }
+
+  /** List items as client JSON; undefined for a non-match. */
+  private jsonItems(opts: ListOptions): (kv: KeyValue) => string | undefined {
+    const c = this.encodedCache();
+    if (!opts.labelSelector && !opts.fieldSelector) return (kv) => this.encodeForClient(kv, c);
+    return (kv) => {
+      const obj = this.decode(kv);
+      return this.matches(obj, opts) ? this.encodeForClient(kv, c, obj) : undefined;
+    };
+  }
+
+  /**
+   * One list algorithm for objects and for their encodings: `item` answers undefined for a
+   * non-match. countRemaining false spares the store counting what lies beyond the page.
+   */
+  private async listWith<I>(
+    ctx: RequestContext,
+    opts: ListOptions,
+    item: (kv: KeyValue) => I | undefined,
+    countRemaining = true,
+  ): Promise<ListResult<I>> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     // A page is at most MAX_LIST_PAGE objects, however large a limit the client asked for: the
     // server may always answer fewer items with a continue token, and one request then cannot make
@@ -307,6 +328,7 @@ export class ResourceStore<T extends KubeObject> {
           ...(readAt ? { revision: readAt } : {}),
           ...(want ? { limit: filtering ? Math.max(want * 2, 100) : want } : {}),
           ...(after ? { after } : {}),
+          ...(countRemaining ? {} : { countRemaining: false }),
         });
         readAt = page.revision;
         for (const kv of page.items) {
@@ -576,13 +598,26 @@ export class ResourceStore<T extends KubeObject> {
    * the current objects come first as ADDED events, as kube-apiserver does.
    */
   async *watch(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
-    yield* this.watchWith(ctx, opts, signal, (o) => this.list(ctx, o), (kv, decoded) => this.present(decoded ?? this.decode(kv)));
+    yield* this.watchWith(
+      ctx,
+      opts,
+      signal,
+      (o) => this.listWith(ctx, o, this.objectItems(o), false),
+      (kv, decoded) => this.present(decoded ?? this.decode(kv)),
+    );
   }
 
   /** What watch sends, each object already encoded as JSON: watchers of one event share one encoding. */
   async *watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<string>> {
-    const c = this.encodedCache();
-    yield* this.watchWith(ctx, opts, signal, (o) => this.listJson(ctx, o), (kv) => this.encodeForClient(kv, c));
+    yield* this.watchWith(
+      ctx,
+      opts,
+      signal,
+      (o) => this.listWith(ctx, o, this.jsonItems(o), false),
+      // The decoration inputs are read per event: a configuration change during a long watch is
+      // then shared with every other reader instead of splitting the cache between old and new.
+      (kv, decoded) => this.encodeForClient(kv, this.encodedCache(), decoded),
+    );
   }
 
   /**
