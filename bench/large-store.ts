@@ -12,7 +12,7 @@ import { objectKey } from '../src/registry/resource-store.js';
 import { RESOURCES } from '../src/server/resource-infos.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { startServerProcess } from '../test/support/server-process.js';
-import { run, type Figure } from './load.js';
+import { cpuTicks, run, type Figure } from './load.js';
 
 const NS = 'bench';
 const HISTORY = 100;
@@ -78,13 +78,6 @@ export async function seedLargeStore(dataDir: string, streams: number): Promise<
   return { streams, images, history: streams * HISTORY };
 }
 
-/** CPU time (user + system) of a process so far, in clock ticks (1/100 s on Linux). */
-function cpuTicks(pid: number): number {
-  // /proc/PID/stat: the command may hold spaces, so fields are counted after its closing parenthesis.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-}
-
 /**
  * Seconds until the process has been near idle (under 5% of a core) for half a second: what it
  * still does after it listens (the import controller's first pass over every stream) would
@@ -121,7 +114,7 @@ async function measure(streams: number): Promise<Measured> {
       const headers = { authorization: `Bearer ${server.token}`, accept: 'application/json' };
       const tls = { tls: { ca: server.ca } } as object;
       const base = `${server.url}/apis/image.openshift.io/v1`;
-      const getStream = await run({ url: `${base}/namespaces/${NS}/imagestreams/s${Math.floor(streams / 2)}`, headers, ...tls });
+      const getStream = await run({ url: `${base}/namespaces/${NS}/imagestreams/s${Math.floor(streams / 2)}`, headers, ...tls }, server.child.pid);
       const getImage = await run({ url: `${base}/images/${digest(Math.floor(size.images / 2))}`, headers, ...tls });
       // Pages of 50 streams (5,000 history entries each) from the middle of the key space.
       const listPage = await run({ url: `${base}/namespaces/${NS}/imagestreams?limit=50`, headers, ...tls });
@@ -158,6 +151,7 @@ export async function measureLargeStore(baseStreams: number): Promise<{ table: s
     row('server memory (RSS) after start and the gets below', (m) => m.rssMiB, ' MiB'),
     row('get one image stream (100 history entries), req/s', (m) => m.getStream.rps, ''),
     row('get one image stream, p99', (m) => m.getStream.p99, ' ms'),
+    row('get one image stream, server CPU per request', (m) => m.getStream.cpuUs ?? 0, ' µs'),
     row('get one image, req/s', (m) => m.getImage.rps, ''),
     row('list a page of 50 image streams, req/s', (m) => m.listPage.rps, ''),
     row('list a page of 50 image streams, p50', (m) => m.listPage.p50, ' ms'),

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fetchJson, run, type Cannon, CONNECTIONS, DURATION } from './load.js';
+import { fetchJson, run, type Cannon, type Figure, CONNECTIONS, DURATION } from './load.js';
 import { measureBackends } from './backends.js';
 import { measureLargeStore } from './large-store.js';
 import { measureWatchFanout } from './watch-fanout.js';
@@ -22,8 +22,8 @@ import { RESOURCES } from '../src/server/resource-infos.js';
 
 interface Row {
   operation: string;
-  server: { rps: number; p50: number; p99: number };
-  bare: { rps: number; p50: number; p99: number };
+  server: Figure;
+  bare: Figure;
 }
 
 const IMPORT_TAGS = 50;
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${operation}…\n`);
     const { path, headers, ...rest } = opts;
     const h = { ...auth, ...(headers ?? {}) };
-    const s = await run({ ...rest, url: `${base}${path}`, headers: h, ...({ tls } as object) });
-    const b = await run({ ...rest, url: `${bareUrl}${path}`, headers: h, ...({ tls } as object) });
+    const s = await run({ ...rest, url: `${base}${path}`, headers: h, ...({ tls } as object) }, server.child.pid);
+    const b = await run({ ...rest, url: `${bareUrl}${path}`, headers: h, ...({ tls } as object) }, bare.pid);
     rows.push({ operation, server: s, bare: b });
   };
   process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0'; // autocannon takes no CA; loopback to our own test servers only
@@ -116,11 +116,11 @@ async function main(): Promise<void> {
   const table = [
     `Measured ${new Date().toISOString()} on ${machine}; ${CONNECTIONS} connections, ${DURATION} s per figure, HTTPS on loopback.`,
     '',
-    '| operation | server req/s | bare req/s | ratio | server p50 / p99 ms | bare p50 / p99 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | server req/s | bare req/s | ratio | server p50 / p99 ms | bare p50 / p99 ms | CPU µs per request, server / bare |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.operation} | ${r.server.rps} | ${r.bare.rps} | ${(r.server.rps / Math.max(1, r.bare.rps)).toFixed(2)} | ${r.server.p50} / ${r.server.p99} | ${r.bare.p50} / ${r.bare.p99} |`,
+        `| ${r.operation} | ${r.server.rps} | ${r.bare.rps} | ${(r.server.rps / Math.max(1, r.bare.rps)).toFixed(2)} | ${r.server.p50} / ${r.server.p99} | ${r.bare.p50} / ${r.bare.p99} | ${r.server.cpuUs ?? '?'} / ${r.bare.cpuUs ?? '?'} |`,
     ),
     '',
     importRow.table,
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
 }
 
 /** The bare baseline in a child process; `serve` hands it the bytes to answer for a kind of request. */
-async function startBare(dataDir: string): Promise<{ url: string; serve(name: 'one' | 'page' | 'full', body: string): Promise<void>; stop(): void }> {
+async function startBare(dataDir: string): Promise<{ url: string; pid: number | undefined; serve(name: 'one' | 'page' | 'full', body: string): Promise<void>; stop(): void }> {
   const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), [dataDir], { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number }) => resolve(m.port ?? 0));
@@ -148,6 +148,7 @@ async function startBare(dataDir: string): Promise<{ url: string; serve(name: 'o
   });
   return {
     url: `https://127.0.0.1:${port}`,
+    pid: child.pid,
     serve: (name, body) =>
       new Promise<void>((resolve) => {
         child.once('message', () => resolve());
