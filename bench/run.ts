@@ -14,6 +14,7 @@ import { fetchJson, run, type Cannon, type Figure, CONNECTIONS, DURATION } from 
 import { measureBackends } from './backends.js';
 import { measureLargeStore } from './large-store.js';
 import { measureWatchFanout } from './watch-fanout.js';
+import { importManyStreams } from './import-streams.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
@@ -30,6 +31,7 @@ const IMPORT_TAGS = 50;
 /** BENCH_SHORT=1: the CI form, small data, so the benchmark keeps running; its figures mean little. */
 const SHORT = process.env['BENCH_SHORT'] === '1';
 const FULL_LIST = SHORT ? 1000 : 10_000;
+const IMPORT_STREAMS = SHORT ? 20 : 500;
 const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
 const NS = 'bench';
 
@@ -192,25 +194,35 @@ async function measureImport(base: string, ca: string, auth: Record<string, stri
     });
     const serverMs = performance.now() - started;
     const imported = (JSON.parse(r.text) as { status?: { repository?: { images?: unknown[] } } }).status?.repository?.images?.length ?? 0;
-    let skopeoMs: number | undefined;
-    try {
-      const s0 = performance.now();
-      for (const t of tags) execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/bench/repo:${t}`], { stdio: 'ignore' });
-      skopeoMs = performance.now() - s0;
-    } catch {
-      skopeoMs = undefined; // skopeo is not installed: the row says so
-    }
-    const ratio = skopeoMs ? (skopeoMs / serverMs).toFixed(2) : 'n/a';
+    const skopeoMs = sequentialSkopeo(tags.map((t) => `${registry.host}/bench/repo:${t}`));
+    process.stdout.write(`import of ${IMPORT_STREAMS} streams with one tag each…\n`);
+    const refs = Array.from({ length: IMPORT_STREAMS }, (_, i) => `${registry.host}/bench/repo:${tags[i % tags.length] ?? ''}`);
+    const many = await importManyStreams({ base, ca, auth, namespace: 'bench-streams', refs, timeoutMs: 300_000 });
+    const manySkopeoMs = sequentialSkopeo(refs);
+    const cell = (ms: number | undefined) => (ms ? String(Math.round(ms)) : 'skopeo not installed');
+    const ratio = (ms: number | undefined, server: number) => (ms ? (ms / server).toFixed(2) : 'n/a');
     const table = [
-      `Import of a ${IMPORT_TAGS}-tag repository from a local distribution registry (${imported} imported, per-registry budget ${IMPORT_QPS} req/s):`,
+      `Imports from a local distribution registry (per-registry budget ${IMPORT_QPS} req/s): a ${IMPORT_TAGS}-tag repository in one ImageStreamImport (${imported} imported), and ${IMPORT_STREAMS} streams with one tag each (references to those ${IMPORT_TAGS} tags), imported by the import controller from their create until every stream showed its image (${many.imported} imported):`,
       '',
       '| operation | server ms | sequential skopeo inspect ms | speed-up |',
       '| --- | ---: | ---: | ---: |',
-      `| repository import, ${IMPORT_TAGS} tags | ${Math.round(serverMs)} | ${skopeoMs ? Math.round(skopeoMs) : 'skopeo not installed'} | ${ratio} |`,
+      `| repository import, ${IMPORT_TAGS} tags | ${Math.round(serverMs)} | ${cell(skopeoMs)} | ${ratio(skopeoMs, serverMs)} |`,
+      `| ${IMPORT_STREAMS} streams, one tag each | ${Math.round(many.ms)} | ${cell(manySkopeoMs)} | ${ratio(manySkopeoMs, many.ms)} |`,
     ].join('\n');
     return { table, speedup: skopeoMs ? skopeoMs / serverMs : 0 };
   } finally {
     await registry.stop();
+  }
+}
+
+/** Milliseconds for `skopeo inspect` of each reference in turn; undefined without skopeo. */
+function sequentialSkopeo(refs: readonly string[]): number | undefined {
+  try {
+    const started = performance.now();
+    for (const ref of refs) execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { stdio: 'ignore' });
+    return performance.now() - started;
+  } catch {
+    return undefined; // skopeo is not installed: the row says so
   }
 }
 
