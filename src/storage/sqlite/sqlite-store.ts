@@ -275,17 +275,17 @@ export class SqliteStore implements Store {
     });
   }
 
-  /**
-   * One IMMEDIATE transaction for the queued writes. A write whose check fails (exists, conflict,
-   * not found) has written nothing and fails alone; any other failure undoes the whole group, with
-   * the in-memory revision restored, and its writes are tried again one transaction each.
-   */
   private commitPending(): void {
     const group = this.pending;
     this.pending = [];
     this.commitGroup(group);
   }
 
+  /**
+   * One IMMEDIATE transaction for a group of writes. A write whose check fails (exists, conflict,
+   * not found) has written nothing and fails alone; any other failure undoes the whole group, with
+   * the in-memory revision restored, and its writes are tried again one transaction each.
+   */
   private commitGroup(group: readonly PendingWrite[]): void {
     if (group.length === 0) return;
     if (this.closed) {
