@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   // production: the load generator (this process) then competes with neither for its event loop.
   const server = await startServerProcess({
     args: ['--log-level', 'error', '--import-allowed-networks', '127.0.0.0/8', '--image-import-registry-qps', IMPORT_QPS],
+    // BENCH_CPU_PROF=1: the server's CPU profile of the whole run, for Chrome DevTools or speedscope.
+    ...(process.env['BENCH_CPU_PROF'] === '1' ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), 'bench/results/profiles')] } : {}),
   });
   const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', accept: 'application/json' };
   const base = server.url;

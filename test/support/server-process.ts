@@ -28,11 +28,11 @@ export interface ServerProcess {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-export async function startServerProcess(opts: { dataDir?: string; args?: string[] } = {}): Promise<ServerProcess> {
+export async function startServerProcess(opts: { dataDir?: string; args?: string[]; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'image-apiserver-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, '--secure-port', '0', '--log-level', 'warn', ...(opts.args ?? [])],
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, '--secure-port', '0', '--log-level', 'warn', ...(opts.args ?? [])],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
