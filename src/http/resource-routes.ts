@@ -172,6 +172,8 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         if (fmt.kind === 'json' && handler.getJson && !listOpts) {
           return reply.code(200).type('application/json').send(await handler.getJson(ctx, r.name as string));
         }
+        // A table is printed from the object, never changing it: the shared one serves.
+        if (fmt.kind === 'table' && handler.getShared && !listOpts) return send(200, await handler.getShared(ctx, r.name as string), fmt);
         return send(200, await handler.get(ctx, r.name as string, listOpts), fmt);
       }
       case 'list': {
@@ -182,7 +184,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           const encoded = await handler.listJson(ctx, opts);
           return reply.code(200).type('application/json').send(listText(handler, listMetaOf(encoded), encoded.items));
         }
-        const result = await handler.list(ctx, opts);
+        const result = fmt.kind === 'table' && handler.listShared ? await handler.listShared(ctx, opts) : await handler.list(ctx, opts);
         const listMeta = listMetaOf(result);
         if (fmt.kind === 'table') {
           reply.code(200).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);

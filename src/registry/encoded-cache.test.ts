@@ -2,30 +2,60 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EncodedObjectCache } from './encoded-cache.js';
 
+/** A maker that records how often it was called. */
+function counting<T>(value: () => T): { make: () => T; calls: () => number } {
+  let n = 0;
+  return {
+    make: () => {
+      n++;
+      return value();
+    },
+    calls: () => n,
+  };
+}
+
 describe('EncodedObjectCache', () => {
-  it('answers only for the revision and the decoration inputs it was given', () => {
+  it('reuses a text only for the revision and the decoration inputs it was made with', () => {
     const cache = new EncodedObjectCache(1024);
     const inputs = { host: 'a' };
-    cache.set('/k', 5, inputs, '{"v":5}');
-    assert.equal(cache.get('/k', 5, inputs), '{"v":5}');
-    assert.equal(cache.get('/k', 6, inputs), undefined, 'another revision');
-    assert.equal(cache.get('/k', 5, { host: 'a' }), undefined, 'equal but not the same inputs');
-    assert.equal(cache.get('/other', 5, inputs), undefined);
-    cache.set('/k', 6, inputs, '{"v":6}');
-    assert.equal(cache.get('/k', 5, inputs), undefined, 'a newer revision replaces the older');
-    assert.deepEqual(cache.size, { entries: 1, bytes: 14 });
+    const v5 = counting(() => '{"v":5}');
+    assert.equal(cache.text('/k', 5, inputs, 7, v5.make), '{"v":5}');
+    assert.equal(cache.text('/k', 5, inputs, 7, v5.make), '{"v":5}');
+    assert.equal(v5.calls(), 1, 'the second read reused the first');
+    cache.text('/k', 6, inputs, 7, v5.make);
+    cache.text('/k', 6, { host: 'a' }, 7, v5.make);
+    assert.equal(v5.calls(), 3, 'another revision and equal but other inputs are made again');
+    assert.deepEqual(cache.size, { entries: 1, bytes: 14 }, 'a newer entry replaces the older one for its key');
+  });
+
+  it('shares one frozen object per revision, charged with the text to the same entry', () => {
+    const cache = new EncodedObjectCache(1 << 20);
+    const made = counting(() => ({ metadata: { name: 'a', labels: { x: '1' } }, spec: { tags: [{ name: 't' }] } }));
+    const one = cache.object('/k', 1, undefined, 60, made.make);
+    const two = cache.object('/k', 1, undefined, 60, made.make);
+    assert.equal(one, two);
+    assert.equal(made.calls(), 1);
+    assert.ok(Object.isFrozen(one) && Object.isFrozen(one.metadata.labels) && Object.isFrozen(one.spec.tags[0]), 'frozen all the way down');
+    assert.throws(() => {
+      (one.metadata.labels as Record<string, string>)['x'] = '2';
+    }, TypeError);
+    cache.text('/k', 1, undefined, 60, () => '{}');
+    assert.equal(cache.size.entries, 1);
+    assert.ok(cache.size.bytes > 360, 'the entry holds both forms');
   });
 
   it('keeps within its byte budget by dropping the least recently used', () => {
     const cache = new EncodedObjectCache(60); // three 10-character texts (20 bytes each)
-    for (const k of ['a', 'b', 'c']) cache.set(k, 1, undefined, k.repeat(10));
-    assert.ok(cache.get('a', 1, undefined), 'a is now the most recently used');
-    cache.set('d', 1, undefined, 'd'.repeat(10));
-    assert.equal(cache.get('b', 1, undefined), undefined, 'b was the least recently used');
-    assert.ok(cache.get('a', 1, undefined) && cache.get('c', 1, undefined) && cache.get('d', 1, undefined));
+    for (const k of ['a', 'b', 'c']) cache.text(k, 1, undefined, 10, () => k.repeat(10));
+    cache.text('a', 1, undefined, 10, () => 'stale'); // a read: a becomes the most recently used
+    cache.text('d', 1, undefined, 10, () => 'd'.repeat(10));
+    const again = counting(() => 'b'.repeat(10));
+    cache.text('b', 1, undefined, 10, again.make);
+    assert.equal(again.calls(), 1, 'b, the least recently used, had been dropped');
     assert.ok(cache.size.bytes <= 60);
-    cache.set('huge', 1, undefined, 'x'.repeat(100));
-    assert.equal(cache.get('huge', 1, undefined), undefined, 'a text larger than the budget is not kept');
-    assert.equal(cache.size.entries, 3, 'and evicts nothing');
+    const huge = counting(() => 'x'.repeat(100));
+    cache.text('huge', 1, undefined, 100, huge.make);
+    cache.text('huge', 1, undefined, 100, huge.make);
+    assert.equal(huge.calls(), 2, 'a text larger than the budget is not kept');
   });
 });

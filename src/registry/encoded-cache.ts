@@ -1,42 +1,77 @@
 /**
- * The JSON a client receives for a stored object, kept while the object's revision and what its
- * decoration reads stay the same. A get or a list then sends bytes it already made instead of
- * decoding, defaulting, decorating and encoding the object again: the profile of get showed those
- * steps at about a fifth of the request and of list at most of it.
+ * What a client receives for a stored object, kept while the object's revision and what its
+ * decoration reads stay the same: its JSON (get, list and watch in JSON send these bytes) and the
+ * decoded, decorated object itself, frozen (tables are printed from it). A read then skips decoding,
+ * defaulting, decorating and encoding the object again: the profile of get showed those steps at
+ * about a fifth of the request and of a list at most of it.
  *
  * Entries are checked, never trusted: a lookup names the revision it read from the store, so an
  * object written since (by this replica or another) misses. Least recently used entries leave
- * first once the text held passes the byte budget.
+ * first once what is held passes the byte budget.
  */
 import { LRUCache } from 'lru-cache';
 
 interface Entry {
   readonly rev: number;
   readonly inputs: unknown;
-  readonly text: string;
+  readonly text?: string;
+  readonly object?: unknown;
+  /** Bytes the stored value takes: decoded objects are charged a multiple of it. */
+  readonly storedBytes: number;
 }
+
+/** A decoded object takes several times its JSON in memory (property maps, small strings). */
+const OBJECT_BYTES_PER_STORED_BYTE = 6;
 
 export class EncodedObjectCache {
   private readonly entries: LRUCache<string, Entry>;
 
   constructor(maxBytes: number) {
     // Strings are UTF-16 in memory: two bytes a character, an upper bound for what they hold.
-    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => Math.max(1, e.text.length * 2) });
+    this.entries = new LRUCache<string, Entry>({
+      maxSize: maxBytes,
+      sizeCalculation: (e) => Math.max(1, (e.text?.length ?? 0) * 2 + (e.object === undefined ? 0 : e.storedBytes * OBJECT_BYTES_PER_STORED_BYTE)),
+    });
   }
 
-  /** The text for `key` at `rev` made with the same decoration inputs (compared by identity). */
-  get(key: string, rev: number, inputs: unknown): string | undefined {
+  /** The JSON for `key` at `rev` made with these decoration inputs (compared by identity). */
+  text(key: string, rev: number, inputs: unknown, storedBytes: number, make: () => string): string {
+    const e = this.current(key, rev, inputs, storedBytes);
+    if (e.text !== undefined) return e.text;
+    const text = make();
+    // A new entry, not the old one changed: lru-cache sizes an entry when a new value is set (and
+    // refuses one larger than the budget).
+    this.entries.set(key, { ...e, text });
+    return text;
+  }
+
+  /**
+   * The decoded object for `key` at `rev`, shared by every reader and frozen all the way down, so
+   * that a reader that tried to change it would fail instead of changing it for the others.
+   */
+  object<T>(key: string, rev: number, inputs: unknown, storedBytes: number, make: () => T): T {
+    const e = this.current(key, rev, inputs, storedBytes);
+    if (e.object !== undefined) return e.object as T;
+    const obj = deepFreeze(make());
+    this.entries.set(key, { ...e, object: obj });
+    return obj;
+  }
+
+  private current(key: string, rev: number, inputs: unknown, storedBytes: number): Entry {
     const e = this.entries.get(key);
-    return e && e.rev === rev && e.inputs === inputs ? e.text : undefined;
-  }
-
-  set(key: string, rev: number, inputs: unknown, text: string): void {
-    // lru-cache refuses an entry larger than the whole budget by itself.
-    this.entries.set(key, { rev, inputs, text });
+    return e && e.rev === rev && e.inputs === inputs ? e : { rev, inputs, storedBytes };
   }
 
   /** Entries and bytes held (for tests and metrics). */
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.entries.calculatedSize };
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

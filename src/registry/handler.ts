@@ -46,6 +46,9 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   getJson?(ctx: RequestContext, name: string): Promise<string>;
   listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>>;
   watchJson?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<string>>;
+  /** get and list answered with objects shared by all readers (frozen): for printing tables. */
+  getShared?(ctx: RequestContext, name: string): Promise<T>;
+  listShared?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;
   watch?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<T>>;
   /** Most kinds answer the created object; RPC-like ones (mappings) a Status. */
   create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T | Status>;

@@ -220,6 +220,10 @@ describe('ResourceStore', () => {
     await things.create(ctx, thing('b', 2, { app: 'x' }), { dryRun: false });
     const same = async () => {
       assert.equal(await things.getJson(ctx, 'a'), JSON.stringify(await things.get(ctx, 'a')));
+      const shared = await things.getShared(ctx, 'a');
+      assert.deepEqual(shared, await things.get(ctx, 'a'));
+      assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.metadata), 'a shared object is frozen');
+      assert.deepEqual((await things.listShared(ctx, {})).items, (await things.list(ctx, {})).items);
       const listed = await things.list(ctx, {});
       assert.deepEqual((await things.listJson(ctx, {})).items, listed.items.map((t) => JSON.stringify(t)));
       const selected = await things.listJson(ctx, { labelSelector: { matches: (l) => l['app'] === 'x' } });

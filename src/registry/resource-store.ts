@@ -198,11 +198,14 @@ export class ResourceStore<T extends KubeObject> {
 
   /** The object at this revision as a client receives it, in JSON: the same text as get's. */
   private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined, decoded?: T): string {
-    const hit = c?.cache.get(kv.key, kv.modRevision, c.inputs);
-    if (hit !== undefined) return hit;
-    const text = JSON.stringify(this.present(decoded ?? this.decode(kv)));
-    c?.cache.set(kv.key, kv.modRevision, c.inputs, text);
-    return text;
+    const make = () => JSON.stringify(this.present(decoded ?? this.decode(kv)));
+    return c ? c.cache.text(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : make();
+  }
+
+  /** The object at this revision as a client receives it, shared with other readers and frozen. */
+  private sharedForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined): T {
+    const make = () => this.present(this.decode(kv));
+    return c ? c.cache.object(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : make();
   }
 
   private namespaceOf(ctx: RequestContext): string | undefined {
@@ -216,6 +219,11 @@ export class ResourceStore<T extends KubeObject> {
   /** What get answers, already encoded as JSON. */
   async getJson(ctx: RequestContext, name: string): Promise<string> {
     return this.encodeForClient(await this.read(ctx, name), this.encodedCache());
+  }
+
+  /** What get answers, as an object shared with other readers: frozen, never to be changed. */
+  async getShared(ctx: RequestContext, name: string): Promise<T> {
+    return this.sharedForClient(await this.read(ctx, name), this.encodedCache());
   }
 
   private async read(ctx: RequestContext, name: string): Promise<KeyValue> {
@@ -266,6 +274,15 @@ export class ResourceStore<T extends KubeObject> {
   /** What list answers, each item already encoded as JSON. */
   async listJson(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>> {
     return this.listWith(ctx, opts, this.jsonItems(opts));
+  }
+
+  /** What list answers, as objects shared with other readers: frozen, never to be changed. */
+  async listShared(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
+    const c = this.encodedCache();
+    return this.listWith(ctx, opts, (kv) => {
+      const obj = this.sharedForClient(kv, c);
+      return this.matches(obj, opts) ? obj : undefined;
+    });
   }
 
   /** List items as objects; undefined for a non-match. */

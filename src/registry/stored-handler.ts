@@ -77,6 +77,8 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     getJson: (ctx: RequestContext, name: string) => store.getJson(ctx, name),
     listJson: (ctx: RequestContext, listOpts: ListOptions) => store.listJson(ctx, listOpts),
     watchJson: (ctx, watchOpts, signal) => store.watchJson(ctx, watchOpts, signal),
+    getShared: (ctx: RequestContext, name: string) => store.getShared(ctx, name),
+    listShared: (ctx: RequestContext, listOpts: ListOptions) => store.listShared(ctx, listOpts),
     watch: (ctx, watchOpts, signal) => store.watch(ctx, watchOpts, signal),
     ...(opts.columns ? { columns: opts.columns } : {}),
   };
