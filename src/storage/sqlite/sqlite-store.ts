@@ -132,6 +132,10 @@ export class SqliteStore implements Store {
       listCurrent: this.db.prepare<[string, string, number], CurrentRow>(
         'SELECT key, rev, created, value FROM current WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
       ),
+      // Answered from the current_keys index alone: no stored value is read.
+      listCurrentRevisions: this.db.prepare<[string, string, number], { key: string; rev: number }>(
+        'SELECT key, rev FROM current WHERE key > ? AND key < ? ORDER BY key LIMIT ?',
+      ),
       countCurrent: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM current WHERE key > ? AND key < ?'),
       listAt: this.db.prepare<[string, string, number, number], LogRow>(
         `SELECT l.rev, l.key, l.created, l.deleted, l.prev_rev, l.value FROM log l
@@ -217,14 +221,47 @@ export class SqliteStore implements Store {
     const start = opts.after !== undefined && opts.after >= prefix ? opts.after : beforePrefix(prefix);
     const end = prefixEnd(prefix);
     const fetch = limit > 0 ? limit + 1 : -1;
-    const rows =
-      at === this.revision ? this.stmt.listCurrent.all(start, end, fetch) : this.stmt.listAt.all(start, end, at, fetch);
+    const rows = at === this.revision ? this.listCurrent(start, end, fetch) : this.stmt.listAt.all(start, end, at, fetch).map(toKv);
     const more = limit > 0 && rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map(toKv);
+    const items = more ? rows.slice(0, limit) : rows;
     if (!more || opts.countRemaining === false) return { items, revision: at, more };
     const last = items[items.length - 1]?.key ?? start;
     const remaining = at === this.revision ? this.stmt.countCurrent.get(last, end)?.n : this.stmt.countAt.get(last, end, at)?.n;
     return { items, revision: at, more: true, ...(remaining !== undefined ? { remaining } : {}) };
+  }
+
+  /**
+   * Current rows in a key range. With the row cache, keys and revisions are read first from the
+   * index and the rows held in memory at those revisions are used as they are: a page of recently
+   * read objects then costs no stored value read (it cost a sixth of a list of 500 that the
+   * encoded-object cache answered). When most of the page is not held, one range read is cheaper
+   * than a point read per row.
+   */
+  private listCurrent(start: string, end: string, fetch: number): KeyValue[] {
+    const rows = this.rows;
+    const full = () =>
+      this.stmt.listCurrent.all(start, end, fetch).map((row) => {
+        const kv = toKv(row);
+        rows?.set(kv.key, kv);
+        return kv;
+      });
+    if (!rows) return full();
+    const revisions = this.stmt.listCurrentRevisions.all(start, end, fetch);
+    const held = revisions.map(({ key, rev }) => {
+      const kv = rows.get(key);
+      return kv?.modRevision === rev ? kv : undefined;
+    });
+    const missing = held.filter((kv) => kv === undefined).length;
+    if (missing > revisions.length / 4) return full();
+    return revisions.map(({ key }, i) => {
+      const kv = held[i];
+      if (kv) return kv;
+      const row = this.stmt.getCurrent.get(key);
+      if (!row) throw new StorageError('Unavailable', key, `key ${key} vanished while it was listed`);
+      const read = toKv(row);
+      rows.set(key, read);
+      return read;
+    });
   }
 
   async count(prefix: string): Promise<number> {
