@@ -97,6 +97,34 @@ describe('sqlite store', () => {
     }
   });
 
+  it('lists the same rows whether they are held in memory, partly held or not held at all', async () => {
+    const path = join(dir, 'held.db');
+    const s1 = openSqliteStore({ path, compactInterval: 0 });
+    for (let i = 0; i < 8; i++) await s1.create(`/h/${i}`, `v${i}`);
+    await s1.update('/h/3', 'v3b', (await s1.get('/h/3'))?.modRevision ?? 0);
+    const expected = (await s1.list('/h/')).items;
+    assert.equal(expected[3]?.value, 'v3b');
+    await s1.close();
+    const s2 = openSqliteStore({ path, compactInterval: 0 });
+    try {
+      assert.deepEqual((await s2.list('/h/')).items, expected, 'nothing held: one range read');
+      const s3path = join(dir, 'held2.db');
+      const s3 = openSqliteStore({ path: s3path, compactInterval: 0 });
+      for (const kv of expected) await s3.create(kv.key, kv.value);
+      await s3.close();
+      const s4 = openSqliteStore({ path: s3path, compactInterval: 0 });
+      for (let i = 0; i < 7; i++) await s4.get(`/h/${i}`);
+      const partly = await s4.list('/h/', { limit: 5 });
+      assert.deepEqual(partly.items.map((kv) => kv.value), ['v0', 'v1', 'v2', 'v3b', 'v4']);
+      const all = await s4.list('/h/');
+      assert.deepEqual(all.items.map((kv) => kv.value), expected.map((kv) => kv.value), 'the one row not held is read by key');
+      assert.deepEqual(all.items[7], await s4.get('/h/7'));
+      await s4.close();
+    } finally {
+      await s2.close();
+    }
+  });
+
   it('commits writes still queued when it is closed', async () => {
     const path = join(dir, 'close.db');
     const s1 = openSqliteStore({ path, compactInterval: 0 });
