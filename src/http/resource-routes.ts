@@ -220,7 +220,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
         reply.hijack();
-        const watchOf = <T>(events: AsyncIterable<WatchEvent<T>>, encode: (obj: T) => string) =>
+        const watchOf = <T>(events: AsyncIterable<WatchEvent<T>>, encode: (obj: T) => string | Buffer) =>
           streamWatch({
             res: reply.raw,
             contentType,
@@ -234,7 +234,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
             onUnexpectedError: o.onUnexpectedError,
           });
         try {
-          if (fmt.kind === 'json' && handler.watchJson) await watchOf(handler.watchJson(ctx, opts, abort.signal), (text) => text);
+          if (fmt.kind === 'json' && handler.watchJson) await watchOf(handler.watchJson(ctx, opts, abort.signal), (json) => json);
           else
             await watchOf(handler.watch(ctx, opts, abort.signal), (obj) =>
               JSON.stringify(fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
@@ -352,10 +352,19 @@ function listMetaOf(result: ListResult<unknown>): { resourceVersion: string; con
   };
 }
 
-/** The list document around items already encoded: the same text JSON.stringify makes of the list. */
-function listText(handler: ResourceHandler, metadata: ReturnType<typeof listMetaOf>, items: readonly string[]): string {
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
+
+/** The list document around items already encoded: the same bytes JSON.stringify makes of the list. */
+function listText(handler: ResourceHandler, metadata: ReturnType<typeof listMetaOf>, items: readonly Buffer[]): Buffer {
   const head = JSON.stringify({ kind: handler.info.listKind, apiVersion: apiVersionOf(handler.info), metadata });
-  return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(item);
+  });
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
 }
 
 export function sendObject(reply: FastifyReply, code: number, obj: unknown, fmt: ResponseFormat): FastifyReply {

@@ -15,7 +15,7 @@ export interface WatchStreamOptions<T> {
   readonly contentType: string;
   readonly events: AsyncIterable<WatchEvent<T>>;
   /** The JSON of an ADDED/MODIFIED/DELETED event's object as the client asked for it (raw or a Table). */
-  readonly encode: (obj: T) => string;
+  readonly encode: (obj: T) => string | Buffer;
   /** `{apiVersion, kind}` for bookmark objects. */
   readonly bookmarkType: { apiVersion: string; kind: string };
   readonly allowBookmarks: boolean;
@@ -27,6 +27,9 @@ export interface WatchStreamOptions<T> {
 }
 
 type Next<T> = IteratorResult<WatchEvent<T>>;
+
+const NEWLINE = Buffer.from('\n');
+const OBJECT_END = Buffer.from('}');
 
 export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   const { res, abort } = o;
@@ -47,9 +50,9 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   }
 
   const write = (line: unknown) => writeLine(JSON.stringify(line));
-  const writeLine = async (text: string): Promise<void> => {
+  const writeLine = async (line: string | Buffer): Promise<void> => {
     if (res.destroyed || res.writableEnded) return;
-    if (!res.write(`${text}\n`)) {
+    if (!res.write(typeof line === 'string' ? `${line}\n` : Buffer.concat([line, NEWLINE]))) {
       await Promise.race([once(res, 'drain'), once(abort.signal as unknown as NodeJS.EventEmitter, 'abort')]).catch(() => undefined);
     }
   };
@@ -93,7 +96,12 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
         continue;
       }
       // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
-      await writeLine(`{"type":"${ev.type}","object":${o.encode(ev.object)}}`);
+      const object = o.encode(ev.object);
+      await writeLine(
+        typeof object === 'string'
+          ? `{"type":"${ev.type}","object":${object}}`
+          : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END]),
+      );
     }
   } catch (err) {
     const { status, unexpected } = toStatus(err);

@@ -14,7 +14,8 @@ import { LRUCache } from 'lru-cache';
 interface Entry {
   readonly rev: number;
   readonly inputs: unknown;
-  readonly text?: string;
+  /** UTF-8 JSON: what is sent, so lists join bytes instead of strings and nothing is encoded twice. */
+  readonly json?: Buffer;
   readonly object?: unknown;
   /** Bytes the stored value takes: decoded objects are charged a multiple of it. */
   readonly storedBytes: number;
@@ -27,22 +28,21 @@ export class EncodedObjectCache {
   private readonly entries: LRUCache<string, Entry>;
 
   constructor(maxBytes: number) {
-    // Strings are UTF-16 in memory: two bytes a character, an upper bound for what they hold.
     this.entries = new LRUCache<string, Entry>({
       maxSize: maxBytes,
-      sizeCalculation: (e) => Math.max(1, (e.text?.length ?? 0) * 2 + (e.object === undefined ? 0 : e.storedBytes * OBJECT_BYTES_PER_STORED_BYTE)),
+      sizeCalculation: (e) => Math.max(1, (e.json?.length ?? 0) + (e.object === undefined ? 0 : e.storedBytes * OBJECT_BYTES_PER_STORED_BYTE)),
     });
   }
 
   /** The JSON for `key` at `rev` made with these decoration inputs (compared by identity). */
-  text(key: string, rev: number, inputs: unknown, storedBytes: number, make: () => string): string {
+  json(key: string, rev: number, inputs: unknown, storedBytes: number, make: () => string): Buffer {
     const e = this.current(key, rev, inputs, storedBytes);
-    if (e.text !== undefined) return e.text;
-    const text = make();
+    if (e.json !== undefined) return e.json;
+    const json = Buffer.from(make(), 'utf8');
     // A new entry, not the old one changed: lru-cache sizes an entry when a new value is set (and
     // refuses one larger than the budget).
-    this.entries.set(key, { ...e, text });
-    return text;
+    this.entries.set(key, { ...e, json });
+    return json;
   }
 
   /**

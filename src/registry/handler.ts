@@ -42,10 +42,10 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   /** `opts` carries list options for subresources that are lists (imagestreams/{name}/secrets). */
   get?(ctx: RequestContext, name: string, opts?: ListOptions): Promise<T>;
   list?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;
-  /** get and list answered as JSON text already made (stored kinds reuse their encodings). */
-  getJson?(ctx: RequestContext, name: string): Promise<string>;
-  listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>>;
-  watchJson?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<string>>;
+  /** get, list and watch answered as UTF-8 JSON already made (stored kinds reuse their encodings). */
+  getJson?(ctx: RequestContext, name: string): Promise<Buffer>;
+  listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<Buffer>>;
+  watchJson?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<Buffer>>;
   /** get and list answered with objects shared by all readers (frozen): for printing tables. */
   getShared?(ctx: RequestContext, name: string): Promise<T>;
   listShared?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;

@@ -219,25 +219,25 @@ describe('ResourceStore', () => {
     await things.create(ctx, thing('a', 1), { dryRun: false });
     await things.create(ctx, thing('b', 2, { app: 'x' }), { dryRun: false });
     const same = async () => {
-      assert.equal(await things.getJson(ctx, 'a'), JSON.stringify(await things.get(ctx, 'a')));
+      assert.equal((await things.getJson(ctx, 'a')).toString(), JSON.stringify(await things.get(ctx, 'a')));
       const shared = await things.getShared(ctx, 'a');
       assert.deepEqual(shared, await things.get(ctx, 'a'));
       assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.metadata), 'a shared object is frozen');
       assert.deepEqual((await things.listShared(ctx, {})).items, (await things.list(ctx, {})).items);
       const listed = await things.list(ctx, {});
-      assert.deepEqual((await things.listJson(ctx, {})).items, listed.items.map((t) => JSON.stringify(t)));
+      assert.deepEqual((await things.listJson(ctx, {})).items.map(String), listed.items.map((t) => JSON.stringify(t)));
       const selected = await things.listJson(ctx, { labelSelector: { matches: (l) => l['app'] === 'x' } });
-      assert.deepEqual(selected.items.map((t) => (JSON.parse(t) as Thing).metadata.name), ['b']);
+      assert.deepEqual(selected.items.map((t) => (JSON.parse(t.toString()) as Thing).metadata.name), ['b']);
     };
     await same();
     assert.equal(cache.size.entries, 2, 'both objects are held');
     const a = await things.get(ctx, 'a');
     await things.update(ctx, 'a', { ...a, spec: { size: 7 } }, { dryRun: false });
     await same();
-    assert.equal((JSON.parse(await things.getJson(ctx, 'a')) as Thing).spec?.size, 7, 'a write is seen at once');
+    assert.equal((JSON.parse((await things.getJson(ctx, 'a')).toString()) as Thing).spec?.size, 7, 'a write is seen at once');
     inputs = { suffix: 'two' };
     await same();
-    assert.equal((JSON.parse(await things.getJson(ctx, 'b')) as Thing).status?.seen, true, 'new decoration inputs are applied');
+    assert.equal((JSON.parse((await things.getJson(ctx, 'b')).toString()) as Thing).status?.seen, true, 'new decoration inputs are applied');
     await assert.rejects(things.getJson(ctx, 'nope'), (e) => isApiError(e, 'NotFound'));
     const unused = new EncodedObjectCache(1 << 20);
     const { decorationInputs: _undeclared, ...silent } = decorating;
@@ -262,9 +262,9 @@ describe('ResourceStore', () => {
     const x = { labelSelector: { matches: (l: Record<string, string>) => l['app'] === 'x' } };
     const watched = Promise.all([
       collect(things.watch(ctx, { resourceVersion: '0' }, abort.signal), (o) => JSON.stringify(o), 5),
-      collect(things.watchJson(ctx, { resourceVersion: '0' }, abort.signal), (t) => t, 5),
+      collect(things.watchJson(ctx, { resourceVersion: '0' }, abort.signal), (t) => t.toString(), 5),
       collect(things.watch(ctx, { resourceVersion: '0', ...x }, abort.signal), (o) => JSON.stringify(o), 4),
-      collect(things.watchJson(ctx, { resourceVersion: '0', ...x }, abort.signal), (t) => t, 4),
+      collect(things.watchJson(ctx, { resourceVersion: '0', ...x }, abort.signal), (t) => t.toString(), 4),
     ]);
     await new Promise((r) => setImmediate(r));
     const a = await things.create(ctx, thing('a', 1, { app: 'x' }), { dryRun: false });

@@ -197,9 +197,9 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** The object at this revision as a client receives it, in JSON: the same text as get's. */
-  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined, decoded?: T): string {
+  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined, decoded?: T): Buffer {
     const make = () => JSON.stringify(this.present(decoded ?? this.decode(kv)));
-    return c ? c.cache.text(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : make();
+    return c ? c.cache.json(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : Buffer.from(make(), 'utf8');
   }
 
   /** The object at this revision as a client receives it, shared with other readers and frozen. */
@@ -217,7 +217,7 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** What get answers, already encoded as JSON. */
-  async getJson(ctx: RequestContext, name: string): Promise<string> {
+  async getJson(ctx: RequestContext, name: string): Promise<Buffer> {
     return this.encodeForClient(await this.read(ctx, name), this.encodedCache());
   }
 
@@ -272,7 +272,7 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** What list answers, each item already encoded as JSON. */
-  async listJson(ctx: RequestContext, opts: ListOptions): Promise<ListResult<string>> {
+  async listJson(ctx: RequestContext, opts: ListOptions): Promise<ListResult<Buffer>> {
     return this.listWith(ctx, opts, this.jsonItems(opts));
   }
 
@@ -294,7 +294,7 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** List items as client JSON; undefined for a non-match. */
-  private jsonItems(opts: ListOptions): (kv: KeyValue) => string | undefined {
+  private jsonItems(opts: ListOptions): (kv: KeyValue) => Buffer | undefined {
     const c = this.encodedCache();
     if (!opts.labelSelector && !opts.fieldSelector) return (kv) => this.encodeForClient(kv, c);
     return (kv) => {
@@ -625,7 +625,7 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** What watch sends, each object already encoded as JSON: watchers of one event share one encoding. */
-  async *watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<string>> {
+  async *watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<Buffer>> {
     yield* this.watchWith(
       ctx,
       opts,
