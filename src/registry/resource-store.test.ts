@@ -245,6 +245,25 @@ describe('ResourceStore', () => {
     assert.equal(unused.size.entries, 0, 'a kind that does not say what its decoration reads keeps nothing');
   });
 
+  it('ends a watch whose initial snapshot was compacted between pages as a too-old watch, not a list', async () => {
+    const { things, ctx, store } = setup();
+    for (let i = 0; i < 600; i++) await things.create(ctx, thing(`t${String(i).padStart(5, '0')}`), { dryRun: false });
+    const abort = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of things.watch(ctx, { resourceVersion: '0' }, abort.signal)) {
+          if (++seen === 1) {
+            await things.create(ctx, thing('later'), { dryRun: false });
+            await store.compact(await store.currentRevision());
+          }
+        }
+      })(),
+      (e) => isApiError(e, 'Expired') && /too old resource version/.test(e.message) && !/continue/.test(e.message),
+    );
+    assert.ok(seen >= 1 && seen < 600, `the first page was sent (${seen} events)`);
+  });
+
   it('sends the same watch events as JSON as it does as objects, with and without selectors', async () => {
     const store = new MemoryStore();
     const things = new ResourceStore<Thing>({ info, strategy, store, encodedCache: new EncodedObjectCache(1 << 20) });

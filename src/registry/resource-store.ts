@@ -10,9 +10,11 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   badRequest,
   conflict,
+  expired,
   fieldErr,
   forbidden,
   invalid,
+  isApiError,
   notFound,
   OBJECT_MODIFIED,
   type ApiError,
@@ -663,6 +665,11 @@ export class ResourceStore<T extends KubeObject> {
           ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
           limit: INITIAL_EVENTS_PAGE,
           ...(token ? { continue: token } : {}),
+        }).catch((e: unknown) => {
+          // The snapshot was compacted between pages: the client sent no continue token, so it is
+          // told what a watch is told, and starts again.
+          if (token && isApiError(e, 'Expired')) throw expired(`too old resource version: ${snapshot ?? 0}`);
+          throw e;
         });
         snapshot ??= Number(page.resourceVersion);
         for (const object of page.items) yield { type: 'ADDED', object, revision: snapshot };
