@@ -245,6 +245,25 @@ describe('ResourceStore', () => {
     assert.equal(unused.size.entries, 0, 'a kind that does not say what its decoration reads keeps nothing');
   });
 
+  it('matches selectors on the stored object, before decoration, in every form of a list', async () => {
+    const store = new MemoryStore();
+    const decorating: Strategy<Thing> = {
+      ...strategy,
+      decorate: (t) => (t.metadata.labels = { ...(t.metadata.labels ?? {}), decorated: 'yes' }),
+      decorationInputs: () => undefined,
+    };
+    const things = new ResourceStore<Thing>({ info, strategy: decorating, store, encodedCache: new EncodedObjectCache(1 << 20) });
+    const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date() };
+    await things.create(ctx, thing('a'), { dryRun: false });
+    await things.getShared(ctx, 'a'); // held decorated
+    const decorated = { labelSelector: { matches: (l: Record<string, string>) => l['decorated'] === 'yes' } };
+    assert.deepEqual((await things.list(ctx, decorated)).items, []);
+    assert.deepEqual((await things.listJson(ctx, decorated)).items, []);
+    assert.deepEqual((await things.listShared(ctx, decorated)).items, [], 'a table lists what JSON lists');
+    const all = await things.listShared(ctx, {});
+    assert.equal(all.items[0]?.metadata.labels?.['decorated'], 'yes', 'what is shown is decorated');
+  });
+
   it('ends a watch whose initial snapshot was compacted between pages as a too-old watch, not a list', async () => {
     const { things, ctx, store } = setup();
     for (let i = 0; i < 600; i++) await things.create(ctx, thing(`t${String(i).padStart(5, '0')}`), { dryRun: false });

@@ -281,10 +281,9 @@ export class ResourceStore<T extends KubeObject> {
   /** What list answers, as objects shared with other readers: frozen, never to be changed. */
   async listShared(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
     const c = this.encodedCache();
-    return this.listWith(ctx, opts, (kv) => {
-      const obj = this.sharedForClient(kv, c);
-      return this.matches(obj, opts) ? obj : undefined;
-    });
+    const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
+    // Selectors match the stored object, before decoration, as every other list does.
+    return this.listWith(ctx, opts, (kv) => (filtering && !this.matches(this.decode(kv), opts) ? undefined : this.sharedForClient(kv, c)));
   }
 
   /** List items as objects; undefined for a non-match. */
