@@ -28,8 +28,7 @@ export interface WatchStreamOptions<T> {
 
 type Next<T> = IteratorResult<WatchEvent<T>>;
 
-const NEWLINE = Buffer.from('\n');
-const OBJECT_END = Buffer.from('}');
+const OBJECT_END_NEWLINE = Buffer.from('}\n');
 
 export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   const { res, abort } = o;
@@ -50,9 +49,10 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   }
 
   const write = (line: unknown) => writeLine(JSON.stringify(line));
+  /** Writes one line; a string gets its newline here, a buffer already ends with it. */
   const writeLine = async (line: string | Buffer): Promise<void> => {
     if (res.destroyed || res.writableEnded) return;
-    if (!res.write(typeof line === 'string' ? `${line}\n` : Buffer.concat([line, NEWLINE]))) {
+    if (!res.write(typeof line === 'string' ? `${line}\n` : line)) {
       await Promise.race([once(res, 'drain'), once(abort.signal as unknown as NodeJS.EventEmitter, 'abort')]).catch(() => undefined);
     }
   };
@@ -100,7 +100,7 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
       await writeLine(
         typeof object === 'string'
           ? `{"type":"${ev.type}","object":${object}}`
-          : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END]),
+          : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END_NEWLINE]),
       );
     }
   } catch (err) {

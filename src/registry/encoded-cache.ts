@@ -17,7 +17,7 @@ interface Entry {
   /** UTF-8 JSON: what is sent, so lists join bytes instead of strings and nothing is encoded twice. */
   readonly json?: Buffer;
   readonly object?: unknown;
-  /** Bytes the stored value takes: decoded objects are charged a multiple of it. */
+  /** Length of the stored value (characters): decoded objects are charged a multiple of it. */
   readonly storedBytes: number;
 }
 
@@ -38,7 +38,11 @@ export class EncodedObjectCache {
   json(key: string, rev: number, inputs: unknown, storedBytes: number, make: () => string): Buffer {
     const e = this.current(key, rev, inputs, storedBytes);
     if (e.json !== undefined) return e.json;
-    const json = Buffer.from(make(), 'utf8');
+    // A buffer of its own: Buffer.from would slice Node's shared 8 KiB pool for small texts, and
+    // one kept slice would keep the whole slab alive, far past what the budget counts.
+    const text = make();
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+    json.write(text, 'utf8');
     // A new entry, not the old one changed: lru-cache sizes an entry when a new value is set (and
     // refuses one larger than the budget).
     this.entries.set(key, { ...e, json });
