@@ -19,21 +19,29 @@ const streamAt = (image: string, created: string): ImageStream => ({
   status: { dockerImageRepository: '', tags: [{ tag: 'latest', items: [{ created, dockerImageReference: `r/app@${image}`, image, generation: 1 }] }] },
 });
 
-/** A handler whose stream write loses one race: its second read sees `afterRace`. */
-function handlerLosingARaceTo(afterRace: ImageStream) {
+/**
+ * A handler that reads the stream pointing at D1, and whose write attempts see `attempts` in turn
+ * (each attempt but the last losing a race); what the last attempt would write is kept.
+ */
+function handlerWhoseWritesSee(...attempts: ImageStream[]) {
   const written: ImageStream[] = [];
   const streams = { getRaw: async () => ({ obj: streamAt(D1, '2024-01-01T00:00:00Z') }) } as unknown as ResourceStore<ImageStream>;
   const images = { create: async (_c: RequestContext, i: Image) => i } as unknown as ResourceStore<Image>;
   const status = {
     guaranteedUpdate: async (_c: RequestContext, _n: string, tryUpdate: (cur: ImageStream | undefined) => Promise<ImageStream> | ImageStream) => {
-      await tryUpdate(streamAt(D1, '2024-01-01T00:00:00Z'));
-      written.push(await tryUpdate(structuredClone(afterRace)));
+      for (const [i, current] of attempts.entries()) {
+        const desired = await tryUpdate(structuredClone(current));
+        if (i === attempts.length - 1) written.push(desired);
+      }
       return { object: written[0], created: false };
     },
   } as unknown as ResourceStore<ImageStream>;
   const h = createImageStreamMappingHandler({ info: RESOURCES.imagestreammappings, schema: RESOURCES.imagestreammappings.schema, streams, status, images, internalRegistryHostname: () => undefined });
   return { h, written };
 }
+
+/** A handler whose stream write loses one race: its second read sees `afterRace`. */
+const handlerLosingARaceTo = (afterRace: ImageStream) => handlerWhoseWritesSee(streamAt(D1, '2024-01-01T00:00:00Z'), afterRace);
 
 const ctx = { namespace: 'ns', user: { name: 'admin', groups: ['system:masters'] }, dryRun: false, warnings: [], now: new Date() } as unknown as RequestContext;
 const mapping = {
@@ -49,6 +57,13 @@ describe('image stream mapping on a conflict (BEHAVIOR §4.9.6)', () => {
     const { h, written } = handlerLosingARaceTo(streamAt(D1, '2025-06-01T00:00:00Z'));
     await h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' });
     assert.equal(written[0]?.status?.tags?.[0]?.items?.[0]?.image, D3);
+  });
+
+  it('answers 409 when the tag moved after the stream was read, even on the first write', async () => {
+    // As when this mapping waited behind another writer of the stream: its first write sees the move.
+    const { h, written } = handlerWhoseWritesSee(streamAt(D2, '2024-01-01T00:00:00Z'));
+    await assert.rejects(h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' }) ?? Promise.resolve(), (e) => isApiError(e, 'Conflict'));
+    assert.equal(written.length, 0);
   });
 
   it('answers 409 when someone moved the tag meanwhile, and writes nothing', async () => {

@@ -71,17 +71,17 @@ export function createImageStreamMappingHandler(o: {
       }
       const tag = m.tag || 'latest';
       const imageName = image.metadata.name ?? '';
-      let firstSeen: { newest: TagEvent | undefined } | undefined;
+      // §4.9.6: the write goes ahead only while the tag still points where it did when the stream
+      // was read above; if someone moved it meanwhile (a write that won a race, or one this write
+      // waited behind), they win and we answer 409.
+      const firstSeen = statusTag(stream.obj, tag)?.items?.[0];
       await o.status.guaranteedUpdate(
         ctx,
         streamName,
         (current) => {
           if (!current) throw notFound({ group: 'image.openshift.io', resource: 'imagestreams' }, streamName);
-          // §4.9.6: a write that lost a race is retried only while the tag still points where it did
-          // when we first read it; if someone moved it meanwhile, they win and we answer 409.
-          const newest = statusTag(current, tag)?.items?.[0];
-          if (!firstSeen) firstSeen = { newest };
-          else if (!sameTagEvent(firstSeen.newest, newest)) throw conflict({ group: 'image.openshift.io', resource: 'imagestreams' }, streamName, OBJECT_MODIFIED);
+          if (!sameTagEvent(firstSeen, statusTag(current, tag)?.items?.[0]))
+            throw conflict({ group: 'image.openshift.io', resource: 'imagestreams' }, streamName, OBJECT_MODIFIED);
           let ref = image.dockerImageReference ?? '';
           if (existed && image.metadata.annotations?.[MANAGED_ANNOTATION] === 'true') {
             const repo = current.status?.dockerImageRepository || current.spec?.dockerImageRepository;
