@@ -1,7 +1,8 @@
 /**
  * A server that holds up: an audit log of mutating requests (without secret data), a cap on
- * requests in flight and on watches per user (429 with Retry-After), bodies nested too deeply
- * refused. The property-based fuzz run over every endpoint is in fuzz.test.ts.
+ * requests in flight and on watches per user (429 with Retry-After), bodies nested too deeply,
+ * oversized labels and annotations, and YAML alias bombs refused. The property-based fuzz run over
+ * every endpoint is in fuzz.test.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +103,34 @@ describe('limits', () => {
       sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
     });
     assert.notEqual(old, 'connected', 'TLS below 1.2 is refused');
+  });
+
+  it('refuses label values over 63 characters and annotations over 256 KiB with 422 naming the field, and stores nothing', async () => {
+    const stream = (name: string, metadata: Record<string, unknown>) => ({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, ...metadata } });
+    const label = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('long-label', { labels: { app: 'v'.repeat(64) } }) });
+    assert.equal(label.status, 422, label.text);
+    const labelStatus = label.json<{ reason: string; message: string; details: { causes: { field: string }[] } }>();
+    assert.equal(labelStatus.reason, 'Invalid');
+    assert.match(labelStatus.message, /metadata\.labels: Invalid value: "v{64}": must be no more than 63 characters/);
+    const notes = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('big-notes', { annotations: { a: 'x'.repeat(200 * 1024), b: 'y'.repeat(60 * 1024) } }) });
+    assert.equal(notes.status, 422, notes.text.slice(0, 300));
+    assert.match(notes.json<{ message: string }>().message, /metadata\.annotations: Too long: must have at most 262144 bytes/);
+    // At the limit it is taken: the rule is the sum of keys and values.
+    const atLimit = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('notes-at-limit', { annotations: { a: 'x'.repeat(256 * 1024 - 1) } }) });
+    assert.equal(atLimit.status, 201, atLimit.text.slice(0, 300));
+    for (const name of ['long-label', 'big-notes']) assert.equal((await api(server, 'GET', `${NS}/imagestreams/${name}`)).status, 404, `${name} was not stored`);
+  });
+
+  it('refuses a YAML body that expands more than 100 aliases with 400, without expanding it', async () => {
+    // Each level refers to the previous one ten times: expanded, 10^9 strings.
+    const levels = ['a0: &a0 "lol"'];
+    for (let i = 1; i <= 9; i++) levels.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    const body = `apiVersion: image.openshift.io/v1\nkind: ImageStream\nmetadata:\n  name: laughs\n  annotations:\n${levels.map((l) => `    ${l}`).join('\n')}\n`;
+    const r = await api(server, 'POST', `${NS}/imagestreams`, { body, contentType: 'application/yaml' });
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.match(r.json<{ message: string }>().message, /error converting YAML to JSON: .*alias/i);
+    assert.equal((await api(server, 'GET', `${NS}/imagestreams/laughs`)).status, 404);
+    assert.equal((await api(server, 'GET', '/healthz')).status, 200, 'the server is still answering');
   });
 
   it('refuses a body nested deeper than 100 levels with 400', async () => {
