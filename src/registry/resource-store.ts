@@ -127,6 +127,12 @@ function resourcePrefix(info: Pick<ResourceInfo, 'group' | 'resource'>): string 
 
 /** The largest page a list with `limit` answers (kubectl pages by 500). */
 export const MAX_LIST_PAGE = 1000;
+/** The shared encoded-object cache, with the decoration inputs of the read at hand. */
+interface CacheUse {
+  readonly cache: EncodedObjectCache;
+  readonly inputs: unknown;
+}
+
 /** Objects read at a time for a watch's initial ADDED events. */
 const INITIAL_EVENTS_PAGE = 250;
 
@@ -192,21 +198,21 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** The encoded cache and what decoration reads now; none when decoration cannot be told apart. */
-  private encodedCache(): { cache: EncodedObjectCache; inputs: unknown } | undefined {
+  private encodedCache(): CacheUse | undefined {
     const cache = this.opts.encodedCache;
     if (!cache || (this.strategy.decorate && !this.strategy.decorationInputs)) return undefined;
     return { cache, inputs: this.strategy.decorationInputs?.() };
   }
 
   /** The object at this revision as a client receives it, in JSON: the same text as get's. */
-  private encodeForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined, decoded?: T): Buffer {
+  private encodeForClient(kv: KeyValue, c: CacheUse | undefined, decoded?: T): Buffer {
     const make = () => JSON.stringify(this.present(decoded ?? this.decode(kv)));
     return c ? c.cache.json(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : Buffer.from(make(), 'utf8');
   }
 
   /** The object at this revision as a client receives it, shared with other readers and frozen. */
-  private sharedForClient(kv: KeyValue, c: { cache: EncodedObjectCache; inputs: unknown } | undefined): T {
-    const make = () => this.present(this.decode(kv));
+  private sharedForClient(kv: KeyValue, c: CacheUse | undefined, decoded?: T): T {
+    const make = () => this.present(decoded ?? this.decode(kv));
     return c ? c.cache.object(kv.key, kv.modRevision, c.inputs, kv.value.length, make) : make();
   }
 
@@ -280,10 +286,7 @@ export class ResourceStore<T extends KubeObject> {
 
   /** What list answers, as objects shared with other readers: frozen, never to be changed. */
   async listShared(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
-    const c = this.encodedCache();
-    const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
-    // Selectors match the stored object, before decoration, as every other list does.
-    return this.listWith(ctx, opts, (kv) => (filtering && !this.matches(this.decode(kv), opts) ? undefined : this.sharedForClient(kv, c)));
+    return this.listWith(ctx, opts, this.cachedItems(opts, (kv, c, decoded) => this.sharedForClient(kv, c, decoded)));
   }
 
   /** List items as objects; undefined for a non-match. */
@@ -296,11 +299,19 @@ export class ResourceStore<T extends KubeObject> {
 
   /** List items as client JSON; undefined for a non-match. */
   private jsonItems(opts: ListOptions): (kv: KeyValue) => Buffer | undefined {
+    return this.cachedItems(opts, (kv, c, decoded) => this.encodeForClient(kv, c, decoded));
+  }
+
+  /**
+   * List items in a cached form. Selectors match the stored object, before decoration, as every
+   * list does; an object decoded for them is handed on so a cache miss does not decode it again.
+   */
+  private cachedItems<I>(opts: ListOptions, form: (kv: KeyValue, c: CacheUse | undefined, decoded?: T) => I): (kv: KeyValue) => I | undefined {
     const c = this.encodedCache();
-    if (!opts.labelSelector && !opts.fieldSelector) return (kv) => this.encodeForClient(kv, c);
+    if (!opts.labelSelector && !opts.fieldSelector) return (kv) => form(kv, c);
     return (kv) => {
       const obj = this.decode(kv);
-      return this.matches(obj, opts) ? this.encodeForClient(kv, c, obj) : undefined;
+      return this.matches(obj, opts) ? form(kv, c, obj) : undefined;
     };
   }
 
