@@ -4,6 +4,7 @@
  * importer. Parsing failures are reported, never thrown: a create with an odd manifest still succeeds.
  */
 import { createHash } from 'node:crypto';
+import { schema1Payload } from '../../importer/schema1.js';
 import type { ImageLayer, ImageManifest } from './schema.js';
 
 export const MEDIA = {
@@ -186,11 +187,24 @@ function uniqueSize(layers: readonly ImageLayer[]): number {
   return total;
 }
 
-/** The digest a manifest is addressed by: sha256 of its bytes (schema 1: of the payload without signatures). */
-export function manifestDigest(text: string, mediaType: string | undefined): string {
-  if (mediaType === MEDIA.dockerV1Signed || mediaType === MEDIA.dockerV1 || /"schemaVersion"\s*:\s*1\b/.test(text)) {
-    const sigs = text.indexOf(',\n   "signatures"');
-    if (sigs > 0) return sha256Digest(`${text.slice(0, sigs)}\n}`);
+/**
+ * The digest a manifest is addressed by: sha256 of its bytes; a signed schema 1 manifest, that of
+ * its signed payload (schema1.ts). Undefined when no digest can be given for what would be parsed:
+ * a signed schema 1 manifest with content outside its payload, or inconsistent signatures.
+ */
+export function manifestDigest(text: string, mediaType: string | undefined): string | undefined {
+  if (mediaType === MEDIA.dockerV1Signed || mediaType === MEDIA.dockerV1 || isSchema1(text)) {
+    const r = schema1Payload(Buffer.from(text, 'utf8'));
+    return 'error' in r ? undefined : r.digest;
   }
   return sha256Digest(text);
+}
+
+function isSchema1(text: string): boolean {
+  try {
+    const m = JSON.parse(text) as unknown;
+    return isObj(m) && m['schemaVersion'] === 1;
+  } catch {
+    return false;
+  }
 }
