@@ -4,13 +4,16 @@
  * error, from any layer, leaves through one error handler as a Status.
  */
 import { clientErrorAnswerer } from './client-errors.js';
+import { guardConnections, type ConnectionGuard } from './connection-guard.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, tooManyRequests, unauthorized } from '../api/errors.js';
+import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, serviceUnavailable, tooManyRequests, unauthorized } from '../api/errors.js';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Authenticator, Credentials } from '../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../auth/rbac-authorizer.js';
-import { parseResourcePath } from '../api/request-info.js';
+import { impersonate } from '../auth/impersonation.js';
+import { parseResourcePath, type ResourceRequest } from '../api/request-info.js';
 import type { ResourceHandler } from '../registry/handler.js';
 import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discovery.js';
 import type { Metrics } from './metrics.js';
@@ -48,6 +51,8 @@ export interface ApiAppOptions {
   readonly requestTimeoutMs?: number;
   /** Receives one line per mutating request (the audit log). */
   readonly audit?: (entry: Record<string, unknown>) => void;
+  /** How long each phase of a connection may last, and how many one client may hold. */
+  readonly connections?: Partial<ConnectionTimeouts>;
   /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
   readonly https?: { key: string; cert: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
 }
@@ -59,22 +64,57 @@ declare module 'fastify' {
     k8s: RequestState;
     startedAt: bigint;
     countedInflight: boolean;
+    /** The URL's resource attributes, parsed once (undefined: not a resource path). */
+    resourceRequest: ResourceRequest | undefined;
+    searchParams: URLSearchParams;
+    onConnection: boolean;
   }
 }
 
-/** A client must send its whole request within this time (slow clients cannot hold a socket). */
-const RECEIVE_TIMEOUT_MS = 60_000;
+export interface ConnectionTimeouts {
+  /** A TLS handshake must finish within this time. */
+  readonly handshakeTimeoutMs: number;
+  /** A client must send its whole request within this time (slow clients cannot hold a socket). */
+  readonly receiveTimeoutMs: number;
+  /** A socket without traffic either way for this long is closed (watches excepted). */
+  readonly idleTimeoutMs: number;
+  readonly maxPerClient: number;
+  /** How long a refused client may take to read the refusal before its socket is destroyed. */
+  readonly refusalGraceMs: number;
+}
 
-function createFastify(o: ApiAppOptions) {
+export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = {
+  handshakeTimeoutMs: 10_000,
+  receiveTimeoutMs: 60_000,
+  idleTimeoutMs: 120_000,
+  maxPerClient: 512,
+  refusalGraceMs: 5_000,
+};
+
+function createFastify(o: ApiAppOptions, c: ConnectionTimeouts, closeAfterGrace: (socket: Socket) => void) {
   // Fastify's own logger stays off: one structured line per request is written by our hooks.
   return Fastify({
     bodyLimit: MAX_BODY_BYTES,
     // Responses, watches included, are not limited by it.
-    requestTimeout: RECEIVE_TIMEOUT_MS,
+    requestTimeout: c.receiveTimeoutMs,
+    // Node's socket inactivity timer: with nobody listening for it, the socket is destroyed.
+    connectionTimeout: c.idleTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
-    return503OnClosing: true,
-    clientErrorHandler: clientErrorAnswerer(RECEIVE_TIMEOUT_MS),
-    ...(o.https ? { https: { minVersion: 'TLSv1.2' as const, ...o.https } } : {}),
+    // Requests during shutdown are answered 503 as a Status by our own hook.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorAnswerer(c.receiveTimeoutMs, closeAfterGrace),
+    ...(o.https
+      ? {
+          https: {
+            minVersion: 'TLSv1.2' as const,
+            handshakeTimeout: c.handshakeTimeoutMs,
+            headersTimeout: c.receiveTimeoutMs,
+            // Node looks for requests past their receive timeout this often (30 s by default).
+            connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(c.receiveTimeoutMs / 4))),
+            ...o.https,
+          },
+        }
+      : {}),
   });
 }
 
@@ -100,10 +140,16 @@ export interface ApiApp {
   readonly app: ApiFastify;
   /** Ends every open watch (graceful shutdown). */
   endWatches(): void;
+  /** The lifetime of every accepted socket. */
+  readonly connections: ConnectionGuard;
 }
 
 export function createApiApp(o: ApiAppOptions): ApiApp {
-  const app = createFastify(o);
+  const limits = { ...DEFAULT_CONNECTION_TIMEOUTS, ...o.connections };
+  let guard: ConnectionGuard | undefined;
+  const app = createFastify(o, limits, (socket) => guard?.closeAfterGrace(socket));
+  const connections = guardConnections(app.server, limits, () => o.metrics.observeRefusedConnection());
+  guard = connections;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
@@ -116,6 +162,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   const watches = new Set<AbortController>();
   const onUnexpectedError = (err: unknown) => o.logger.error({ err }, 'unexpected error while serving a request');
   const route = createResourceRouter({
+    socketIdleTimeoutMs: limits.idleTimeoutMs,
     lookup: (g, v, r, sub) => handlers.get(`${g}/${v}/${r}${sub ? `/${sub}` : ''}`),
     watchTimeoutMs: o.watchTimeoutMs ?? ((s) => (s !== undefined && s > 0 ? s * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000)),
     bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
@@ -128,25 +175,40 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   app.decorateRequest('k8s', null as unknown as RequestState);
   app.decorateRequest('startedAt', 0n);
   app.decorateRequest('countedInflight', false);
+  app.decorateRequest('resourceRequest', undefined);
+  app.decorateRequest('searchParams', null as unknown as URLSearchParams);
+  app.decorateRequest('onConnection', false);
 
   let inflight = 0;
   const maxInflight = o.maxRequestsInflight ?? 400;
+  let draining = false;
   app.addHook('onRequest', async (req) => {
     req.startedAt = process.hrtime.bigint();
-    if (!/[?&]watch=(true|1)(&|$)/.test(req.url)) {
+    connections.requestStarted(req.raw.socket);
+    req.onConnection = true;
+    // Classified from the attributes the router acts on, never from the raw URL's spelling.
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname;
+    req.searchParams = url.searchParams;
+    req.resourceRequest = parseResourcePath(req.method, path, url.searchParams);
+    if (draining) throw serviceUnavailable('the server is shutting down', 1);
+    const longRunning = req.method === 'GET' && req.resourceRequest?.verb === 'watch';
+    if (!longRunning) {
       if (inflight >= maxInflight) throw tooManyRequests('Too many requests, please try again later.', 1);
       inflight++;
       req.countedInflight = true;
     }
-    const path = req.url.split('?')[0] ?? '/';
     const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedClientCertificate(req) });
     req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
     if (PUBLIC_PATHS.has(path)) return;
     if (!user) throw unauthorized();
+    // From here on the request runs as the impersonated user; the audit log keeps both.
+    const impersonation = impersonate(user, req.raw.rawHeaders, o.authorize);
+    if (impersonation) req.k8s = { ...req.k8s, user: impersonation.user, impersonator: impersonation.impersonator };
     // Resource requests are authorized once their attributes are parsed (dispatch); the rest here.
     if (o.authorize && !isResourcePath(path)) {
       const attrs = { verb: req.method.toLowerCase(), resourceRequest: false, path };
-      if (!o.authorize(user, attrs).allowed) throw accessDenied(forbiddenMessage(user, attrs));
+      if (!o.authorize(req.k8s.user, attrs).allowed) throw accessDenied(forbiddenMessage(req.k8s.user, attrs));
     }
   });
 
@@ -166,6 +228,10 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       req.countedInflight = false;
       inflight--;
     }
+    if (req.onConnection) {
+      req.onConnection = false;
+      connections.requestEnded(req.raw.socket);
+    }
   };
   app.addHook('onRequestAbort', async (req) => release(req));
   app.addHook('onResponse', async (req, reply) => {
@@ -178,8 +244,9 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     if (o.audit && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
       o.audit({
         time: new Date().toISOString(),
-        user: req.k8s?.user.name,
-        groups: req.k8s?.user.groups,
+        user: (req.k8s?.impersonator ?? req.k8s?.user)?.name,
+        groups: (req.k8s?.impersonator ?? req.k8s?.user)?.groups,
+        ...(req.k8s?.impersonator ? { impersonatedUser: { username: req.k8s.user.name, groups: req.k8s.user.groups } } : {}),
         verb,
         group: r?.group ?? '',
         resource,
@@ -201,6 +268,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
           code: reply.statusCode,
           latencyMs: Math.round(seconds * 1e6) / 1e3,
           user: req.k8s?.user.name,
+          ...(req.k8s?.impersonator ? { impersonator: req.k8s.impersonator.name } : {}),
           userAgent: req.headers['user-agent'],
         },
         'request',
@@ -283,8 +351,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
 
   // Resources.
   const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
-    const url = new URL(req.url, 'http://x');
-    const r = parseResourcePath(req.method, url.pathname, url.searchParams);
+    const r = req.resourceRequest;
     if (!r) throw pathNotFound();
     req.k8s.resource = r;
     if (r.verb === 'unknown') throw methodNotAllowed(req.method, r.resource);
@@ -301,8 +368,8 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       if (!o.authorize(req.k8s.user, attrs).allowed)
         throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
     }
-    if (r.verb === 'watch') return route(req, reply, r, req.k8s, url.searchParams);
-    await withDeadline(route(req, reply, r, req.k8s, url.searchParams), o.requestTimeoutMs ?? 60_000);
+    if (r.verb === 'watch') return route(req, reply, r, req.k8s, req.searchParams);
+    await withDeadline(route(req, reply, r, req.k8s, req.searchParams), o.requestTimeoutMs ?? 60_000);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
@@ -310,8 +377,11 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
 
   return {
     app,
+    connections,
     endWatches() {
+      draining = true;
       for (const w of watches) w.abort();
+      connections.drain();
     },
   };
 }

@@ -12,6 +12,8 @@ export interface Metrics {
   /** Writes one SQLite transaction made durable (group commit). */
   observeCommit(writes: number): void;
   readonly watches: { inc(): void; dec(): void };
+  /** A connection closed at accept because its client already held as many as allowed. */
+  observeRefusedConnection(): void;
   readonly imports: ImportMetrics;
   render(): Promise<string>;
 }
@@ -84,8 +86,14 @@ export function createMetrics(): Metrics {
     help: 'Image streams waiting for the import controllers.',
     registers: [registry],
   });
+  const refusedConnections = new Counter({
+    name: 'apiserver_refused_connections_total',
+    help: 'Connections closed at accept because their client address already held --max-connections-per-client.',
+    registers: [registry],
+  });
   return {
     contentType: registry.contentType,
+    observeRefusedConnection: () => refusedConnections.inc(),
     imports: {
       observeImport: (r, result) => importResults.inc({ registry: r, result }),
       observeRegistryRequest: (r, code, seconds) => registryRequests.observe({ registry: r, code }, seconds),

@@ -43,10 +43,15 @@ export interface ResourceRouterOptions {
   /** Counts open watches (metrics). */
   readonly onWatchChange?: (delta: 1 | -1) => void;
   readonly maxWatchesPerUser: number;
+  /** The socket inactivity timeout a watch suspends while it owns the socket. */
+  readonly socketIdleTimeoutMs: number;
 }
 
 export interface RequestState {
+  /** Who the request runs as (the impersonated user, when there is one). */
   user: UserInfo;
+  /** Who authenticated, when they act as `user`. */
+  impersonator?: UserInfo;
   warnings: string[];
   resource?: ResourceRequest;
 }
@@ -220,6 +225,9 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         o.onWatchChange?.(1);
         req.raw.on('close', () => abort.abort());
         reply.hijack();
+        // A quiet watch sends nothing for minutes: its own deadline owns the socket meanwhile.
+        const socket = req.raw.socket;
+        socket.setTimeout(0);
         const watchOf = <T>(events: AsyncIterable<WatchEvent<T>>, encode: (obj: T) => string | Buffer) =>
           streamWatch({
             res: reply.raw,
@@ -240,6 +248,9 @@ export function createResourceRouter(o: ResourceRouterOptions) {
               JSON.stringify(fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
             );
         } finally {
+          // What a client never read is not waited for: the socket goes with the watch.
+          if (reply.raw.writableLength > 0) socket.destroy();
+          else socket.setTimeout(o.socketIdleTimeoutMs);
           o.watches.delete(abort);
           o.onWatchChange?.(-1);
           const left = (watchesByUser.get(state.user.name) ?? 1) - 1;

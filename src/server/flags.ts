@@ -40,6 +40,20 @@ export interface ServerFlags {
   readonly importRequestTimeoutMs: number;
   readonly importRegistryQps: number;
   readonly maxScheduledImportsPerMinute: number;
+  /** Deadline of one import run by the controllers (an API request's import ends with the request). */
+  readonly importTimeoutMs: number;
+  /** Largest manifest, config, tag list page or token answer an import reads. */
+  readonly importMaxDocumentBytes: number;
+  /** Bytes one import may read from registries in all. */
+  readonly importMaxBytes: number;
+  /** Tags a repository import reads from a tag list. */
+  readonly importMaxTags: number;
+  /** Entries of one manifest list or index an import follows. */
+  readonly importMaxManifests: number;
+  readonly tlsHandshakeTimeoutMs: number;
+  readonly requestReceiveTimeoutMs: number;
+  readonly idleConnectionTimeoutMs: number;
+  readonly maxConnectionsPerClient: number;
   readonly help: boolean;
 }
 
@@ -59,6 +73,12 @@ Flags:
   --audit-log-path FILE           append one JSON line per mutating request (who, what, when, result); off by default
   --max-requests-inflight N       requests served at once, watches apart; beyond it 429 with Retry-After (default 400)
   --max-watches-per-user N        open watches one user may hold (default 100)
+  --max-connections-per-client N  connections one client address may hold open; more are closed at
+                                  accept (default 512)
+  --tls-handshake-timeout DUR     a connection must finish its TLS handshake within this (default 10s)
+  --request-receive-timeout DUR   a client must send a whole request within this, or gets 408 (default 60s)
+  --idle-connection-timeout DUR   a connection without traffic either way for this long is closed;
+                                  watches are bounded by their own timeout instead (default 2m)
   --storage-backend NAME          sqlite (default: embedded, in the data dir) or etcd3 (several replicas may share it)
   --etcd-servers URLS             with etcd3: comma-separated client URLs, e.g. https://a:2379,https://b:2379
   --etcd-cafile FILE              CA bundle that signed the etcd servers' certificates
@@ -86,6 +106,14 @@ Flags:
                                   how long one registry request of an import may take (default 15s)
   --image-import-registry-qps N   requests per second each registry gets from all imports together
                                   (default 10, bursts of twice that)
+  --image-import-timeout DUR      how long one import by the controllers may take in all; an import
+                                  requested through the API ends with its request (default 2m)
+  --image-import-max-document-bytes SIZE
+                                  largest manifest, config, tag list page or token answer read from a
+                                  registry, e.g. 4Mi (default 4Mi)
+  --image-import-max-bytes SIZE   bytes one import may read from registries in all (default 64Mi)
+  --image-import-max-tags N       tags a repository import reads from the tag list (default 10000)
+  --image-import-max-manifests N  entries of one manifest list or index an import follows (default 100)
   --scheduled-image-import-minimum-interval-seconds N
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
@@ -121,6 +149,14 @@ function port(s: string): number {
 function positiveInt(name: string, s: string): number {
   if (!/^[0-9]+$/.test(s)) throw new FlagError(`--${name} must be a whole number, got ${JSON.stringify(s)}`);
   return Number(s);
+}
+
+/** A byte count, plain or with a binary suffix as Kubernetes quantities write it: 512Ki, 4Mi, 1Gi. */
+export function parseBytes(name: string, s: string): number {
+  const m = /^([0-9]+)(Ki|Mi|Gi)?$/.exec(s);
+  if (!m) throw new FlagError(`--${name} must be a byte count such as 4194304, 512Ki, 4Mi or 1Gi, got ${JSON.stringify(s)}`);
+  const unit = m[2] === 'Ki' ? 1024 : m[2] === 'Mi' ? 1024 ** 2 : m[2] === 'Gi' ? 1024 ** 3 : 1;
+  return Number(m[1]) * unit;
 }
 
 function bulkLimit(s: string): number {
@@ -176,6 +212,15 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'image-import-request-timeout': { type: 'string', default: '15s' },
         'image-import-registry-qps': { type: 'string', default: '10' },
         'max-scheduled-image-imports-per-minute': { type: 'string', default: '60' },
+        'image-import-timeout': { type: 'string', default: '2m' },
+        'image-import-max-document-bytes': { type: 'string', default: '4Mi' },
+        'image-import-max-bytes': { type: 'string', default: '64Mi' },
+        'image-import-max-tags': { type: 'string', default: '10000' },
+        'image-import-max-manifests': { type: 'string', default: '100' },
+        'tls-handshake-timeout': { type: 'string', default: '10s' },
+        'request-receive-timeout': { type: 'string', default: '60s' },
+        'idle-connection-timeout': { type: 'string', default: '2m' },
+        'max-connections-per-client': { type: 'string', default: '512' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -230,6 +275,15 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     importRegistryQps: Math.max(1, positiveInt('image-import-registry-qps', values['image-import-registry-qps'])),
     scheduledImportIntervalSeconds: positiveInt('scheduled-image-import-minimum-interval-seconds', values['scheduled-image-import-minimum-interval-seconds']),
     maxScheduledImportsPerMinute: positiveInt('max-scheduled-image-imports-per-minute', values['max-scheduled-image-imports-per-minute']),
+    importTimeoutMs: Math.max(1000, parseDuration(values['image-import-timeout'])),
+    importMaxDocumentBytes: Math.max(1024, parseBytes('image-import-max-document-bytes', values['image-import-max-document-bytes'])),
+    importMaxBytes: Math.max(1024, parseBytes('image-import-max-bytes', values['image-import-max-bytes'])),
+    importMaxTags: Math.max(1, positiveInt('image-import-max-tags', values['image-import-max-tags'])),
+    importMaxManifests: Math.max(1, positiveInt('image-import-max-manifests', values['image-import-max-manifests'])),
+    tlsHandshakeTimeoutMs: Math.max(100, parseDuration(values['tls-handshake-timeout'])),
+    requestReceiveTimeoutMs: Math.max(100, parseDuration(values['request-receive-timeout'])),
+    idleConnectionTimeoutMs: Math.max(1000, parseDuration(values['idle-connection-timeout'])),
+    maxConnectionsPerClient: Math.max(1, positiveInt('max-connections-per-client', values['max-connections-per-client'])),
     help: values.help,
   };
 }

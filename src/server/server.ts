@@ -85,13 +85,20 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const clientCa = flags.clientCaFile ? readFileSync(flags.clientCaFile, 'utf8') : undefined;
   const audit = flags.auditLogPath ? createWriteStream(flags.auditLogPath, { flags: 'a', mode: 0o600 }) : undefined;
   const minTimeout = flags.minRequestTimeoutSeconds;
-  const { app, endWatches } = createApiApp({
+  const { app, endWatches, connections } = createApiApp({
     handlers: api.handlers,
     authenticate,
     authorize: api.authorize,
     maxRequestsInflight: flags.maxRequestsInflight,
     maxWatchesPerUser: flags.maxWatchesPerUser,
     requestTimeoutMs: flags.requestTimeoutMs,
+    connections: {
+      handshakeTimeoutMs: flags.tlsHandshakeTimeoutMs,
+      receiveTimeoutMs: flags.requestReceiveTimeoutMs,
+      // A request that is being worked on sends nothing until its answer: never idle before its deadline.
+      idleTimeoutMs: Math.max(flags.idleConnectionTimeoutMs, flags.requestTimeoutMs + 5_000),
+      maxPerClient: flags.maxConnectionsPerClient,
+    },
     ...(audit ? { audit: (entry: Record<string, unknown>) => audit.write(`${JSON.stringify(entry)}\n`) } : {}),
     openapi: api.openapi,
     logger,
@@ -128,10 +135,11 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: no new connections, ending watches, waiting for in-flight requests');
+      // Ends the watches and every connection that carries no request; the rest close behind their answer.
       endWatches();
       const timer = setTimeout(() => {
         logger.warn('shutdown timeout: closing remaining connections');
-        app.server.closeAllConnections?.();
+        connections.destroyAll();
       }, flags.shutdownTimeoutSeconds * 1000);
       try {
         await app.close();

@@ -1,0 +1,149 @@
+/**
+ * Clients that do not play along, as small local attackers: raw TCP connections that never start
+ * TLS, requests that never finish and answers never read, more connections than one client may
+ * hold, and watch requests spelled to slip past the in-flight limit. The server must end every such
+ * socket itself, keep serving others, and shut down without waiting on them.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { request } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** File descriptors the server process holds now (sockets included). */
+function openFds(server: ServerProcess): number {
+  return readdirSync(`/proc/${server.child.pid}/fd`).length;
+}
+
+function endpoint(server: ServerProcess): { host: string; port: number } {
+  const u = new URL(server.url);
+  return { host: u.hostname, port: Number(u.port) };
+}
+
+/** A TCP connection that sends nothing; resolves `closed` when the server ends it. */
+function silentConnection(server: ServerProcess): Promise<{ socket: Socket; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(endpoint(server), () => {
+      const opened = Date.now();
+      const closed = new Promise<number>((done) => socket.once('close', () => done(Date.now() - opened)));
+      resolve({ socket, closed });
+    });
+    socket.on('error', () => undefined);
+    socket.once('error', reject);
+  });
+}
+
+async function waitFor(what: string, check: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) assert.fail(`${what} did not happen within ${ms} ms`);
+    await sleep(100);
+  }
+}
+
+function rawWatch(server: ServerProcess, query: string): Promise<{ status: number; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(`/apis/image.openshift.io/v1/namespaces/default/imagestreams${query}`, server.url), { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca }, (res) =>
+      resolve({ status: res.statusCode ?? 0, close: () => req.destroy() }),
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('hostile clients', () => {
+  let server: ServerProcess;
+  let baseline: number;
+
+  before(async () => {
+    server = await startServerProcess({
+      args: ['--tls-handshake-timeout', '1s', '--request-receive-timeout', '1s', '--max-connections-per-client', '40', '--max-requests-inflight', '3', '--shutdown-timeout', '60'],
+    });
+    assert.equal((await api(server, 'GET', '/healthz')).status, 200);
+    await sleep(200);
+    baseline = openFds(server);
+  });
+
+  after(async () => {
+    await server?.kill();
+    server?.cleanup();
+  });
+
+  it('closes connections that never start TLS at the handshake timeout, and frees their descriptors', async () => {
+    const conns = await Promise.all(Array.from({ length: 30 }, () => silentConnection(server)));
+    assert.ok(openFds(server) >= baseline + 30, 'the server holds the connections while they are open');
+    const lifetimes = await Promise.all(conns.map((c) => c.closed));
+    assert.ok(lifetimes.every((ms) => ms < 10_000), `closed after ${Math.max(...lifetimes)} ms`);
+    await waitFor('descriptors back to the baseline', () => openFds(server) <= baseline + 2, 5_000);
+    assert.equal((await api(server, 'GET', '/api/v1/namespaces/default')).status, 200);
+  });
+
+  it('destroys the socket of a client that neither finishes its request nor reads the 408', async () => {
+    const { host, port } = endpoint(server);
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<ReturnType<typeof tlsConnect>>((resolve, reject) => {
+            const s = tlsConnect({ host, port, ca: server.ca, servername: 'localhost' }, () => {
+              s.write('GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\n');
+              // Never reads: whatever the server writes stays unread.
+              s.pause();
+              resolve(s);
+            });
+            s.on('error', () => undefined);
+            s.once('error', reject);
+          }),
+      ),
+    );
+    try {
+      assert.ok(openFds(server) >= baseline + 10);
+      // 1 s to receive the request, then 5 s of grace for the refusal to be read.
+      await waitFor('the server to drop sockets whose client never reads', () => openFds(server) <= baseline + 2, 15_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('closes connections beyond the per-client cap at accept, and serves again once the client lets go', async () => {
+    const held = await Promise.all(Array.from({ length: 40 }, () => silentConnection(server)));
+    const extra = await silentConnection(server);
+    const lifetime = await extra.closed;
+    // The held ones live until the 1 s handshake timeout; the one over the cap is closed at once.
+    assert.ok(lifetime < 1_000, `the connection over the cap lived ${lifetime} ms`);
+    const heldLifetimes = await Promise.all(held.map((c) => c.closed));
+    assert.ok(Math.min(...heldLifetimes) >= lifetime);
+    assert.equal((await api(server, 'GET', '/api/v1/namespaces/default')).status, 200);
+    const metrics = await api(server, 'GET', '/metrics');
+    assert.match(metrics.text, /apiserver_refused_connections_total [1-9]/);
+  });
+
+  it('classifies a watch by the parsed request, so an escaped parameter name takes no in-flight slot', async () => {
+    // `%77atch` is `watch`: the router serves these as watches, so they must not count as requests in flight.
+    const watches = await Promise.all([0, 1, 2, 3].map(() => rawWatch(server, '?%77atch=1')));
+    try {
+      assert.deepEqual(
+        watches.map((w) => w.status),
+        [200, 200, 200, 200],
+      );
+      const r = await api(server, 'GET', '/api/v1/namespaces/default');
+      assert.equal(r.status, 200, r.text);
+    } finally {
+      for (const w of watches) w.close();
+    }
+  });
+
+  it('shuts down without waiting on connections that carry no request', async () => {
+    const conns = await Promise.all(Array.from({ length: 20 }, () => silentConnection(server)));
+    const started = Date.now();
+    const code = await server.stop();
+    // The shutdown timeout is 60 s: finishing well before it means nothing was waited on.
+    assert.ok(Date.now() - started < 20_000, `shutdown took ${Date.now() - started} ms`);
+    assert.equal(code, 0);
+    await Promise.all(conns.map((c) => c.closed));
+  });
+});
