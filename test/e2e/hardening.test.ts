@@ -56,6 +56,22 @@ describe('audit log', () => {
   });
 });
 
+describe('audit log of impersonated requests', () => {
+  it('records who asked and whom they acted as', async () => {
+    const r = await api(server, 'POST', `${NS}/imagestreams`, {
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'by-carla' } },
+      headers: { 'Impersonate-User': 'carla', 'Impersonate-Group': 'system:masters' },
+    });
+    assert.equal(r.status, 201, r.text);
+    await new Promise((res) => setTimeout(res, 200));
+    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entry = lines.find((l) => l['resource'] === 'imagestreams' && l['code'] === 201 && (l['impersonatedUser'] as { username?: string } | undefined)?.username === 'carla');
+    assert.ok(entry, JSON.stringify(lines));
+    assert.equal(entry['user'], 'admin');
+    assert.deepEqual((entry['impersonatedUser'] as { groups: string[] }).groups, ['system:masters', 'system:authenticated']);
+  });
+});
+
 describe('limits', () => {
   it('refuses a third watch for one user with 429 and Retry-After', async () => {
     const a = await openWatch();
