@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { httpGet, type HttpResponse, type NetworkPolicy } from './http.js';
 import { parseChallenges, type Challenge } from './www-authenticate.js';
+import { schema1Payload } from './schema1.js';
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -250,22 +251,12 @@ export class RegistryClient {
 }
 
 /**
- * The digest of a schema 1 manifest. A signed one (prettyjws) is identified by its payload without
- * the signatures: each signature's protected header records how many bytes of the body precede
- * them (`formatLength`) and the bytes that closed the payload (`formatTail`), as docker/libtrust
- * signs it. An unsigned one is its bytes.
+ * The digest of a schema 1 manifest (see schema1.ts): a signed one (prettyjws) is identified by its
+ * payload, and refused unless its body is that payload plus its signatures and nothing else, so
+ * that what is parsed is what was hashed. An unsigned one is its bytes.
  */
 export function schema1Digest(body: Buffer): string {
-  try {
-    const m = JSON.parse(body.toString('utf8')) as { signatures?: { protected?: string }[] };
-    const protectedHeader = m.signatures?.[0]?.protected;
-    if (protectedHeader) {
-      const h = JSON.parse(Buffer.from(protectedHeader, 'base64url').toString('utf8')) as { formatLength?: unknown; formatTail?: unknown };
-      if (typeof h.formatLength === 'number' && typeof h.formatTail === 'string' && h.formatLength >= 0 && h.formatLength <= body.length)
-        return sha256(Buffer.concat([body.subarray(0, h.formatLength), Buffer.from(h.formatTail, 'base64url')]));
-    }
-  } catch {
-    // Not JSON: the manifest parser reports it; the digest is then of the bytes.
-  }
-  return sha256(body);
+  const r = schema1Payload(body);
+  if ('error' in r) throw new RegistryError('Internal', `content integrity error: ${r.error}`);
+  return r.digest;
 }

@@ -6,7 +6,7 @@
  * that changes nothing writes nothing.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { conflict, fieldErr, invalid, isApiError, notFound, type FieldError } from '../../../api/errors.js';
+import { conflict, fieldErr, invalid, notFound, type FieldError } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import { decodeBody } from '../../../registry/decode-body.js';
@@ -30,6 +30,7 @@ import { validateImageStreamName } from '../imagestream-validation.js';
 import type { ImageImportStatus, ImageStreamImport } from '../virtual-schemas.js';
 import { API_VERSION } from './common.js';
 import { EXCLUDE_SECRET_ANNOTATION } from './imagestream-subresources.js';
+import { storeVerifiedImage } from './verified-images.js';
 
 export const REPOSITORY_CHECK_ANNOTATION = 'openshift.io/image.dockerRepositoryCheck';
 const KIND = { group: 'image.openshift.io', kind: 'ImageStreamImport' };
@@ -298,17 +299,11 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         return { ...isi, apiVersion: API_VERSION, kind: 'ImageStreamImport' };
       }
 
-      // Images first, so a stream never points at an Image that is not stored yet.
+      // Images first, so a stream never points at an Image that is not stored yet. An existing
+      // Image is reused only when it holds the content just verified; otherwise (a mapping in any
+      // namespace may have created it with other layers) the verified content replaces it.
       for (const image of imagesToStore(isi)) {
-        const stored = structuredClone(image);
-        delete stored.dockerImageManifest;
-        delete stored.dockerImageConfig;
-        delete stored.signatures;
-        try {
-          await o.images.create({ ...ctx, namespace: undefined } as RequestContext, stored, { dryRun: ctx.dryRun });
-        } catch (e) {
-          if (!isApiError(e, 'AlreadyExists')) throw e;
-        }
+        await storeVerifiedImage(o.images, { ...ctx, namespace: undefined } as RequestContext, image, { dryRun: ctx.dryRun });
       }
       const result = await o.internal.guaranteedUpdate(
         ctx,
