@@ -24,6 +24,11 @@ export interface RequestContext {
   readonly warnings: string[];
   /** The request's clock reading; strategies use it for timestamps so one request has one "now". */
   readonly now: Date;
+  /**
+   * Aborted when nobody waits for the answer any more (its deadline passed, its client left, the
+   * controller stopped): work that reaches outside the server, such as imports, stops with it.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Strategy<T extends KubeObject> {

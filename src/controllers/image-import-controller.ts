@@ -16,6 +16,8 @@ import type { ResourceStore } from '../registry/resource-store.js';
 import type { ImageStream, TagReference } from '../apis/image/schema.js';
 import { statusTag } from '../apis/image/tag-events.js';
 import type { ImageStreamImport } from '../apis/image/virtual-schemas.js';
+import { dockerClientDefaults, parseDockerImageReference } from '../apis/image/reference.js';
+import { ImportQueue } from './import-queue.js';
 
 export interface ImportControllerOptions {
   readonly streams: ResourceStore<ImageStream>;
@@ -24,7 +26,7 @@ export interface ImportControllerOptions {
   readonly systemContext: () => RequestContext;
   readonly scheduledIntervalMs: number;
   readonly scheduledPerMinute: number;
-  /** Imports running at once. */
+  /** Imports running at once; one registry may occupy half of them. */
   readonly workers?: number;
   readonly onQueueDepth?: (depth: number) => void;
 }
@@ -39,6 +41,20 @@ function observedGeneration(stream: ImageStream, tag: string): number {
   let g = list?.items?.[0]?.generation ?? -1;
   for (const c of list?.conditions ?? []) if (c.type === 'ImportSuccess' && c.generation > g) g = c.generation;
   return g;
+}
+
+/** The registries a stream's importable tags name (what an import of it will contact). */
+export function registriesOf(stream: ImageStream): string[] {
+  const registries = new Set<string>();
+  for (const t of stream.spec?.tags ?? []) {
+    if (!importable(t)) continue;
+    try {
+      registries.add(dockerClientDefaults(parseDockerImageReference(t.from?.name ?? '')).registry);
+    } catch {
+      // An unparsable reference fails in the import itself, without contacting anyone.
+    }
+  }
+  return [...registries];
 }
 
 export function tagsNeedingImport(stream: ImageStream): TagReference[] {
@@ -84,12 +100,14 @@ export function dueForCheck(
   return due;
 }
 
+const DEFAULT_WORKERS = 4;
+
 export class ImageImportController {
   private readonly abort = new AbortController();
-  private readonly queue = new Map<string, { force: boolean }>();
-  private running = 0;
-  private wake: (() => void) | undefined;
+  private readonly queue: ImportQueue;
   private scheduler: NodeJS.Timeout | undefined;
+  /** What each stream's tags last named, for scheduled checks enqueued without the stream at hand. */
+  private readonly registries = new Map<string, readonly string[]>();
   private readonly lastScheduled = new Map<string, number>();
   /**
    * Streams with scheduled tags, kept from the watch: the scheduler never lists every stream (at
@@ -97,11 +115,13 @@ export class ImageImportController {
    */
   private readonly scheduled = new Set<string>();
 
-  constructor(private readonly o: ImportControllerOptions) {}
+  constructor(private readonly o: ImportControllerOptions) {
+    this.queue = new ImportQueue(Math.max(1, Math.floor((o.workers ?? DEFAULT_WORKERS) / 2)));
+  }
 
   start(): void {
     void this.follow();
-    for (let i = 0; i < (this.o.workers ?? 2); i++) void this.work();
+    for (let i = 0; i < (this.o.workers ?? DEFAULT_WORKERS); i++) void this.work();
     const tick = scheduleTickMs(this.o.scheduledIntervalMs);
     this.scheduler = setInterval(() => void this.schedule().catch((err: unknown) => this.o.logger.warn({ err }, 'scheduled import scan failed')), tick);
     this.scheduler.unref();
@@ -110,14 +130,12 @@ export class ImageImportController {
   stop(): void {
     this.abort.abort();
     if (this.scheduler) clearInterval(this.scheduler);
-    this.wake?.();
+    this.queue.close();
   }
 
   private enqueue(key: string, force: boolean): void {
-    const existing = this.queue.get(key);
-    this.queue.set(key, { force: force || (existing?.force ?? false) });
+    this.queue.add(key, force, this.registries.get(key) ?? []);
     this.o.onQueueDepth?.(this.queue.size);
-    this.wake?.();
   }
 
   /** Watches every stream; any change is a reason to look at it again. */
@@ -129,7 +147,11 @@ export class ImageImportController {
           const key = `${ev.object.metadata.namespace ?? ''}/${ev.object.metadata.name ?? ''}`;
           if (ev.type === 'DELETED' || scheduledTags(ev.object).length === 0) this.scheduled.delete(key);
           else this.scheduled.add(key);
-          if (ev.type === 'DELETED') continue;
+          if (ev.type === 'DELETED') {
+            this.registries.delete(key);
+            continue;
+          }
+          this.registries.set(key, registriesOf(ev.object));
           if (tagsNeedingImport(ev.object).length > 0) this.enqueue(key, false);
         }
       } catch (err) {
@@ -147,24 +169,17 @@ export class ImageImportController {
   }
 
   private async work(): Promise<void> {
-    while (!this.abort.signal.aborted) {
-      const next = this.queue.entries().next();
-      if (next.done) {
-        await new Promise<void>((r) => (this.wake = r));
-        this.wake = undefined;
-        continue;
-      }
-      const [key, item] = next.value;
-      this.queue.delete(key);
+    for (;;) {
+      const item = await this.queue.take();
+      if (!item) return;
       this.o.onQueueDepth?.(this.queue.size);
-      this.running++;
       try {
-        await this.sync(key, item.force);
+        await this.sync(item.key, item.force);
       } catch (err) {
-        if (isApiError(err, 'Conflict')) this.enqueue(key, item.force);
-        else this.o.logger.warn({ err, stream: key }, 'import failed');
+        if (isApiError(err, 'Conflict')) this.enqueue(item.key, item.force);
+        else if (!this.abort.signal.aborted) this.o.logger.warn({ err, stream: item.key }, 'import failed');
       } finally {
-        this.running--;
+        this.queue.done(item);
       }
     }
   }
@@ -194,6 +209,6 @@ export class ImageImportController {
         })),
       },
     };
-    await this.o.imports.create({ ...this.o.systemContext(), namespace }, isi, { dryRun: false, fieldValidation: 'Ignore' });
+    await this.o.imports.create({ ...this.o.systemContext(), namespace, signal: this.abort.signal }, isi, { dryRun: false, fieldValidation: 'Ignore' });
   }
 }

@@ -369,7 +369,17 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
         throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
     }
     if (r.verb === 'watch') return route(req, reply, r, req.k8s, req.searchParams);
-    await withDeadline(route(req, reply, r, req.k8s, req.searchParams), o.requestTimeoutMs ?? 60_000);
+    // Reads finish within the server; a write may reach out (imports), so it learns when its answer is no longer awaited.
+    let gone: AbortController | undefined;
+    if (r.verb !== 'get' && r.verb !== 'list') {
+      const controller = new AbortController();
+      gone = controller;
+      req.k8s.signal = controller.signal;
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort();
+      });
+    }
+    await withDeadline(route(req, reply, r, req.k8s, req.searchParams), o.requestTimeoutMs ?? 60_000, () => gone?.abort());
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
@@ -387,14 +397,17 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
 }
 
 /**
- * Answers 504 when `work` has not finished within `ms`. The work itself runs on (as in
- * kube-apiserver, a write may still complete after its client was told it timed out); what it sends
- * later is dropped, the reply being gone.
+ * Answers 504 when `work` has not finished within `ms`. A write inside the server runs on (as in
+ * kube-apiserver, it may still complete after its client was told it timed out; what it sends later
+ * is dropped, the reply being gone); `onTimeout` tells work that reaches outside the server to stop.
  */
-async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+async function withDeadline(work: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(requestTimedOut(Math.round(ms / 1000))), ms);
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(requestTimedOut(Math.round(ms / 1000)));
+    }, ms);
   });
   try {
     await Promise.race([work, deadline]);

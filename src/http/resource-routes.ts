@@ -52,6 +52,8 @@ export interface RequestState {
   user: UserInfo;
   /** Who authenticated, when they act as `user`. */
   impersonator?: UserInfo;
+  /** Aborted when nobody waits for the answer any more (the deadline passed, the client left). */
+  signal?: AbortSignal;
   warnings: string[];
   resource?: ResourceRequest;
 }
@@ -148,6 +150,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       dryRun: false,
       warnings: state.warnings,
       now: new Date(),
+      ...(state.signal ? { signal: state.signal } : {}),
     };
     const format = (): ResponseFormat => negotiate(req.headers.accept, q.get('includeObject') ?? undefined, true);
     const send = (code: number, obj: KubeObject | Status, fmt: ResponseFormat) => {

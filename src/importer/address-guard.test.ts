@@ -164,7 +164,7 @@ describe('address guard: --import-allowed-networks', () => {
 describe('address guard: errors', () => {
   it('tells the client only the host it asked for, never what it resolves to', () => {
     const message = blockedAddressMessage('registry.internal.example');
-    assert.equal(message, '"registry.internal.example" is not an address the server is allowed to contact (see --import-allowed-networks)');
+    assert.equal(message, '"registry.internal.example": the server is not allowed to contact this address (see --import-allowed-networks)');
     assert.doesNotMatch(message, /\d+\.\d+\.\d+\.\d+|resolves/);
     const e = new BlockedAddressError(message);
     assert.ok(e instanceof Error);

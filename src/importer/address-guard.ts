@@ -272,5 +272,5 @@ export class BlockedAddressError extends Error {
  * that name resolves to is the server's network view, which callers must not learn from errors.
  */
 export function blockedAddressMessage(host: string): string {
-  return `${JSON.stringify(host)} is not an address the server is allowed to contact (see --import-allowed-networks)`;
+  return `${JSON.stringify(host)}: the server is not allowed to contact this address (see --import-allowed-networks)`;
 }

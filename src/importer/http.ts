@@ -1,58 +1,17 @@
 /**
- * HTTP for the importer: timeouts on every request, redirects followed without carrying
- * credentials to another host, and a guarded DNS lookup so the importer never connects to
- * link-local, loopback or private addresses unless the operator allowed those networks
- * (BEHAVIOR §13 item 4). The check happens at connect time, for every hop, so DNS answers that
- * change between check and use cannot get around it.
+ * HTTP for the importer: every exchange has a deadline for the whole answer (not an idle timer, so
+ * a registry that drips a byte now and then is still cut off), a size limit, a share of its import's
+ * byte budget, and the import's abort signal; redirects are followed without carrying credentials
+ * to another host; and a guarded DNS lookup refuses addresses the importer may not contact at
+ * connect time, for every hop, so DNS answers that change between check and use cannot get around
+ * it.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
-
-export interface NetworkPolicy {
-  /** Networks the operator allows even though they are private, loopback or link-local. */
-  readonly allowed: BlockList;
-}
-
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['100.64.0.0', 10],
-  ['0.0.0.0', 8],
-] as const)
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::1', 128],
-  ['fe80::', 10],
-  ['fc00::', 7],
-  ['::', 128],
-] as const)
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-
-export function parseAllowedNetworks(cidrs: readonly string[]): NetworkPolicy {
-  const allowed = new BlockList();
-  for (const c of cidrs) {
-    const [net = '', bits] = c.split('/');
-    const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(net)) throw new Error(`invalid network ${JSON.stringify(c)}: expected an address or CIDR`);
-    allowed.addSubnet(net, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
-  }
-  return { allowed };
-}
-
-export function addressAllowed(address: string, policy: NetworkPolicy): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  return !PRIVATE.check(address, family) || policy.allowed.check(address, family);
-}
-
-export class BlockedAddressError extends Error {
-  override readonly name = 'BlockedAddressError';
-}
+import { isIP } from 'node:net';
+import { addressAllowed, BlockedAddressError, blockedAddressMessage, type NetworkPolicy } from './address-guard.js';
+import { ImportLimitError, type ByteBudget } from './limits.js';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
@@ -61,14 +20,7 @@ function guardedLookup(policy: NetworkPolicy) {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '');
       const ok = addresses.filter((a) => addressAllowed(a.address, policy));
-      if (ok.length === 0) {
-        return callback(
-          new BlockedAddressError(
-            `${hostname} resolves to ${addresses.map((a) => a.address).join(', ')}, which the server is not allowed to contact (see --import-allowed-networks)`,
-          ) as NodeJS.ErrnoException,
-          '',
-        );
-      }
+      if (ok.length === 0) return callback(new BlockedAddressError(blockedAddressMessage(hostname)) as NodeJS.ErrnoException, '');
       if ((options as { all?: boolean }).all) return callback(null, ok);
       const first = ok[0] as LookupAddress;
       callback(null, first.address, first.family);
@@ -87,11 +39,18 @@ export interface HttpResponse {
 export interface HttpOptions {
   readonly method?: 'GET' | 'HEAD';
   readonly headers?: Record<string, string>;
+  /** The whole exchange (connect, headers, body) must finish within this. */
   readonly timeoutMs: number;
   readonly insecureSkipVerify?: boolean;
   readonly ca?: string;
   readonly policy: NetworkPolicy;
-  readonly maxBytes?: number;
+  /** The largest answer read; a larger one fails naming `maxBytesFlag`. */
+  readonly maxBytes: number;
+  readonly maxBytesFlag?: string;
+  /** Bytes left to the whole import; every byte read is charged to it. */
+  readonly budget?: ByteBudget;
+  /** Aborts the exchange when the import ends (its deadline, or its caller went away). */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_REDIRECTS = 5;
@@ -115,14 +74,29 @@ export async function httpGet(url: string, o: HttpOptions): Promise<HttpResponse
   }
 }
 
+function tooLarge(o: HttpOptions): ImportLimitError {
+  return new ImportLimitError('TooLarge', `the registry's answer is larger than ${o.maxBytes} bytes${o.maxBytesFlag ? ` (${o.maxBytesFlag})` : ''}`);
+}
+
 function once(url: URL, headers: Record<string, string>, o: HttpOptions): Promise<HttpResponse> {
-  const maxBytes = o.maxBytes ?? 32 * 1024 * 1024;
   // An address literal never goes through DNS (and so not through the guarded lookup): check it here.
   const literal = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) && !addressAllowed(literal, o.policy)) {
-    return Promise.reject(new BlockedAddressError(`${literal} is an address the server is not allowed to contact (see --import-allowed-networks)`));
-  }
+  if (isIP(literal) && !addressAllowed(literal, o.policy)) return Promise.reject(new BlockedAddressError(blockedAddressMessage(literal)));
+  if (o.signal?.aborted) return Promise.reject(o.signal.reason);
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, res?: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (res) resolve(res);
+      else {
+        req.destroy();
+        reject(err);
+      }
+    };
+    const onAbort = () => finish(o.signal?.reason);
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
       {
@@ -132,22 +106,24 @@ function once(url: URL, headers: Record<string, string>, o: HttpOptions): Promis
         ...(url.protocol === 'https:' ? { rejectUnauthorized: !o.insecureSkipVerify, ...(o.ca ? { ca: o.ca } : {}) } : {}),
       },
       (res) => {
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > o.maxBytes) return finish(tooLarge(o));
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > maxBytes) {
-            req.destroy(new Error(`response larger than ${maxBytes} bytes`));
-            return;
-          }
+          if (size > o.maxBytes) return finish(tooLarge(o));
+          const overBudget = o.budget?.charge(c.length);
+          if (overBudget) return finish(overBudget);
           chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: url.toString() }));
-        res.on('error', reject);
+        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: url.toString() }));
+        res.on('error', (e) => finish(e));
       },
     );
-    req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`timed out after ${o.timeoutMs} ms waiting for ${url.host}`)));
-    req.on('error', reject);
+    const timer = setTimeout(() => finish(new Error(`timed out after ${o.timeoutMs} ms waiting for the whole answer from ${url.host}`)), o.timeoutMs);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (e) => finish(e));
     req.end();
   });
 }

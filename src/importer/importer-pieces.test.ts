@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyringFromSecrets } from './credentials.js';
-import { addressAllowed, parseAllowedNetworks } from './http.js';
+import { addressAllowed, parseAllowedNetworks } from './address-guard.js';
 import { errorStatus } from './importer.js';
 import { RegistryError } from './registry-client.js';
 import { parseChallenges } from './www-authenticate.js';

@@ -11,10 +11,11 @@ import { dockerClientDefaults, exact, parseDockerImageReference, referenceString
 import type { ImageImportStatus, ImageStreamImport } from '../apis/image/virtual-schemas.js';
 import { rfc3339 } from '../registry/object-meta.js';
 import type { Keyring } from './credentials.js';
-import type { NetworkPolicy } from './http.js';
+import type { NetworkPolicy } from './address-guard.js';
 import type { ImportMetrics } from '../http/metrics.js';
 import type { RequestBudget } from './request-budget.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
+import { byteBudget, DEFAULT_IMPORT_LIMITS, ImportLimitError, type ByteBudget, type ImportLimits } from './limits.js';
 import { prioritizeTags } from './tag-priority.js';
 
 export const PREFER_ARCH_ANNOTATION = 'importer.image.openshift.io/prefer-arch';
@@ -37,6 +38,9 @@ export interface ImportContext {
   /** Ignore credentials (the anonymous retry). */
   readonly anonymous?: boolean;
   readonly stream?: ImageStream;
+  /** Ends every registry exchange of this import: its deadline passed, or its caller went away. */
+  readonly signal?: AbortSignal;
+  readonly limits?: ImportLimits;
 }
 
 type NestedStatus = Record<string, unknown>;
@@ -47,6 +51,11 @@ function failure(reason: string, code: number, message: string, details?: Record
 }
 
 export function errorStatus(err: unknown, ref: string): NestedStatus {
+  if (err instanceof ImportLimitError) {
+    return err.kind === 'TooLarge'
+      ? failure('RequestEntityTooLarge', 413, `${ref}: ${err.message}`)
+      : failure('Timeout', 504, `${ref}: ${err.message}`);
+  }
   if (err instanceof RegistryError) {
     switch (err.kind) {
       case 'NotFound':
@@ -106,10 +115,13 @@ async function fetchImage(
   mode: string,
   prefer: { arch?: string; os?: string },
   now: Date,
+  limits: ImportLimits,
 ): Promise<Fetched> {
   const m = await client.getManifest(repo, reference);
   const parsed = parseManifest(m.body.toString('utf8'));
   if (parsed?.kind !== 'list') return { image: await imageFor(client, repo, ref, m.body, m.digest, m.mediaType, now) };
+  if (parsed.manifests.length > limits.maxManifests)
+    throw new ImportLimitError('TooLarge', `the manifest list ${m.digest} has ${parsed.manifests.length} entries, more than the ${limits.maxManifests} followed (--image-import-max-manifests)`);
   if (mode === 'PreserveOriginal') {
     const list = await imageFor(client, repo, ref, m.body, m.digest, m.mediaType || MEDIA.ociIndex, now);
     const manifests: Image[] = [];
@@ -130,7 +142,14 @@ async function fetchImage(
   return { image: await imageFor(client, repo, ref, c.body, c.digest, c.mediaType, now) };
 }
 
-function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: boolean, cache: Map<string, RegistryClient>): RegistryClient {
+/** The registry clients of one import, and the bytes it may still read from all of them. */
+interface ImportSession {
+  readonly clients: Map<string, RegistryClient>;
+  readonly bytes: ByteBudget;
+}
+
+function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: boolean, session: ImportSession): RegistryClient {
+  const cache = session.clients;
   const registry = dockerClientDefaults(ref).registry === 'docker.io' ? 'registry-1.docker.io' : dockerClientDefaults(ref).registry;
   const creds = ctx.anonymous ? undefined : ctx.keyring.lookup(registry, repositoryPath(ref));
   // Repositories of one registry may carry different credentials (per-path pull secrets).
@@ -146,6 +165,9 @@ function clientFor(ctx: ImportContext, ref: DockerImageReference, insecure: bool
       ...(ctx.requestTimeoutMs ? { timeoutMs: ctx.requestTimeoutMs } : {}),
       ...(ctx.metrics ? { observe: (code: string, seconds: number) => ctx.metrics?.observeRegistryRequest(registry, code, seconds) } : {}),
       ...(ctx.budget ? { budget: () => (ctx.budget as RequestBudget).take(registry) } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      limits: ctx.limits ?? DEFAULT_IMPORT_LIMITS,
+      bytes: session.bytes,
     });
     cache.set(key, c);
   }
@@ -164,7 +186,7 @@ function preferredPlatform(stream: ImageStream | undefined, tag: string | undefi
 
 async function importOne(
   ctx: ImportContext,
-  clients: Map<string, RegistryClient>,
+  session: ImportSession,
   ref: DockerImageReference,
   insecureFlag: boolean,
   mode: string,
@@ -175,8 +197,8 @@ async function importOne(
   if (ctx.blockedRegistries.has(defaulted.registry)) return { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
   const insecure = insecureFlag || ctx.insecureRegistries.has(defaulted.registry);
   try {
-    const client = clientFor(ctx, ref, insecure, clients);
-    const fetched = await fetchImage(client, repositoryPath(ref), ref, ref.id || defaulted.tag, mode, prefer, ctx.now);
+    const client = clientFor(ctx, ref, insecure, session);
+    const fetched = await fetchImage(client, repositoryPath(ref), ref, ref.id || defaulted.tag, mode, prefer, ctx.now, ctx.limits ?? DEFAULT_IMPORT_LIMITS);
     // The user's spelling is kept: `busybox:1` becomes `busybox@sha256:…`.
     fetched.image.dockerImageReference = exact({ ...ref, tag: '', id: fetched.image.metadata.name ?? '' });
     for (const m of fetched.manifests ?? []) m.dockerImageReference = exact({ ...ref, tag: '', id: m.metadata.name ?? '' });
@@ -193,7 +215,7 @@ const REPOSITORY_CONCURRENCY = 4;
 
 /** Runs `spec.images` and `spec.repository`; returns the ISI status without `import`. */
 export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Promise<NonNullable<ImageStreamImport['status']>> {
-  const clients = new Map<string, RegistryClient>();
+  const session: ImportSession = { clients: new Map(), bytes: byteBudget((ctx.limits ?? DEFAULT_IMPORT_LIMITS).maxBytes) };
   const status: NonNullable<ImageStreamImport['status']> = {};
   const images: ImageImportStatus[] = [];
   for (const spec of isi.spec.images ?? []) {
@@ -209,7 +231,7 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
       continue;
     }
     const prefer = preferredPlatform(ctx.stream, spec.to?.name ?? ref.tag);
-    images.push(await importOne(ctx, clients, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', prefer));
+    images.push(await importOne(ctx, session, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', prefer));
   }
   if (isi.spec.images) status.images = images;
 
@@ -228,11 +250,11 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
         status.repository = { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
       } else {
         try {
-          const tags = prioritizeTags((await clientFor(ctx, ref, insecure, clients).listTags(repositoryPath(ref))).map((t) => t || 'latest'));
+          const tags = prioritizeTags((await clientFor(ctx, ref, insecure, session).listTags(repositoryPath(ref))).map((t) => t || 'latest'));
           const limit = ctx.maxTagsPerRepository < 0 ? tags.length : ctx.maxTagsPerRepository;
           // A few tags at a time: the per-registry budget, not this loop, bounds the request rate.
           const results = await mapLimited(tags.slice(0, limit), REPOSITORY_CONCURRENCY, (tag) =>
-            importOne(ctx, clients, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', {}),
+            importOne(ctx, session, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', {}),
           );
           const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
           status.repository = {

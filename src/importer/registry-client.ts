@@ -5,7 +5,9 @@
  * Retry-After. Registry wire errors become one closed set of RegistryError kinds.
  */
 import { createHash } from 'node:crypto';
-import { httpGet, type HttpResponse, type NetworkPolicy } from './http.js';
+import type { NetworkPolicy } from './address-guard.js';
+import { httpGet, type HttpResponse } from './http.js';
+import { byteBudget, checkDepth, DEFAULT_IMPORT_LIMITS, ImportLimitError, type ByteBudget, type ImportLimits } from './limits.js';
 import { parseChallenges, type Challenge } from './www-authenticate.js';
 import { schema1Payload } from './schema1.js';
 
@@ -49,6 +51,11 @@ export interface RegistryClientOptions {
   readonly observe?: (code: string, seconds: number) => void;
   /** Waits for the registry's shared request budget before each round trip. */
   readonly budget?: () => Promise<unknown>;
+  /** Ends every exchange of the import this client serves (its deadline, or its caller gone). */
+  readonly signal?: AbortSignal;
+  readonly limits?: ImportLimits;
+  /** Bytes the import this client serves may still read; shared by its clients. */
+  readonly bytes?: ByteBudget;
 }
 
 export interface FetchedManifest {
@@ -58,7 +65,26 @@ export interface FetchedManifest {
 }
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits, unless the import ends first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Failures a retry cannot mend: a refused address, or a limit of the import reached. */
+function final(e: unknown): boolean {
+  return e instanceof ImportLimitError || (e as Error)?.name === 'BlockedAddressError';
+}
 
 function wireError(res: HttpResponse, what: string): RegistryError {
   let codes: string[] = [];
@@ -79,9 +105,13 @@ export class RegistryClient {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, { token: string; expires: number }>();
   private readonly timeoutMs: number;
+  private readonly limits: ImportLimits;
+  private readonly bytes: ByteBudget;
 
   constructor(private readonly o: RegistryClientOptions) {
     this.timeoutMs = o.timeoutMs ?? 15_000;
+    this.limits = o.limits ?? DEFAULT_IMPORT_LIMITS;
+    this.bytes = o.bytes ?? byteBudget(this.limits.maxBytes);
   }
 
   private httpOptions(headers: Record<string, string> = {}) {
@@ -89,6 +119,10 @@ export class RegistryClient {
       headers,
       timeoutMs: this.timeoutMs,
       policy: this.o.policy,
+      maxBytes: this.limits.maxDocumentBytes,
+      maxBytesFlag: '--image-import-max-document-bytes',
+      budget: this.bytes,
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
       ...(this.o.insecure ? { insecureSkipVerify: true } : {}),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
     };
@@ -109,7 +143,7 @@ export class RegistryClient {
         this.base = base;
         return base;
       } catch (e) {
-        if (e instanceof RegistryError) throw e;
+        if (e instanceof RegistryError || final(e)) throw e;
         lastError = e;
         const msg = (e as Error).message ?? '';
         if (!this.o.insecure && /wrong version number|oversized record|EPROTO/i.test(msg))
@@ -141,7 +175,12 @@ export class RegistryClient {
       throw new RegistryError(this.o.credentials ? 'IncorrectCredentials' : 'Unauthorized', `token request for ${repo} was refused`);
     }
     if (res.status !== 200) throw new RegistryError('Internal', `token server answered HTTP ${res.status}`);
-    const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string; expires_in?: number };
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse(res.body.toString('utf8')) as typeof body;
+    } catch {
+      throw new RegistryError('Internal', 'token server answered with something other than JSON');
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError('Internal', 'token server answered without a token');
     this.tokens.set(scope, { token, expires: Date.now() + Math.max(30, (body.expires_in ?? 60) - 10) * 1000 });
@@ -150,6 +189,7 @@ export class RegistryClient {
 
   private async timed(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
     await this.o.budget?.();
+    this.o.signal?.throwIfAborted();
     const start = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
     try {
@@ -170,13 +210,13 @@ export class RegistryClient {
         const res = await this.timed(fn);
         if ((res.status === 429 || res.status >= 500) && attempt < retries) {
           const after = Number(res.headers['retry-after']);
-          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 200 * 2 ** attempt);
+          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 10) * 1000 : 200 * 2 ** attempt, this.o.signal);
           continue;
         }
         return res;
       } catch (e) {
-        if (attempt >= retries || (e as Error).name === 'BlockedAddressError') throw e;
-        await sleep(200 * 2 ** attempt);
+        if (attempt >= retries || final(e)) throw e;
+        await sleep(200 * 2 ** attempt, this.o.signal);
       }
     }
   }
@@ -194,7 +234,7 @@ export class RegistryClient {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof RegistryError) throw e;
+      if (e instanceof RegistryError || e instanceof ImportLimitError) throw e;
       throw new RegistryError('Internal', `${what}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -219,6 +259,7 @@ export class RegistryClient {
       const header = res.headers['docker-content-digest'];
       if (typeof header === 'string' && header && header !== digest)
         throw new RegistryError('Internal', `content integrity error: the registry named the manifest ${header} but its content is ${digest}`);
+      checkDepth(res.body, `the manifest ${digest}`, this.limits);
       return { body: res.body, mediaType, digest };
     });
   }
@@ -228,6 +269,7 @@ export class RegistryClient {
       const res = await this.get(repo, `blobs/${digest}`);
       if (res.status !== 200) throw this.refused(res, `${repo}@${digest}`);
       if (sha256(res.body) !== digest) throw new RegistryError('Internal', `content integrity error: blob ${digest} has digest ${sha256(res.body)}`);
+      checkDepth(res.body, `the image config ${digest}`, this.limits);
       return res.body;
     });
   }
@@ -239,7 +281,11 @@ export class RegistryClient {
       for (let page = 0; page < 1000; page++) {
         const res = await this.get(repo, path);
         if (res.status !== 200) throw this.refused(res, repo);
-        tags.push(...((JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null }).tags ?? []));
+        for (const tag of tagsOfPage(res.body)) {
+          if (tags.length >= this.limits.maxTags)
+            throw new ImportLimitError('TooLarge', `the repository lists more than ${this.limits.maxTags} tags (--image-import-max-tags)`);
+          tags.push(tag);
+        }
         const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers['link'] ?? ''));
         if (!link?.[1]) break;
         const next = new URL(link[1], 'http://x');
@@ -248,6 +294,19 @@ export class RegistryClient {
       return tags;
     });
   }
+}
+
+/** The tag names of one tag list page; what is not a list of strings is refused. */
+function tagsOfPage(body: Buffer): string[] {
+  let page: unknown;
+  try {
+    page = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new RegistryError('Internal', 'the tag list is not JSON');
+  }
+  const tags = (page as { tags?: unknown } | null)?.tags ?? [];
+  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) throw new RegistryError('Internal', 'the tag list is not a list of names');
+  return tags;
 }
 
 /**

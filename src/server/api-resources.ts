@@ -42,7 +42,8 @@ import { createImageStreamMappingHandler } from '../apis/image/views/imagestream
 import { createImageSignatureHandler } from '../apis/image/views/imagesignature-handler.js';
 import { createLayersHandler, createSecretsHandler } from '../apis/image/views/imagestream-subresources.js';
 import { createImageStreamImportHandler } from '../apis/image/views/imagestreamimport-handler.js';
-import type { NetworkPolicy } from '../importer/http.js';
+import type { ImportLimits } from '../importer/limits.js';
+import type { NetworkPolicy } from '../importer/address-guard.js';
 import type { ImportMetrics } from '../http/metrics.js';
 import { ImageImportController } from '../controllers/image-import-controller.js';
 import { createRequestBudget } from '../importer/request-budget.js';
@@ -80,6 +81,8 @@ export interface ImporterSettings {
   readonly scheduledIntervalMs: number;
   readonly scheduledPerMinute: number;
   readonly requestTimeoutMs: number;
+  readonly importTimeoutMs: number;
+  readonly limits: ImportLimits;
   readonly metrics: ImportMetrics;
   /** Requests per second each registry gets from all imports together. */
   readonly registryQps: number;
@@ -174,6 +177,8 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     network: deps.importer.network,
     maxTagsPerRepository: deps.importer.maxTagsPerRepository,
     requestTimeoutMs: deps.importer.requestTimeoutMs,
+    importTimeoutMs: deps.importer.importTimeoutMs,
+    limits: deps.importer.limits,
     metrics: deps.importer.metrics,
     budget: createRequestBudget({
       perSecond: deps.importer.registryQps,

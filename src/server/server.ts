@@ -18,7 +18,8 @@ import { etcdLeaderElection, singleReplica, type LeaderElection } from '../contr
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
-import { parseAllowedNetworks } from '../importer/http.js';
+import { parseAllowedNetworks } from '../importer/address-guard.js';
+import { DEFAULT_IMPORT_LIMITS } from '../importer/limits.js';
 import { ensureAdminToken, writeKubeconfig } from './credentials.js';
 import { certificateAuthenticator, tokenAuthenticator, unionAuthenticator } from '../auth/authenticator.js';
 import { readTokenFile } from '../auth/token-file.js';
@@ -72,6 +73,14 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
       scheduledIntervalMs: flags.scheduledImportIntervalSeconds * 1000,
       requestTimeoutMs: flags.importRequestTimeoutMs,
+      importTimeoutMs: flags.importTimeoutMs,
+      limits: {
+        maxDocumentBytes: flags.importMaxDocumentBytes,
+        maxBytes: flags.importMaxBytes,
+        maxTags: flags.importMaxTags,
+        maxManifests: flags.importMaxManifests,
+        maxDepth: DEFAULT_IMPORT_LIMITS.maxDepth,
+      },
       metrics: metrics.imports,
       registryQps: flags.importRegistryQps,
       scheduledPerMinute: flags.maxScheduledImportsPerMinute,

@@ -6,7 +6,7 @@
  * that changes nothing writes nothing.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { conflict, fieldErr, invalid, notFound, type FieldError } from '../../../api/errors.js';
+import { conflict, fieldErr, invalid, notFound, serviceUnavailable, type FieldError } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import { decodeBody } from '../../../registry/decode-body.js';
@@ -14,10 +14,11 @@ import type { ResourceHandler } from '../../../registry/handler.js';
 import type { ResourceStore } from '../../../registry/resource-store.js';
 import { rfc3339 } from '../../../registry/object-meta.js';
 import { keyringFromSecrets } from '../../../importer/credentials.js';
-import type { NetworkPolicy } from '../../../importer/http.js';
+import type { NetworkPolicy } from '../../../importer/address-guard.js';
 import type { ImportMetrics } from '../../../http/metrics.js';
 import type { RequestBudget } from '../../../importer/request-budget.js';
 import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
+import { importDeadline, type ImportLimits } from '../../../importer/limits.js';
 import type { Secret } from '../../core/secret.js';
 import type { ConfigMap } from '../../core/configmap.js';
 import { rootCertificates } from 'node:tls';
@@ -62,6 +63,9 @@ export interface ImageStreamImportDeps {
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;
   readonly requestTimeoutMs: number;
+  /** How long one import may take in all (an API request's import also ends with its request). */
+  readonly importTimeoutMs: number;
+  readonly limits: ImportLimits;
   readonly metrics: ImportMetrics;
   readonly budget: RequestBudget;
 }
@@ -283,16 +287,20 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
         now: ctx.now,
         ...(existing ? { stream: existing } : {}),
       };
-      let status = await runImport(isi, base);
-      if (wantsAnonymousRetry(status)) {
+      const deadline = importDeadline(o.importTimeoutMs, '--image-import-timeout', ctx.signal);
+      const imported = { ...base, signal: deadline.signal, limits: o.limits };
+      let status = await runImport(isi, imported).finally(() => deadline.dispose());
+      if (wantsAnonymousRetry(status) && !deadline.signal.aborted) {
         // Wrong credentials must not hide a public image; the first answers are kept for failures.
-        const anonymous = await runImport(isi, { ...base, anonymous: true });
+        const anonymous = await runImport(isi, { ...imported, anonymous: true });
         const restore = (first: ImageImportStatus[] | undefined, second: ImageImportStatus[] | undefined) =>
           second?.map((s, i) => ((s.status as { reason?: string }).reason === 'Unauthorized' && first?.[i] ? first[i] : s));
         const images = restore(status.images, anonymous.images);
         const repoImages = restore(status.repository?.images, anonymous.repository?.images);
         status = { ...anonymous, ...(images ? { images } : {}), ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}) };
       }
+      // Nobody waits for the answer any more: what was fetched is not stored on its behalf.
+      if (ctx.signal?.aborted) throw serviceUnavailable('the request ended before its import finished', 1);
       isi.status = status;
       if (!isi.spec.import) {
         stripBlobs(isi);
