@@ -251,9 +251,8 @@ export function createResourceRouter(o: ResourceRouterOptions) {
               JSON.stringify(fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
             );
         } finally {
-          // What a client never read is not waited for: the socket goes with the watch.
-          if (reply.raw.writableLength > 0) socket.destroy();
-          else socket.setTimeout(o.socketIdleTimeoutMs);
+          // The idle timer owns the socket again: a client that never reads the rest loses it.
+          socket.setTimeout(o.socketIdleTimeoutMs);
           o.watches.delete(abort);
           o.onWatchChange?.(-1);
           const left = (watchesByUser.get(state.user.name) ?? 1) - 1;
