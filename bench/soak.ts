@@ -291,6 +291,7 @@ async function main(): Promise<void> {
         '--max-connections-per-client', '2000',
         '--tls-handshake-timeout', '5s',
         '--request-receive-timeout', '5s',
+        '--image-import-request-timeout', '3s',
       ],
     });
     const s = server;
@@ -423,7 +424,7 @@ function renderReport(r: {
     '## Soak: normal load next to hostile clients',
     '',
     `Measured ${new Date().toISOString()} on ${machine}; ${SOAK_SECONDS} s per phase (the "after" phase starts with a ${SETTLE_MS / 1000} s pause without load). ` +
-      `Server flags: --tls-handshake-timeout 5s --request-receive-timeout 5s --max-connections-per-client 2000, the rest default. ` +
+      `Server flags: --tls-handshake-timeout 5s --request-receive-timeout 5s --image-import-request-timeout 3s --max-connections-per-client 2000, the rest default. ` +
       `Normal load: GET of one image stream, ${LOAD_CONNECTIONS} connections. During the attack: ${RAW_ATTACKERS} TCP connections that never start TLS, ` +
       `${TLS_ATTACKERS} TLS connections with a partial request that never read (a connection the server closed is kept ${HOLD_CLOSED_MS / 1000} s, then dropped), each reopened when the server closes it, ` +
       `and ${IMPORTERS} concurrent ImageStreamImports from a registry that drips one byte every ${DRIP_MS / 1000} s. ` +
