@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { objectKey } from '../src/registry/resource-store.js';
-import { RESOURCES } from '../src/server/resource-infos.js';
+import { objectKey } from '../src/apiserver/generic/resource-store.js';
+import { namespacesInfo } from '../src/resources/core/namespaces/definition.js';
+import { imagesInfo } from '../src/resources/image/images/definition.js';
+import { imageStreamsInfo } from '../src/resources/image/imagestreams/definition.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { cpuTicks, run, type Figure } from './load.js';
@@ -41,12 +43,12 @@ export async function seedLargeStore(dataDir: string, streams: number): Promise<
   const store = openSqliteStore({ path: join(dataDir, 'state.db'), compactInterval: 0, synchronous: 'NORMAL' });
   const now = new Date().toISOString();
   const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), uid: randomUUID(), creationTimestamp: now });
-  await store.create(objectKey(RESOURCES.namespaces, undefined, NS), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+  await store.create(objectKey(namespacesInfo, undefined, NS), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
   const images = streams * IMAGES_PER_STREAM;
   for (let i = 0; i < images; i++) {
     const name = digest(i);
     await store.create(
-      objectKey(RESOURCES.images, undefined, name),
+      objectKey(imagesInfo, undefined, name),
       JSON.stringify({
         apiVersion: 'image.openshift.io/v1',
         kind: 'Image',
@@ -64,7 +66,7 @@ export async function seedLargeStore(dataDir: string, streams: number): Promise<
       return { created: now, dockerImageReference: `registry.example.com/bench/s${s}@${img}`, image: img, generation: HISTORY - h };
     });
     await store.create(
-      objectKey(RESOURCES.imagestreams, NS, `s${s}`),
+      objectKey(imageStreamsInfo, NS, `s${s}`),
       JSON.stringify({
         apiVersion: 'image.openshift.io/v1',
         kind: 'ImageStream',

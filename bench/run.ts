@@ -18,8 +18,8 @@ import { importManyStreams } from './import-streams.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
-import { objectKey } from '../src/registry/resource-store.js';
-import { RESOURCES } from '../src/server/resource-infos.js';
+import { objectKey } from '../src/apiserver/generic/resource-store.js';
+import { imageStreamsInfo } from '../src/resources/image/imagestreams/definition.js';
 
 interface Row {
   operation: string;
@@ -257,7 +257,7 @@ async function measureWrites(base: string, bareUrl: string, ca: string, auth: Re
   const direct: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    await store.create(objectKey(RESOURCES.imagestreams, NS, `w${i}`), value);
+    await store.create(objectKey(imageStreamsInfo, NS, `w${i}`), value);
     direct.push(performance.now() - t);
   }
   await store.close();

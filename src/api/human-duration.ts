@@ -15,3 +15,8 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
   return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
 }
+
+/** `<duration> ago` since an RFC 3339 timestamp, as oc's printers show updates (no timestamp: since the epoch). */
+export function humanAgo(ts: string | null | undefined, now: Date): string {
+  return `${humanDuration(now.getTime() - (ts ? Date.parse(ts) : 0))} ago`;
+}

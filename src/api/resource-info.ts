@@ -15,6 +15,8 @@ export interface SubresourceInfo {
   readonly version?: string;
   readonly verbs: readonly Verb[];
   readonly schema: TSchema;
+  /** For a subresource that answers with a list: the field selector keys of its items. */
+  readonly selectableFields?: readonly string[];
 }
 
 export interface ResourceInfo {
@@ -30,10 +32,29 @@ export interface ResourceInfo {
   readonly categories: readonly string[];
   readonly verbs: readonly Verb[];
   readonly subresources: readonly SubresourceInfo[];
-  /** Field selector keys beyond metadata.name/metadata.namespace. */
+  /**
+   * Field selector keys beyond metadata.name/metadata.namespace: dotted paths into the object
+   * (`status.phase`, `type`), read from the stored object; a missing value selects as "".
+   */
   readonly selectableFields?: readonly string[];
+  /**
+   * Where the group comes in discovery, higher first (kube-apiserver's group priority): kubectl
+   * resolves a resource name served by two groups to the first, so `images` can mean the image API's.
+   */
+  readonly groupPriority?: number;
   /** Schema of the kind (TypeBox / JSON Schema with x-kubernetes-* extensions). */
   readonly schema: TSchema;
+}
+
+export const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** What a `status` subresource serves. */
+export const STATUS_VERBS: readonly Verb[] = ['get', 'patch', 'update'];
+
+/** The value of a dotted field path in an object, as field selectors compare it ("" when absent). */
+export function fieldValue(obj: unknown, path: string): string {
+  let v: unknown = obj;
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
 
 export function apiVersionOf(info: { group: string; version: string }): string {

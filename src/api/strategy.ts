@@ -6,7 +6,7 @@
  * Methods are pure except where a kind's rules need other objects (injected at construction).
  */
 import type { FieldError } from './errors.js';
-import type { KubeObject } from '../schema/meta.js';
+import type { KubeObject } from './meta.js';
 
 export interface UserInfo {
   readonly name: string;

@@ -11,8 +11,8 @@
 import type { Logger } from 'pino';
 import { isApiError } from '../api/errors.js';
 import type { RequestContext } from '../api/strategy.js';
-import type { ResourceHandler } from '../registry/handler.js';
-import type { ResourceStore } from '../registry/resource-store.js';
+import type { ResourceHandler } from '../apiserver/generic/handler.js';
+import type { ResourceStore } from '../apiserver/generic/resource-store.js';
 import type { ImageStream, TagReference } from '../apis/image/schema.js';
 import { statusTag } from '../apis/image/tag-events.js';
 import type { ImageStreamImport } from '../apis/image/virtual-schemas.js';

@@ -9,7 +9,7 @@ import type { NetworkPolicy } from './address-guard.js';
 import { httpGet, type HttpResponse } from './http.js';
 import { byteBudget, checkDepth, DEFAULT_IMPORT_LIMITS, ImportLimitError, type ByteBudget, type ImportLimits } from './limits.js';
 import { parseChallenges, type Challenge } from './www-authenticate.js';
-import { schema1Payload } from './schema1.js';
+import { schema1Payload } from '../apis/image/schema1.js';
 
 export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',

@@ -6,8 +6,8 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createApiApp } from '../http/app.js';
-import { createMetrics, type Metrics } from '../http/metrics.js';
+import { createApiApp } from '../apiserver/http/app.js';
+import { createMetrics, type Metrics } from '../apiserver/http/metrics.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
@@ -20,6 +20,7 @@ import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
 import { parseAllowedNetworks } from '../importer/address-guard.js';
 import { DEFAULT_IMPORT_LIMITS } from '../importer/limits.js';
+import { createImportMetrics } from '../importer/metrics.js';
 import { ensureAdminToken, writeKubeconfig } from './credentials.js';
 import { certificateAuthenticator, tokenAuthenticator, unionAuthenticator } from '../auth/authenticator.js';
 import { readTokenFile } from '../auth/token-file.js';
@@ -81,7 +82,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         maxManifests: flags.importMaxManifests,
         maxDepth: DEFAULT_IMPORT_LIMITS.maxDepth,
       },
-      metrics: metrics.imports,
+      metrics: createImportMetrics(metrics.registry),
       registryQps: flags.importRegistryQps,
       scheduledPerMinute: flags.maxScheduledImportsPerMinute,
     },

@@ -10,8 +10,8 @@ import { api, startServerProcess, type ServerProcess } from '../support/server-p
 import { kubectl } from '../support/kubectl.js';
 import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import { objectKey } from '../../src/registry/resource-store.js';
-import { RESOURCES } from '../../src/server/resource-infos.js';
+import { objectKey } from '../../src/apiserver/generic/resource-store.js';
+import { imageStreamsInfo } from '../../src/resources/image/imagestreams/definition.js';
 
 let server: ServerProcess;
 let registry: Registry;
@@ -352,7 +352,7 @@ describe('import controllers after a restart', () => {
       // What a server that stopped between accepting a tag and importing it leaves behind.
       const store = openSqliteStore({ path: `${s.dataDir}/state.db`, compactInterval: 0 });
       await store.create(
-        objectKey(RESOURCES.imagestreams, 'offline', 'pending'),
+        objectKey(imageStreamsInfo, 'offline', 'pending'),
         JSON.stringify({
           apiVersion: 'image.openshift.io/v1',
           kind: 'ImageStream',

@@ -3,7 +3,7 @@
  * namespaces, labels, annotations, and what may not change on update.
  */
 import { fieldErr, type FieldError } from '../errors.js';
-import type { ObjectMeta } from '../../schema/meta.js';
+import type { ObjectMeta } from '../meta.js';
 
 /** Returns messages; empty means valid. Same shape as apimachinery's ValidateNameFunc. */
 export type NameValidator = (name: string, prefix: boolean) => string[];

@@ -1,6 +1,6 @@
 /** config.openshift.io/v1 Image: the cluster-wide image policy (spec/004). */
 import { Type, type Static } from '@sinclair/typebox';
-import { named, objectHeader, type KubeObject } from '../../schema/meta.js';
+import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
 const HOSTNAMES_DESCRIPTION =
   "externalRegistryHostnames provides the hostnames for the default external image registry. The external hostname should be set only when the image registry is exposed externally. The first value is used in 'publicDockerImageRepository' field in ImageStreams. The value must be in \"hostname[:port]\" format.";

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { Strategy } from '../../api/strategy.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
-import { named, objectHeader, StringMap, type KubeObject } from '../../schema/meta.js';
+import { named, objectHeader, StringMap, type KubeObject } from '../../api/meta.js';
 import { validateDataKeys } from './data-keys.js';
 
 export const ConfigMap = named(
@@ -22,7 +22,8 @@ export type ConfigMap = Static<typeof ConfigMap> & KubeObject;
 
 const MAX_SIZE = 1024 * 1024;
 
-function validateData(c: ConfigMap): FieldError[] {
+/** Keys, duplicates between data and binaryData, and the 1 MiB total. */
+export function validateConfigMapData(c: ConfigMap): FieldError[] {
   const errs = [...validateDataKeys(Object.keys(c.data ?? {}), 'data'), ...validateDataKeys(Object.keys(c.binaryData ?? {}), 'binaryData')];
   for (const k of Object.keys(c.binaryData ?? {})) {
     if (c.data && k in c.data) errs.push(fieldErr.invalid('data', k, 'duplicate of key present in binaryData'));
@@ -30,26 +31,4 @@ function validateData(c: ConfigMap): FieldError[] {
   const size = Object.values(c.data ?? {}).reduce((n, v) => n + v.length, 0) + Object.values(c.binaryData ?? {}).reduce((n, v) => n + v.length, 0);
   if (size > MAX_SIZE) errs.push(fieldErr.tooLong('', '', MAX_SIZE));
   return errs;
-}
-
-const meta = { namespaced: true, validateName: nameIsDNSSubdomain } as const;
-
-export function createConfigMapStrategy(): Strategy<ConfigMap> {
-  return {
-    namespaced: true,
-    allowCreateOnUpdate: false,
-    allowUnconditionalUpdate: true,
-    prepareForCreate: () => undefined,
-    validate: (c) => [...validateObjectMeta(c.metadata, meta), ...validateData(c)],
-    prepareForUpdate: () => undefined,
-    validateUpdate(c, old) {
-      const errs = [...validateObjectMetaUpdate(c.metadata, old.metadata), ...validateData(c)];
-      if (old.immutable) {
-        if (JSON.stringify([c.data ?? {}, c.binaryData ?? {}]) !== JSON.stringify([old.data ?? {}, old.binaryData ?? {}]))
-          errs.push(fieldErr.forbidden('data', 'field is immutable when `immutable` is set'));
-        if (!c.immutable) errs.push(fieldErr.forbidden('immutable', 'field is immutable when `immutable` is set'));
-      }
-      return errs;
-    },
-  };
 }

@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { Strategy } from '../../api/strategy.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
-import { named, objectHeader, StringMap, type KubeObject } from '../../schema/meta.js';
+import { named, objectHeader, StringMap, type KubeObject } from '../../api/meta.js';
 import { validateDataKeys } from './data-keys.js';
 
 export const Secret = named(
@@ -40,7 +40,8 @@ export const DOCKER_CFG = 'kubernetes.io/dockercfg';
 const MAX_SECRET_SIZE = 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function foldStringData(s: Secret): void {
+/** Folds stringData into data (base64) and defaults the type, as the API server does on every write. */
+export function foldStringData(s: Secret): void {
   if (s.stringData) {
     s.data ??= {};
     for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(v, 'utf8').toString('base64');
@@ -49,7 +50,7 @@ function foldStringData(s: Secret): void {
   s.type ||= 'Opaque';
 }
 
-function validateSecretData(s: Secret): FieldError[] {
+export function validateSecretData(s: Secret): FieldError[] {
   const errs: FieldError[] = [];
   let total = 0;
   for (const [k, v] of Object.entries(s.data ?? {})) {
@@ -73,27 +74,4 @@ function validateSecretData(s: Secret): FieldError[] {
   if (s.type === DOCKER_CONFIG_JSON) requireJsonKey('.dockerconfigjson');
   if (s.type === DOCKER_CFG) requireJsonKey('.dockercfg');
   return errs;
-}
-
-const meta = { namespaced: true, validateName: nameIsDNSSubdomain } as const;
-
-export function createSecretStrategy(): Strategy<Secret> {
-  return {
-    namespaced: true,
-    allowCreateOnUpdate: false,
-    allowUnconditionalUpdate: true,
-    prepareForCreate: foldStringData,
-    validate: (s) => [...validateObjectMeta(s.metadata, meta), ...validateSecretData(s)],
-    prepareForUpdate: (s) => foldStringData(s),
-    validateUpdate(s, old) {
-      const errs = [...validateObjectMetaUpdate(s.metadata, old.metadata), ...validateSecretData(s)];
-      if ((s.type ?? 'Opaque') !== (old.type ?? 'Opaque')) errs.push(fieldErr.invalid('type', s.type, 'field is immutable'));
-      if (old.immutable) {
-        if (JSON.stringify(s.data ?? {}) !== JSON.stringify(old.data ?? {}))
-          errs.push(fieldErr.forbidden('data', 'field is immutable when `immutable` is set'));
-        if (!s.immutable) errs.push(fieldErr.forbidden('immutable', 'field is immutable when `immutable` is set'));
-      }
-      return errs;
-    },
-  };
 }

@@ -4,7 +4,7 @@
  * importer. Parsing failures are reported, never thrown: a create with an odd manifest still succeeds.
  */
 import { createHash } from 'node:crypto';
-import { schema1Payload } from '../../importer/schema1.js';
+import { schema1Payload } from './schema1.js';
 import type { ImageLayer, ImageManifest } from './schema.js';
 
 export const MEDIA = {

@@ -5,7 +5,7 @@
  * `tag`, signatures by `name`, signature conditions by `type`.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { named, objectHeader, StringMap, Time, type KubeObject } from '../../schema/meta.js';
+import { named, objectHeader, StringMap, Time, type KubeObject } from '../../api/meta.js';
 import { IMAGE_FIELDS, IMAGE_STREAM_FIELDS } from './descriptions.js';
 
 const V1 = 'com.github.openshift.api.image.v1';

@@ -4,7 +4,7 @@
  * ImageStreamLayers and the image SecretList.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { named, objectHeader, type KubeObject, ListMeta } from '../../schema/meta.js';
+import { named, objectHeader, type KubeObject, ListMeta } from '../../api/meta.js';
 import { Secret } from '../core/secret.js';
 import {
   IMAGE_SIGNATURE_FIELDS,

@@ -1,6 +1,6 @@
 /** rbac.authorization.k8s.io/v1: roles, cluster roles and their bindings. */
 import { Type, type Static } from '@sinclair/typebox';
-import { named, objectHeader, type KubeObject } from '../../schema/meta.js';
+import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
 const strings = (description: string) => Type.Optional(Type.Array(Type.String(), { description, 'x-kubernetes-list-type': 'atomic' }));
 

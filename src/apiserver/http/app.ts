@@ -1,0 +1,419 @@
+/**
+ * The HTTP surface: fastify with every body read as text (we decode by Kubernetes media type
+ * ourselves), authentication, discovery, OpenAPI, health, metrics, and resource dispatch. Every
+ * error, from any layer, leaves through one error handler as a Status.
+ */
+import { clientErrorAnswerer } from './client-errors.js';
+import { guardConnections, type ConnectionGuard } from './connection-guard.js';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, serviceUnavailable, tooManyRequests, unauthorized } from '../../api/errors.js';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Authenticator, Credentials } from '../../auth/authenticator.js';
+import { forbiddenMessage, type Authorizer } from '../../auth/rbac-authorizer.js';
+import { impersonate } from '../../auth/impersonation.js';
+import { parseResourcePath, type ResourceRequest } from './request-info.js';
+import type { ResourceHandler } from '../generic/handler.js';
+import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discovery.js';
+import type { Metrics } from './metrics.js';
+import { createResourceRouter, type RequestState } from './resource-routes.js';
+import { MAX_BODY_BYTES, toStatus } from './to-status.js';
+import { PROTOBUF_MEDIA_TYPE } from './protobuf.js';
+import { OPENAPI_V2_PROTOBUF } from '../openapi/v2-protobuf.js';
+
+export interface OpenApiSource {
+  v3Index(): object;
+  v3Document(gvPath: string): { body: string; hash: string } | undefined;
+  v2(): string;
+  /** The same v2 document in gnostic's protobuf encoding. */
+  v2Protobuf(): Buffer;
+}
+
+export interface ApiAppOptions {
+  readonly handlers: readonly ResourceHandler[];
+  readonly authenticate: Authenticator;
+  /** Absent: every authenticated user may do everything (tests of the HTTP layer only). */
+  readonly authorize?: Authorizer;
+  readonly openapi: OpenApiSource;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly version: object;
+  /** Ready once storage answers; /readyz reports it. */
+  readonly ready: () => Promise<boolean>;
+  readonly watchTimeoutMs?: (requested: number | undefined) => number;
+  readonly bookmarkIntervalMs?: number;
+  /** Requests served at once (watches apart); beyond it 429 with Retry-After. */
+  readonly maxRequestsInflight?: number;
+  /** Open watches one user may hold; beyond it 429. */
+  readonly maxWatchesPerUser?: number;
+  /** Deadline of a request other than a watch (kube-apiserver's --request-timeout). */
+  readonly requestTimeoutMs?: number;
+  /** Receives one line per mutating request (the audit log). */
+  readonly audit?: (entry: Record<string, unknown>) => void;
+  /** How long each phase of a connection may last, and how many one client may hold. */
+  readonly connections?: Partial<ConnectionTimeouts>;
+  /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
+  readonly https?: { key: string; cert: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    k8s: RequestState;
+    startedAt: bigint;
+    countedInflight: boolean;
+    /** The URL's resource attributes, parsed once (undefined: not a resource path). */
+    resourceRequest: ResourceRequest | undefined;
+    searchParams: URLSearchParams;
+    onConnection: boolean;
+  }
+}
+
+export interface ConnectionTimeouts {
+  /** A TLS handshake must finish within this time. */
+  readonly handshakeTimeoutMs: number;
+  /** A client must send its whole request within this time (slow clients cannot hold a socket). */
+  readonly receiveTimeoutMs: number;
+  /** A socket without traffic either way for this long is closed (watches excepted). */
+  readonly idleTimeoutMs: number;
+  readonly maxPerClient: number;
+  /** How long a refused client may take to read the refusal before its socket is destroyed. */
+  readonly refusalGraceMs: number;
+}
+
+export const DEFAULT_CONNECTION_TIMEOUTS: ConnectionTimeouts = {
+  handshakeTimeoutMs: 10_000,
+  receiveTimeoutMs: 60_000,
+  idleTimeoutMs: 120_000,
+  maxPerClient: 512,
+  refusalGraceMs: 5_000,
+};
+
+function createFastify(o: ApiAppOptions, c: ConnectionTimeouts, closeAfterGrace: (socket: Socket) => void) {
+  // Fastify's own logger stays off: one structured line per request is written by our hooks.
+  return Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    // Responses, watches included, are not limited by it.
+    requestTimeout: c.receiveTimeoutMs,
+    // Node's socket inactivity timer: with nobody listening for it, the socket is destroyed.
+    connectionTimeout: c.idleTimeoutMs,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // Requests during shutdown are answered 503 as a Status by our own hook.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorAnswerer(c.receiveTimeoutMs, closeAfterGrace),
+    ...(o.https
+      ? {
+          https: {
+            minVersion: 'TLSv1.2' as const,
+            handshakeTimeout: c.handshakeTimeoutMs,
+            headersTimeout: c.receiveTimeoutMs,
+            // Node looks for requests past their receive timeout this often (30 s by default).
+            connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(c.receiveTimeoutMs / 4))),
+            ...o.https,
+          },
+        }
+      : {}),
+  });
+}
+
+export type ApiFastify = ReturnType<typeof createFastify>;
+
+/** Paths served by the resource router (authorized with resource attributes). */
+function isResourcePath(path: string): boolean {
+  return /^\/api\/v1\/.+/.test(path) || /^\/apis\/[^/]+\/[^/]+\/.+/.test(path);
+}
+
+/** The subject of a client certificate that TLS verified against the client CA. */
+function verifiedClientCertificate(req: FastifyRequest): Credentials['certificate'] {
+  const socket = req.raw.socket as TLSSocket;
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert?.subject) return undefined;
+  const pick = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const cn = pick(cert.subject.CN)[0];
+  return cn ? { commonName: cn, organizations: pick(cert.subject.O) } : undefined;
+}
+
+export interface ApiApp {
+  readonly app: ApiFastify;
+  /** Ends every open watch (graceful shutdown). */
+  endWatches(): void;
+  /** The lifetime of every accepted socket. */
+  readonly connections: ConnectionGuard;
+}
+
+export function createApiApp(o: ApiAppOptions): ApiApp {
+  const limits = { ...DEFAULT_CONNECTION_TIMEOUTS, ...o.connections };
+  let guard: ConnectionGuard | undefined;
+  const app = createFastify(o, limits, (socket) => guard?.closeAfterGrace(socket));
+  const connections = guardConnections(app.server, limits, () => o.metrics.observeRefusedConnection());
+  guard = connections;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(PROTOBUF_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
+
+  const handlers = new Map<string, ResourceHandler>();
+  for (const h of o.handlers) {
+    handlers.set(`${h.info.group}/${h.info.version}/${h.info.resource}${h.subresource ? `/${h.subresource}` : ''}`, h);
+  }
+  const discovery = buildDiscovery(o.handlers);
+  const watches = new Set<AbortController>();
+  const onUnexpectedError = (err: unknown) => o.logger.error({ err }, 'unexpected error while serving a request');
+  const route = createResourceRouter({
+    socketIdleTimeoutMs: limits.idleTimeoutMs,
+    lookup: (g, v, r, sub) => handlers.get(`${g}/${v}/${r}${sub ? `/${sub}` : ''}`),
+    watchTimeoutMs: o.watchTimeoutMs ?? ((s) => (s !== undefined && s > 0 ? s * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000)),
+    bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
+    watches,
+    maxWatchesPerUser: o.maxWatchesPerUser ?? 100,
+    onUnexpectedError,
+    onWatchChange: (d) => (d > 0 ? o.metrics.watches.inc() : o.metrics.watches.dec()),
+  });
+
+  app.decorateRequest('k8s', null as unknown as RequestState);
+  app.decorateRequest('startedAt', 0n);
+  app.decorateRequest('countedInflight', false);
+  app.decorateRequest('resourceRequest', undefined);
+  app.decorateRequest('searchParams', null as unknown as URLSearchParams);
+  app.decorateRequest('onConnection', false);
+
+  let inflight = 0;
+  const maxInflight = o.maxRequestsInflight ?? 400;
+  let draining = false;
+  app.addHook('onRequest', async (req) => {
+    req.startedAt = process.hrtime.bigint();
+    connections.requestStarted(req.raw.socket);
+    req.onConnection = true;
+    // Classified from the attributes the router acts on, never from the raw URL's spelling.
+    const url = new URL(req.url, 'http://x');
+    const path = url.pathname;
+    req.searchParams = url.searchParams;
+    req.resourceRequest = parseResourcePath(req.method, path, url.searchParams);
+    if (draining) throw serviceUnavailable('the server is shutting down', 1);
+    const longRunning = req.method === 'GET' && req.resourceRequest?.verb === 'watch';
+    if (!longRunning) {
+      if (inflight >= maxInflight) throw tooManyRequests('Too many requests, please try again later.', 1);
+      inflight++;
+      req.countedInflight = true;
+    }
+    const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedClientCertificate(req) });
+    req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
+    if (PUBLIC_PATHS.has(path)) return;
+    if (!user) throw unauthorized();
+    // From here on the request runs as the impersonated user; the audit log keeps both.
+    const impersonation = impersonate(user, req.raw.rawHeaders, o.authorize);
+    if (impersonation) req.k8s = { ...req.k8s, user: impersonation.user, impersonator: impersonation.impersonator };
+    // Resource requests are authorized once their attributes are parsed (dispatch); the rest here.
+    if (o.authorize && !isResourcePath(path)) {
+      const attrs = { verb: req.method.toLowerCase(), resourceRequest: false, path };
+      if (!o.authorize(req.k8s.user, attrs).allowed) throw accessDenied(forbiddenMessage(req.k8s.user, attrs));
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const warnings = req.k8s?.warnings ?? [];
+    if (warnings.length) {
+      reply.header(
+        'Warning',
+        warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+      );
+    }
+    return payload;
+  });
+
+  const release = (req: FastifyRequest) => {
+    if (req.countedInflight) {
+      req.countedInflight = false;
+      inflight--;
+    }
+    if (req.onConnection) {
+      req.onConnection = false;
+      connections.requestEnded(req.raw.socket);
+    }
+  };
+  app.addHook('onRequestAbort', async (req) => release(req));
+  app.addHook('onResponse', async (req, reply) => {
+    release(req);
+    const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
+    const r = req.k8s?.resource;
+    const verb = r?.verb ?? req.method.toLowerCase();
+    const resource = r ? (r.subresource ? `${r.resource}/${r.subresource}` : r.resource) : '';
+    o.metrics.observeRequest(verb, r?.group ?? '', resource, reply.statusCode, seconds);
+    if (o.audit && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) {
+      o.audit({
+        time: new Date().toISOString(),
+        user: (req.k8s?.impersonator ?? req.k8s?.user)?.name,
+        groups: (req.k8s?.impersonator ?? req.k8s?.user)?.groups,
+        ...(req.k8s?.impersonator ? { impersonatedUser: { username: req.k8s.user.name, groups: req.k8s.user.groups } } : {}),
+        verb,
+        group: r?.group ?? '',
+        resource,
+        ...(r?.namespace ? { namespace: r.namespace } : {}),
+        ...(r?.name ? { name: r.name } : {}),
+        code: reply.statusCode,
+        userAgent: req.headers['user-agent'],
+      });
+    }
+    // The line is built only when it will be written (--log-level above info turns it off).
+    if (o.logger.isLevelEnabled('info')) {
+      o.logger.info(
+        {
+          verb,
+          resource,
+          ...(r?.namespace ? { namespace: r.namespace } : {}),
+          ...(r?.name ? { name: r.name } : {}),
+          path: req.url.split('?')[0],
+          code: reply.statusCode,
+          latencyMs: Math.round(seconds * 1e6) / 1e3,
+          user: req.k8s?.user.name,
+          ...(req.k8s?.impersonator ? { impersonator: req.k8s.impersonator.name } : {}),
+          userAgent: req.headers['user-agent'],
+        },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, unexpected } = toStatus(err);
+    if (unexpected) onUnexpectedError(err);
+    if (status.details?.retryAfterSeconds) reply.header('Retry-After', String(status.details.retryAfterSeconds));
+    reply.code(status.code).type('application/json').send(JSON.stringify(status));
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).type('application/json').send(JSON.stringify(pathNotFound().status));
+  });
+
+  const json = (reply: FastifyReply, body: unknown, type = 'application/json') =>
+    reply.code(200).type(type).header('Vary', 'Accept').send(JSON.stringify(body));
+
+  // Health and version (public).
+  const health = async (_req: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=utf-8').send('ok');
+  app.get('/healthz', health);
+  app.get('/livez', health);
+  app.get('/readyz', async (_req, reply) => {
+    if (await o.ready()) return reply.type('text/plain; charset=utf-8').send('ok');
+    return reply.code(503).type('text/plain; charset=utf-8').send('[-]storage failed: not ready\nreadyz check failed');
+  });
+  app.get('/version', async (_req, reply) => json(reply, o.version));
+  app.get('/metrics', async (_req, reply) => reply.type(o.metrics.contentType).send(await o.metrics.render()));
+
+  // Discovery.
+  const serverAddress = (req: FastifyRequest) => req.headers.host ?? '';
+  app.get('/api', async (req, reply) => {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) return json(reply, discovery.aggregated('api', `apidiscovery.k8s.io/${agg}`), aggregatedContentType(agg));
+    return json(reply, discovery.apiVersions(serverAddress(req)));
+  });
+  app.get('/apis', async (req, reply) => {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) return json(reply, discovery.aggregated('apis', `apidiscovery.k8s.io/${agg}`), aggregatedContentType(agg));
+    return json(reply, discovery.apiGroupList());
+  });
+  app.get('/api/v1', async (_req, reply) => {
+    const doc = discovery.apiResourceList('', 'v1');
+    if (!doc) throw notFound({ group: '', resource: '' }, 'v1');
+    return json(reply, doc);
+  });
+  app.get<{ Params: { group: string } }>('/apis/:group', async (req, reply) => {
+    const doc = discovery.apiGroup(req.params.group);
+    if (!doc) throw notFound({ group: '', resource: 'apigroups' }, req.params.group);
+    return json(reply, doc);
+  });
+  app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
+    const doc = discovery.apiResourceList(req.params.group, req.params.version);
+    if (!doc) throw notFound({ group: '', resource: 'apiresources' }, `${req.params.group}/${req.params.version}`);
+    return json(reply, doc);
+  });
+
+  // OpenAPI.
+  app.get('/openapi/v3', async (_req, reply) => json(reply, o.openapi.v3Index()));
+  app.get('/openapi/v3/*', async (req, reply) => {
+    const path = (req.url.split('?')[0] ?? '').replace(/^\/openapi\/v3\//, '');
+    const doc = o.openapi.v3Document(path);
+    if (!doc) throw notFound({ group: '', resource: '' }, path);
+    reply.header('Etag', `"${doc.hash}"`);
+    // The URL carries the hash, so a document at a given URL never changes.
+    if (req.url.includes('hash=')) reply.header('Cache-Control', 'public, immutable');
+    else reply.header('Cache-Control', 'no-cache, no-store, must-revalidate');
+    return reply.code(200).type('application/json').send(doc.body);
+  });
+  app.get('/openapi/v2', async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    if (accept.includes(OPENAPI_V2_PROTOBUF)) return reply.code(200).type(OPENAPI_V2_PROTOBUF).send(o.openapi.v2Protobuf());
+    if (accept && !/application\/json|\*\/\*|application\/\*/.test(accept)) {
+      throw notAcceptable(`/openapi/v2 is served as application/json or ${OPENAPI_V2_PROTOBUF}`);
+    }
+    return reply.code(200).type('application/json').send(o.openapi.v2());
+  });
+
+  // Resources.
+  const dispatch = async (req: FastifyRequest, reply: FastifyReply) => {
+    const r = req.resourceRequest;
+    if (!r) throw pathNotFound();
+    req.k8s.resource = r;
+    if (r.verb === 'unknown') throw methodNotAllowed(req.method, r.resource);
+    if (o.authorize) {
+      const attrs = {
+        verb: r.verb,
+        resourceRequest: true,
+        apiGroup: r.group,
+        resource: r.resource,
+        ...(r.subresource ? { subresource: r.subresource } : {}),
+        ...(r.namespace ? { namespace: r.namespace } : r.resource === 'namespaces' && r.name ? { namespace: r.name } : {}),
+        ...(r.name ? { name: r.name } : {}),
+      };
+      if (!o.authorize(req.k8s.user, attrs).allowed)
+        throw accessDenied(forbiddenMessage(req.k8s.user, attrs), { ...(r.name ? { name: r.name } : {}), group: r.group, kind: r.resource });
+    }
+    if (r.verb === 'watch') return route(req, reply, r, req.k8s, req.searchParams);
+    // Reads finish within the server; a write may reach out (imports), so it learns when its answer is no longer awaited.
+    let gone: AbortController | undefined;
+    if (r.verb !== 'get' && r.verb !== 'list') {
+      const controller = new AbortController();
+      gone = controller;
+      req.k8s.signal = controller.signal;
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort();
+      });
+    }
+    await withDeadline(route(req, reply, r, req.k8s, req.searchParams), o.requestTimeoutMs ?? 60_000, () => gone?.abort());
+  };
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+  app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
+  app.route({ method: [...methods], url: '/apis/:group/:version/*', handler: dispatch, exposeHeadRoute: false });
+
+  return {
+    app,
+    connections,
+    endWatches() {
+      draining = true;
+      for (const w of watches) w.abort();
+      connections.drain();
+    },
+  };
+}
+
+/**
+ * Answers 504 when `work` has not finished within `ms`. A write inside the server runs on (as in
+ * kube-apiserver, it may still complete after its client was told it timed out; what it sends later
+ * is dropped, the reply being gone); `onTimeout` tells work that reaches outside the server to stop.
+ */
+async function withDeadline(work: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(requestTimedOut(Math.round(ms / 1000)));
+    }, ms);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+    // A late failure of the abandoned work must not become an unhandled rejection.
+    work.catch(() => undefined);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Query parameters of the Kubernetes API (ListOptions, WatchOptions, CreateOptions/UpdateOptions/
+ * PatchOptions, DeleteOptions) parsed and checked; bad values are 400 with a message naming them.
+ */
+import { badRequest, fieldErr, invalid, type FieldError } from '../../api/errors.js';
+import { parseFieldSelector } from '../../api/selectors/field-selector.js';
+import { parseLabelSelector } from '../../api/selectors/label-selector.js';
+import type { FieldValidation } from '../generic/handler.js';
+import type { WatchOptions } from '../generic/resource-store.js';
+
+function single(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  return v === null ? undefined : v;
+}
+
+function bool(q: URLSearchParams, name: string): boolean {
+  const v = single(q, name);
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)} (must be true or false)`);
+}
+
+function nonNegativeInt(q: URLSearchParams, name: string): number | undefined {
+  const v = single(q, name);
+  if (v === undefined || v === '') return undefined;
+  if (!/^[0-9]+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)} (must be a non-negative integer)`);
+  return Number(v);
+}
+
+export function parseWatchOptions(q: URLSearchParams, selectableFields: ReadonlySet<string>): WatchOptions & { timeoutSeconds?: number } {
+  const opts: { -readonly [K in keyof WatchOptions]: WatchOptions[K] } & { timeoutSeconds?: number } = {};
+  const ls = single(q, 'labelSelector');
+  if (ls) opts.labelSelector = parseLabelSelector(ls);
+  const fs = single(q, 'fieldSelector');
+  if (fs) opts.fieldSelector = parseFieldSelector(fs, selectableFields);
+  const limit = nonNegativeInt(q, 'limit');
+  if (limit !== undefined) opts.limit = limit;
+  const cont = single(q, 'continue');
+  if (cont) opts.continue = cont;
+  const rv = single(q, 'resourceVersion');
+  if (rv !== undefined && rv !== '') opts.resourceVersion = rv;
+  const rvm = single(q, 'resourceVersionMatch');
+  if (rvm) {
+    if (rvm !== 'Exact' && rvm !== 'NotOlderThan')
+      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+        fieldErr.notSupported('resourceVersionMatch', rvm, ['Exact', 'NotOlderThan']),
+      ]);
+    opts.resourceVersionMatch = rvm;
+  }
+  if (cont && rv && rv !== '0')
+    throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+      fieldErr.forbidden('resourceVersion', 'specifying resource version is not allowed when using continue'),
+    ]);
+  const sie = single(q, 'sendInitialEvents');
+  if (sie !== undefined) opts.sendInitialEvents = bool(q, 'sendInitialEvents');
+  opts.allowWatchBookmarks = bool(q, 'allowWatchBookmarks');
+  const timeout = nonNegativeInt(q, 'timeoutSeconds');
+  if (timeout !== undefined) opts.timeoutSeconds = timeout;
+  return opts;
+}
+
+export function parseDryRun(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  const errs: FieldError[] = [];
+  for (const v of values) if (v !== 'All') errs.push(fieldErr.notSupported('dryRun', v, ['All']));
+  if (errs.length) throw badRequestFromFieldErrors(errs);
+  return values.length > 0;
+}
+
+export function parseFieldValidation(q: URLSearchParams): FieldValidation {
+  const v = single(q, 'fieldValidation');
+  if (v === undefined || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got ${JSON.stringify(v)}`);
+}
+
+export function parseFieldManager(q: URLSearchParams): string | undefined {
+  const v = single(q, 'fieldManager');
+  if (v === undefined) return undefined;
+  if (v.length > 128) throw badRequestFromFieldErrors([fieldErr.tooLong('fieldManager', v, 128)]);
+  return v;
+}
+
+export function parseForce(q: URLSearchParams): boolean {
+  return bool(q, 'force');
+}
+
+/** kubectl and client libraries identify themselves by User-Agent; k8s derives a default manager from it. */
+export function defaultFieldManager(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
+  const name = ua.split('/')[0] ?? '';
+  return name.length > 0 ? name.slice(0, 128) : 'unknown';
+}
+
+function badRequestFromFieldErrors(errs: FieldError[]) {
+  const err = invalid({ group: 'meta.k8s.io', kind: 'Options' }, '', errs);
+  err.status.code = 400;
+  err.status.reason = 'BadRequest';
+  return err;
+}

@@ -1,0 +1,119 @@
+/**
+ * Writes a watch as newline-delimited JSON events on a chunked 200 response, as kube-apiserver
+ * does: one `{"type":…,"object":…}` per line, flushed as it happens; BOOKMARK events when asked;
+ * an ERROR event carrying a Status (410 Expired for a compacted resource version) and then the end.
+ * The stream ends on timeoutSeconds, client disconnect or server shutdown, always cleanly.
+ */
+import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { Status } from '../../api/errors.js';
+import type { WatchEvent } from '../generic/resource-store.js';
+import { toStatus } from './to-status.js';
+
+export interface WatchStreamOptions<T> {
+  readonly res: ServerResponse;
+  readonly contentType: string;
+  readonly events: AsyncIterable<WatchEvent<T>>;
+  /** The JSON of an ADDED/MODIFIED/DELETED event's object as the client asked for it (raw or a Table). */
+  readonly encode: (obj: T) => string | Buffer;
+  /** `{apiVersion, kind}` for bookmark objects. */
+  readonly bookmarkType: { apiVersion: string; kind: string };
+  readonly allowBookmarks: boolean;
+  readonly bookmarkIntervalMs: number;
+  readonly timeoutMs: number;
+  /** Aborting ends the stream (client gone, timeout, shutdown). */
+  readonly abort: AbortController;
+  readonly onUnexpectedError: (err: unknown) => void;
+}
+
+type Next<T> = IteratorResult<WatchEvent<T>>;
+
+const OBJECT_END_NEWLINE = Buffer.from('}\n');
+
+export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
+  const { res, abort } = o;
+  res.writeHead(200, {
+    'Content-Type': o.contentType,
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+  const closed = () => abort.abort();
+  res.on('close', closed);
+  const timeout = setTimeout(() => abort.abort(), o.timeoutMs);
+  let lastRevision = 0;
+  let ticker: NodeJS.Timeout | undefined;
+  let tick: (() => void) | undefined;
+  if (o.allowBookmarks) {
+    ticker = setInterval(() => tick?.(), o.bookmarkIntervalMs);
+  }
+
+  const write = (line: unknown) => writeLine(JSON.stringify(line));
+  /** Writes one line; a string gets its newline here, a buffer already ends with it. */
+  const writeLine = async (line: string | Buffer): Promise<void> => {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.write(typeof line === 'string' ? `${line}\n` : line)) {
+      await Promise.race([once(res, 'drain'), once(abort.signal as unknown as NodeJS.EventEmitter, 'abort')]).catch(() => undefined);
+    }
+  };
+  const bookmark = (revision: number, initialEventsEnd = false) =>
+    write({
+      type: 'BOOKMARK',
+      object: {
+        kind: o.bookmarkType.kind,
+        apiVersion: o.bookmarkType.apiVersion,
+        metadata: {
+          resourceVersion: String(revision),
+          ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+        },
+      },
+    });
+
+  const iterator = o.events[Symbol.asyncIterator]();
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (abort.signal.aborted) resolve('aborted');
+    abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  try {
+    let pending: Promise<Next<T>> | undefined;
+    for (;;) {
+      pending ??= iterator.next();
+      const ticked = new Promise<'tick'>((resolve) => {
+        tick = () => resolve('tick');
+      });
+      const r = await Promise.race([pending, aborted, ticked]);
+      if (r === 'aborted') break;
+      if (r === 'tick') {
+        if (lastRevision > 0) await bookmark(lastRevision);
+        continue;
+      }
+      pending = undefined;
+      if (r.done) break;
+      const ev = r.value;
+      lastRevision = Math.max(lastRevision, ev.revision);
+      if (ev.type === 'BOOKMARK') {
+        if (o.allowBookmarks) await bookmark(ev.revision, ev.initialEventsEnd);
+        continue;
+      }
+      // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
+      const object = o.encode(ev.object);
+      await writeLine(
+        typeof object === 'string'
+          ? `{"type":"${ev.type}","object":${object}}`
+          : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END_NEWLINE]),
+      );
+    }
+  } catch (err) {
+    const { status, unexpected } = toStatus(err);
+    if (unexpected) o.onUnexpectedError(err);
+    await write({ type: 'ERROR', object: status satisfies Status });
+  } finally {
+    clearTimeout(timeout);
+    if (ticker) clearInterval(ticker);
+    res.off('close', closed);
+    abort.abort();
+    // Let the storage watch release its subscription.
+    void iterator.return?.(undefined)?.catch(() => undefined);
+    if (!res.writableEnded) res.end();
+  }
+}

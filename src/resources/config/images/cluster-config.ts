@@ -1,0 +1,89 @@
+/**
+ * The live cluster image configuration (`images.config.openshift.io/cluster`) as the rest of the
+ * server consumes it: internal and external registry hostnames and the import allow-list.
+ * Kept in memory, refreshed by a watch (writes from anywhere) and right after our own writes (so a
+ * client that changes the config and then reads an image stream sees the change at once).
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../../api/strategy.js';
+import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
+import type { ClusterImageConfig } from '../../../apis/config/schema.js';
+import { createWhitelister, type RegistryWhitelister } from '../../../apis/image/whitelist.js';
+
+export interface RegistryConfig {
+  readonly internalRegistryHostname?: string;
+  readonly externalRegistryHostnames: string[];
+  readonly whitelister: RegistryWhitelister;
+  readonly defaultImportMode?: string;
+  /** registrySources entries the importer honours (exact host[:port] matches, as the reference). */
+  readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[]; additionalTrustedCA?: string; defaultImportMode?: string };
+}
+
+export const CLUSTER_CONFIG_NAME = 'cluster';
+
+export function registryConfigFrom(config: ClusterImageConfig | undefined): RegistryConfig {
+  const internal = config?.status?.internalRegistryHostname || undefined;
+  const external = [...(config?.spec?.externalRegistryHostnames ?? []), ...(config?.status?.externalRegistryHostnames ?? [])];
+  const allowed = config?.spec?.allowedRegistriesForImport;
+  const importMode = config?.status?.imageStreamImportMode || config?.spec?.imageStreamImportMode;
+  return {
+    ...(importMode ? { defaultImportMode: importMode } : {}),
+    ...(internal ? { internalRegistryHostname: internal } : {}),
+    externalRegistryHostnames: external,
+    whitelister: createWhitelister(allowed && allowed.length > 0 ? allowed : undefined, internal ? { internalRegistryHostname: internal } : {}),
+    importPolicy: {
+      insecureRegistries: [...(config?.spec?.registrySources?.insecureRegistries ?? [])],
+      blockedRegistries: [...(config?.spec?.registrySources?.blockedRegistries ?? [])],
+      ...(config?.spec?.additionalTrustedCA?.name ? { additionalTrustedCA: config.spec.additionalTrustedCA.name } : {}),
+      ...(importMode ? { defaultImportMode: importMode } : {}),
+    },
+  };
+}
+
+export class ClusterConfigCache {
+  private current: RegistryConfig = registryConfigFrom(undefined);
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly configs: ResourceStore<ClusterImageConfig>,
+    private readonly systemContext: () => RequestContext,
+    private readonly logger: Logger,
+  ) {}
+
+  get(): RegistryConfig {
+    return this.current;
+  }
+
+  async refresh(): Promise<void> {
+    const found = await this.configs.getRaw(undefined, CLUSTER_CONFIG_NAME);
+    this.current = registryConfigFrom(found?.obj);
+  }
+
+  /** Loads the config and follows it until close(); a broken watch is re-established. */
+  async start(): Promise<void> {
+    await this.refresh();
+    void this.follow();
+  }
+
+  private async follow(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const ctx = this.systemContext();
+        for await (const ev of this.configs.watch(ctx, { resourceVersion: '0' }, this.abort.signal)) {
+          if (ev.type !== 'BOOKMARK' && ev.object.metadata.name === CLUSTER_CONFIG_NAME) {
+            this.current = registryConfigFrom(ev.type === 'DELETED' ? undefined : ev.object);
+          }
+        }
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        this.logger.warn({ err }, 'cluster image config watch failed; re-reading');
+        await new Promise((r) => setTimeout(r, 1000));
+        await this.refresh().catch(() => undefined);
+      }
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
