@@ -9,6 +9,7 @@ import type { RequestContext } from '../../api/strategy.js';
 import type { TableColumn } from '../../api/table-column.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { DeleteOptions, ListOptions, ListResult, WatchEvent, WatchOptions } from './resource-store.js';
+import type { ProtobufDecoder } from '../http/protobuf.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export type PatchKind = 'json' | 'merge' | 'strategic' | 'apply';
@@ -37,6 +38,8 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   readonly info: ResourceInfo;
   readonly subresource?: string;
   /** Kind-specific table columns after NAME; absent ⇒ NAME and AGE only. */
+  /** Decodes the kind's protobuf message, for kinds kubectl's typed commands send that way. */
+  readonly protobuf?: ProtobufDecoder;
   readonly columns?: readonly TableColumn<T>[];
   /** Applies read-time derived fields (used when converting watch events). */
   /** `opts` carries list options for subresources that are lists (imagestreams/{name}/secrets). */

@@ -99,11 +99,11 @@ function checkDepth(value: unknown): void {
   }
 }
 
-function decodeWriteBody(req: FastifyRequest): unknown {
+function decodeWriteBody(req: FastifyRequest, handler: ResourceHandler): unknown {
   const mt = mediaType(req);
   if (mt === 'application/json' || mt === '') return parseBody(req.body, 'json');
   if (mt === 'application/yaml') return parseBody(req.body, 'yaml');
-  if (mt === PROTOBUF_MEDIA_TYPE && Buffer.isBuffer(req.body)) return decodeKubernetesProtobuf(req.body);
+  if (mt === PROTOBUF_MEDIA_TYPE && Buffer.isBuffer(req.body)) return decodeKubernetesProtobuf(req.body, handler.protobuf);
   throw unsupportedMediaType(WRITE_MEDIA_TYPES);
 }
 
@@ -264,7 +264,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       }
       case 'create': {
         if (!handler.create || r.name !== undefined) throw unsupported();
-        const body = decodeWriteBody(req);
+        const body = decodeWriteBody(req, handler);
         const w = writeReq();
         const fmt = format();
         const created = await handler.create({ ...ctx, dryRun: w.dryRun }, body, w);
@@ -272,7 +272,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       }
       case 'update': {
         if (!handler.update || r.name === undefined) throw unsupported();
-        const body = decodeWriteBody(req);
+        const body = decodeWriteBody(req, handler);
         const w = writeReq();
         const fmt = format();
         const result = await handler.update({ ...ctx, dryRun: w.dryRun }, r.name, body, w);

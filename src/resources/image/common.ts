@@ -1,6 +1,6 @@
 /**
  * What the image stream views share: name grammars (`<stream>:<tag>`, `<stream>@<id>`), how a tag
- * event's pull spec is resolved by the tag's reference policy (§4.5), and how an Image is shown
+ * event's pull spec is resolved by the tag's reference policy, and how an Image is shown
  * inside a view (manifest and config blobs left out).
  */
 import { badRequest, conflict, notFound, type GroupResource, type Status } from '../../api/errors.js';

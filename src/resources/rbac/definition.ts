@@ -14,6 +14,7 @@ import { createEscalationGuard, type EscalationGuard } from '../../auth/escalati
 import { createRbacAuthorizer, type Authorizer } from '../../auth/rbac-authorizer.js';
 import { systemContext, type ResourceDefinition } from '../installer.js';
 import { RbacCache, type RbacStores } from './rbac-cache.js';
+import { decodeRole, decodeRoleBinding } from './protobuf.js';
 import { createRbacStrategies } from './strategy.js';
 
 declare module '../installer.js' {
@@ -65,7 +66,8 @@ export const rbacPolicy: ResourceDefinition = {
     api.onStart(() => cache.start());
     api.onClose(() => cache.close());
     for (const store of [stores.roles, stores.clusterRoles, stores.roleBindings, stores.clusterRoleBindings] as ResourceStore<KubeObject>[]) {
-      api.serve(withAfterWrite(createStoredHandler({ store, schema: store.info.schema }), () => cache.refresh()));
+      const protobuf = store.info.kind.endsWith('Binding') ? decodeRoleBinding : decodeRole;
+      api.serve({ ...withAfterWrite(createStoredHandler({ store, schema: store.info.schema }), () => cache.refresh()), protobuf });
     }
   },
 };

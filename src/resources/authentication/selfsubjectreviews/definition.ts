@@ -23,6 +23,7 @@ export const selfSubjectReviewsInfo: ResourceInfo = {
 export const selfSubjectReviews: ResourceDefinition = {
   infos: [selfSubjectReviewsInfo],
   install(api) {
-    api.serve(createSelfSubjectReviewHandler(selfSubjectReviewsInfo) as ResourceHandler);
+    // `kubectl auth whoami` sends an empty review in protobuf: nothing to decode beyond metadata.
+    api.serve({ ...createSelfSubjectReviewHandler(selfSubjectReviewsInfo), protobuf: () => ({}) } as ResourceHandler);
   },
 };

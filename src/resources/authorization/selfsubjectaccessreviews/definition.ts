@@ -3,6 +3,7 @@ import type { ResourceInfo } from '../../../api/resource-info.js';
 import { SelfSubjectAccessReview } from '../../../apis/authorization/reviews.js';
 import type { ResourceHandler } from '../../../apiserver/generic/handler.js';
 import type { ResourceDefinition } from '../../installer.js';
+import { decodeSelfSubjectAccessReview } from './protobuf.js';
 import { createSelfSubjectAccessReviewHandler } from './rest.js';
 
 export const selfSubjectAccessReviewsInfo: ResourceInfo = {
@@ -23,6 +24,6 @@ export const selfSubjectAccessReviewsInfo: ResourceInfo = {
 export const selfSubjectAccessReviews: ResourceDefinition = {
   infos: [selfSubjectAccessReviewsInfo],
   install(api) {
-    api.serve(createSelfSubjectAccessReviewHandler(selfSubjectAccessReviewsInfo, api.need('authorize')) as ResourceHandler);
+    api.serve({ ...createSelfSubjectAccessReviewHandler(selfSubjectAccessReviewsInfo, api.need('authorize')), protobuf: decodeSelfSubjectAccessReview } as ResourceHandler);
   },
 };

@@ -5,6 +5,7 @@ import type { ResourceStore } from '../../../apiserver/generic/resource-store.js
 import { createStoredHandler } from '../../../apiserver/generic/stored-handler.js';
 import type { ResourceDefinition } from '../../installer.js';
 import { createConfigMapStrategy } from './strategy.js';
+import { decodeConfigMap } from './protobuf.js';
 import { configMapColumns } from './table.js';
 
 declare module '../../installer.js' {
@@ -33,6 +34,6 @@ export const configMaps: ResourceDefinition = {
   install(api) {
     const store = api.stored<ConfigMap>(configMapsInfo, createConfigMapStrategy());
     api.provide('configMaps', store);
-    api.serve(createStoredHandler({ store, schema: ConfigMap, columns: configMapColumns }));
+    api.serve({ ...createStoredHandler({ store, schema: ConfigMap, columns: configMapColumns }), protobuf: decodeConfigMap });
   },
 };

@@ -6,6 +6,7 @@ import type { NamespacePhase, ResourceStore } from '../../../apiserver/generic/r
 import type { ResourceDefinition } from '../../installer.js';
 import { createNamespaceHandler } from './rest.js';
 import { createNamespaceStrategies } from './strategy.js';
+import { decodeNamespace } from './protobuf.js';
 import { namespaceColumns } from './table.js';
 
 declare module '../../installer.js' {
@@ -42,13 +43,16 @@ export const namespaces: ResourceDefinition = {
     };
     api.provide('namespaces', store);
     api.serve(
-      createNamespaceHandler({
-        namespaces: store,
-        statusStrategy: strategies.status,
-        finalizeStrategy: strategies.finalize,
-        namespaced: api.namespacedStores,
-        columns: namespaceColumns,
-      }),
+      {
+        ...createNamespaceHandler({
+          namespaces: store,
+          statusStrategy: strategies.status,
+          finalizeStrategy: strategies.finalize,
+          namespaced: api.namespacedStores,
+          columns: namespaceColumns,
+        }),
+        protobuf: decodeNamespace,
+      },
       createStoredHandler({ store: store.withStrategy(strategies.status, 'status'), schema: Namespace, subresource: 'status', columns: namespaceColumns }),
     );
   },

@@ -5,6 +5,7 @@ import type { ResourceStore } from '../../../apiserver/generic/resource-store.js
 import { createStoredHandler } from '../../../apiserver/generic/stored-handler.js';
 import type { ResourceDefinition } from '../../installer.js';
 import { createSecretStrategy } from './strategy.js';
+import { decodeSecret } from './protobuf.js';
 import { secretColumns } from './table.js';
 
 declare module '../../installer.js' {
@@ -34,6 +35,6 @@ export const secrets: ResourceDefinition = {
   install(api) {
     const store = api.stored<Secret>(secretsInfo, createSecretStrategy());
     api.provide('secrets', store);
-    api.serve(createStoredHandler({ store, schema: Secret, columns: secretColumns }));
+    api.serve({ ...createStoredHandler({ store, schema: Secret, columns: secretColumns }), protobuf: decodeSecret });
   },
 };

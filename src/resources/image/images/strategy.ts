@@ -1,5 +1,5 @@
 /**
- * The Image strategy (BEHAVIOR §4.1): metadata, layers and manifest lists derived from the manifest
+ * The Image strategy: metadata, layers and manifest lists derived from the manifest
  * on create; on update the derived data is immutable and a new manifest or config is accepted only
  * when it matches the image's digest.
  */

@@ -1,4 +1,4 @@
-/** `kubectl get images` columns (BEHAVIOR §8). */
+/** `kubectl get images` columns, as openshift-apiserver prints them. */
 import type { TableColumn } from '../../../api/table-column.js';
 import type { Image } from '../../../apis/image/schema.js';
 

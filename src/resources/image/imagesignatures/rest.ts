@@ -1,5 +1,5 @@
 /**
- * imagesignatures (BEHAVIOR §7): create and delete only; a signature lives in its Image's
+ * imagesignatures: create and delete only; a signature lives in its Image's
  * `signatures`, named `<imageName>@<signatureName>`.
  */
 import type { TSchema } from '@sinclair/typebox';

@@ -1,7 +1,7 @@
 /**
- * imagestreamimages (BEHAVIOR §4.8): an image of a stream found by digest or digest prefix across
+ * imagestreamimages: an image of a stream found by digest or digest prefix across
  * the whole history and the children of manifest lists. An ambiguous prefix is a 409 naming the
- * matches instead of an arbitrary pick (§13 item 2).
+ * matches instead of the arbitrary pick openshift-apiserver makes.
  */
 import { conflict, notFound } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';

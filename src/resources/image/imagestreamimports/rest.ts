@@ -1,5 +1,5 @@
 /**
- * imagestreamimports (BEHAVIOR §5.1, §5.3): import image metadata from registries. With
+ * imagestreamimports: import image metadata from registries. With
  * `import: false` it is a preview; with `import: true` the results are tagged into the stream
  * (created when missing) and the Images stored. Per-entry failures are data (a Status in each
  * entry, an ImportSuccess=False condition on the tag); the request itself answers 201. A re-import
@@ -58,7 +58,7 @@ export interface ImageStreamImportDeps {
   readonly configMaps: ResourceStore<ConfigMap>;
   readonly importPolicy: () => ImportPolicyConfig;
   readonly whitelister: () => RegistryWhitelister;
-  /** Users allowed to create images or mappings are not bound by allowedRegistriesForImport (§3.8). */
+  /** Users allowed to create images or mappings could write any image anyway, so allowedRegistriesForImport does not bind them. */
   readonly mayBypassAllowList: (user: UserInfo, namespace: string) => boolean;
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;

@@ -52,7 +52,7 @@ const mapping = {
   image: { metadata: { name: D3 }, dockerImageReference: `r/app@${D3}` },
 };
 
-describe('image stream mapping on a conflict (BEHAVIOR §4.9.6)', () => {
+describe('image stream mapping on a conflict: retried only while the tag has not moved', () => {
   it('retries when the tag still points where it did, whatever its event time', async () => {
     const { h, written } = handlerLosingARaceTo(streamAt(D1, '2025-06-01T00:00:00Z'));
     await h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' });

@@ -1,5 +1,5 @@
 /**
- * imagestreammappings (BEHAVIOR §4.9): records that an image was pushed to a stream's tag. Creates
+ * imagestreammappings: records that an image was pushed to a stream's tag. Creates
  * the Image if it does not exist (an existing Image is never modified), adds the tag event (and
  * updates tags tracking it) through the status rules, and answers a Status of code 201.
  */
@@ -71,7 +71,7 @@ export function createImageStreamMappingHandler(o: {
       }
       const tag = m.tag || 'latest';
       const imageName = image.metadata.name ?? '';
-      // §4.9.6: the write goes ahead only while the tag still points where it did when the stream
+      // The write goes ahead only while the tag still points where it did when the stream
       // was read above; if someone moved it meanwhile (a write that won a race, or one this write
       // waited behind), they win and we answer 409.
       const firstSeen = statusTag(stream.obj, tag)?.items?.[0];

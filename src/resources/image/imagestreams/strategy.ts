@@ -1,5 +1,5 @@
 /**
- * ImageStream strategies (BEHAVIOR §4.2): the main resource (spec; status derived), `/status`
+ * ImageStream strategies: the main resource (spec; status derived), `/status`
  * (status; spec kept) and the internal path (both, for the virtual resources and the importer).
  * Spec tags that reference other tags or are `reference: true` become status events at once
  * (tagsChanged); tags tracking a tag of this stream follow it. The repository fields are derived
@@ -32,7 +32,7 @@ export interface ImageStreamDeps {
 
 export const DEFAULT_IMPORT_MODE = 'Legacy';
 
-/** Spec and status tag lists: sorted by name, duplicates collapse with the last one winning (§2.1). */
+/** Spec and status tag lists: sorted by name, duplicates collapse with the last one winning, as the map openshift-apiserver keeps them in does. */
 function normalizeTags(stream: ImageStream): void {
   const spec = stream.spec;
   if (spec?.tags) {
@@ -107,7 +107,7 @@ function resolveImageId(source: ImageStream, id: string): TagEvent[] {
 }
 
 /**
- * tagsChanged (§4.2.6): derives status events from new or changed spec tags, then updates the tags
+ * tagsChanged: derives status events from new or changed spec tags, then updates the tags
  * that track changed status tags. Mutates `stream`; returns field errors (to be wrapped).
  */
 async function tagsChanged(old: ImageStream | undefined, stream: ImageStream, deps: ImageStreamDeps, now: Date): Promise<FieldError[]> {
@@ -192,7 +192,7 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
   const decorate = (stream: ImageStream) => setRepositoryFields(stream, deps.registryConfig());
 
   /**
-   * The tag verifier (§4.2.5): a new or changed tag whose source is a stream in another namespace
+   * The tag verifier: a new or changed tag whose source is a stream in another namespace
    * needs the right to pull from it there.
    */
   const verifyTagSources = (stream: ImageStream, old: ImageStream | undefined, user: UserInfo): FieldError[] => {
@@ -225,7 +225,10 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
     return [...validateImageStreamUpdate(stream, old, deps.registryConfig().whitelister), ...wrapInternal(stream, [...denied, ...derived])];
   };
 
-  /** §4.2.3 steps 2–5: generations of the stream and of its spec tags. */
+  /**
+   * Generations on update: the stream's goes up when its spec changes (or was 0); a tag keeps its own
+   * unless it is new, its reference changed or the client set it to 0, when it takes the stream's.
+   */
   const updateGenerations = (stream: ImageStream, old: ImageStream) => {
     const ns = stream.metadata.namespace ?? '';
     stream.metadata.generation = old.metadata.generation ?? 0;
@@ -271,7 +274,7 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
     prepareForUpdate(stream, old) {
       stream.spec = structuredClone(old.spec ?? {});
       stream.metadata.generation = old.metadata.generation ?? 0;
-      // §4.2.9: a new newest event without a generation gets one.
+      // A new newest event without a generation gets one (the stream's, or its spec tag's when it moved).
       for (const t of stream.status?.tags ?? []) {
         const newest = t.items?.[0];
         if (!newest || newest.generation !== 0) continue;

@@ -1,4 +1,4 @@
-/** GET imagestreams/{name}/layers and imagestreams/{name}/secrets (BEHAVIOR §6). */
+/** GET imagestreams/{name}/layers and imagestreams/{name}/secrets: read-only views computed from the store. */
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import type { ResourceHandler } from '../../../apiserver/generic/handler.js';

@@ -1,4 +1,4 @@
-/** `kubectl get imagestreams` columns (BEHAVIOR §8): NAME, IMAGE REPOSITORY, TAGS, UPDATED. */
+/** `kubectl get imagestreams` columns, as openshift-apiserver prints them: NAME, IMAGE REPOSITORY, TAGS, UPDATED. */
 import { humanDuration } from '../../../api/human-duration.js';
 import type { TableColumn } from '../../../api/table-column.js';
 import type { ImageStream } from '../../../apis/image/schema.js';

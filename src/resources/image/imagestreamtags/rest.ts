@@ -1,5 +1,5 @@
 /**
- * imagestreamtags (BEHAVIOR §4.6): one tag of a stream seen as the image it points at. Reads join
+ * imagestreamtags: one tag of a stream seen as the image it points at. Reads join
  * the stream's newest tag event with the Image; writes edit the stream's spec tag (creating the
  * stream when needed) through the internal strategy, retried on conflicts.
  */

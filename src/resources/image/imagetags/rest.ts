@@ -1,5 +1,5 @@
 /**
- * imagetags (BEHAVIOR §4.7): the whole of one tag — its spec, its status history and the image it
+ * imagetags: the whole of one tag — its spec, its status history and the image it
  * points at. `spec: null` on update removes the spec tag and leaves the history.
  */
 import type { TSchema } from '@sinclair/typebox';
