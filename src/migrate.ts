@@ -2,11 +2,9 @@
  * `npm run migrate -- --from sqlite:DIR --to etcd3:URL[,URL…]` (or the other way round): copies every
  * object of a stopped server's store into an empty one, keeping names, uids and content.
  */
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { copyStore, DestinationNotEmptyError } from './storage/copy-store.js';
-import { openEtcdStore } from './storage/etcd/etcd-store.js';
-import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
 
 const USAGE = `Usage: npm run migrate -- --from STORE --to STORE [flags]
@@ -31,16 +29,19 @@ function open(spec: string, v: Values): Store {
   const kind = spec.slice(0, colon);
   const where = spec.slice(colon + 1);
   if (colon < 0 || !where) throw new UsageError(`${JSON.stringify(spec)} is not a store: use sqlite:DATA_DIR or etcd3:URL[,URL...]`);
-  if (kind === 'sqlite') return openSqliteStore({ path: join(resolve(where), 'state.db'), compactInterval: 0 });
+  // A copy is not a server: nothing compacts either store meanwhile.
+  const compaction = { interval: 0 };
+  if (kind === 'sqlite') return openStore({ kind: 'sqlite', dataDir: where, compaction }).store;
   if (kind === 'etcd3')
-    return openEtcdStore({
+    return openStore({
+      kind: 'etcd3',
       servers: where.split(',').map((s) => s.trim()).filter(Boolean),
       prefix: v['etcd-prefix'],
-      compactInterval: 0,
+      compaction,
       ...(v['etcd-cafile'] ? { caFile: v['etcd-cafile'] } : {}),
       ...(v['etcd-certfile'] ? { certFile: v['etcd-certfile'] } : {}),
       ...(v['etcd-keyfile'] ? { keyFile: v['etcd-keyfile'] } : {}),
-    });
+    }).store;
   throw new UsageError(`unknown store kind ${JSON.stringify(kind)} in ${JSON.stringify(spec)} (supported: sqlite, etcd3)`);
 }
 

@@ -10,10 +10,7 @@ import { createApiApp } from '../apiserver/http/app.js';
 import { createMetrics, type Metrics } from '../apiserver/http/metrics.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Etcd3 } from 'etcd3';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
-import { openEtcdStore } from '../storage/etcd/etcd-store.js';
-import { etcdClientOptions } from '../storage/etcd/etcd-client.js';
+import { openStore } from '../storage/open.js';
 import { etcdLeaderElection, singleReplica, type LeaderElection } from '../controllers/leader-election.js';
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
@@ -168,34 +165,23 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
 
 /** The store of `--storage-backend`, and how this replica learns whether it runs the controllers. */
 function openBackend(flags: ServerFlags, dataDir: string, logger: Logger, metrics: Metrics): { store: Store; election: LeaderElection } {
+  const compaction = { interval: flags.compactionIntervalMs, minRetain: flags.compactionRetain };
   if (flags.storageBackend === 'sqlite') {
-    const store = openSqliteStore({
-      path: join(dataDir, 'state.db'),
-      onCommit: (writes) => metrics.observeCommit(writes),
-      synchronous: flags.sqliteSynchronous,
-      compactInterval: flags.compactionIntervalMs,
-      compactMinRetain: flags.compactionRetain,
-    });
+    const { store } = openStore({ kind: 'sqlite', dataDir, compaction, synchronous: flags.sqliteSynchronous, onCommit: (writes) => metrics.observeCommit(writes) });
     return { store, election: singleReplica() };
   }
-  const connection = {
+  const { store, etcd } = openStore({
+    kind: 'etcd3',
     servers: flags.etcdServers,
+    prefix: flags.etcdPrefix,
+    compaction,
     ...(flags.etcdCaFile ? { caFile: flags.etcdCaFile } : {}),
     ...(flags.etcdCertFile ? { certFile: flags.etcdCertFile } : {}),
     ...(flags.etcdKeyFile ? { keyFile: flags.etcdKeyFile } : {}),
-  };
-  const client = new Etcd3(etcdClientOptions(connection));
-  // One client for the store and the election; the store closes it, after the election resigned.
-  const store = openEtcdStore({
-    ...connection,
-    client,
-    ownsClient: true,
-    prefix: flags.etcdPrefix,
-    compactInterval: flags.compactionIntervalMs,
-    compactMinRetain: flags.compactionRetain,
   });
+  // One client for the store and the election; the store closes it, after the election resigned.
   const election = etcdLeaderElection({
-    client,
+    client: etcd,
     name: `${flags.etcdPrefix.replace(/\/+$/, '')}#controllers/image-import`,
     identity: `${hostname()}_${process.pid}_${randomUUID().slice(0, 8)}`,
     leaseSeconds: flags.leaderElectLeaseSeconds,
