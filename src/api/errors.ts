@@ -180,7 +180,7 @@ export const serverTimeout = (gr: GroupResource, operation: string, retryAfterSe
   );
 
 // ---------------------------------------------------------------------------------------------
-// Field errors (k8s.io/apimachinery/pkg/util/validation/field): validation returns lists of these;
+// Field errors, shaped as apimachinery's: validation returns lists of these;
 // the registry turns a non-empty list into one 422 Invalid.
 
 export type FieldErrorType =

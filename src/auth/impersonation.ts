@@ -1,10 +1,9 @@
 /**
- * User impersonation, as kube-apiserver's WithImpersonation filter does it
- * (k8s.io/apiserver/pkg/endpoints/filters/impersonation.go): `kubectl --as=bob --as-group=devs`
- * sends `Impersonate-User`, `Impersonate-Group` (repeatable), `Impersonate-Uid` and
- * `Impersonate-Extra-<key>` (repeatable) headers. Every requested attribute must be allowed to the
- * authenticated user with the `impersonate` verb; then the request runs as the impersonated user,
- * and the caller keeps the real requester for the audit log.
+ * User impersonation, as kube-apiserver's WithImpersonation filter does it:
+ * `kubectl --as=bob --as-group=devs` sends `Impersonate-User`, `Impersonate-Group` (repeatable),
+ * `Impersonate-Uid` and `Impersonate-Extra-<key>` (repeatable) headers. Every requested attribute
+ * must be allowed to the authenticated user with the `impersonate` verb; then the request runs as
+ * the impersonated user, and the caller keeps the real requester for the audit log.
  *
  * Headers are read from Node's `rawHeaders` (name, value, name, value, …), not `req.headers`:
  * Node joins repeated unknown headers with ", ", so `Impersonate-Group: a,b` + `Impersonate-Group: c`

@@ -1,6 +1,5 @@
 /**
- * The import controllers (BEHAVIOR §5.5, §5.6), level-driven and restart-safe because they only
- * compare spec with status:
+ * The import controllers, level-driven and restart-safe because they only compare spec with status:
  * - a DockerImage spec tag (not `reference`) whose generation is ahead of what status has observed
  *   for it is imported (so creating or changing a tag imports it; setting generation 0 re-imports);
  * - tags with `importPolicy.scheduled: true` are re-imported every interval, within a per-minute

@@ -1,7 +1,7 @@
 /**
  * Registry credentials from the namespace's pull secrets (`kubernetes.io/dockerconfigjson` with
  * `auths`, `kubernetes.io/dockercfg` without), matched to an image's repository the way the kubelet
- * keyring does (BEHAVIOR §5.2): an entry `host[:port][/path]` matches when every dot-separated part
+ * keyring does: an entry `host[:port][/path]` matches when every dot-separated part
  * of its host matches the image's (`*` globs within a part, so `*.example.com` matches one level),
  * the ports are equal, and its path is a prefix of the repository path. The most specific entry wins
  * (entries are tried in reverse key order, so `quay.io/team` before `quay.io`); Docker Hub's aliases

@@ -1,5 +1,5 @@
 /**
- * The importer (BEHAVIOR §5.2): fetches what an ImageStreamImport names from registries and answers
+ * The importer: fetches what an ImageStreamImport names from registries and answers
  * one result per entry — an Image, or a Status saying why not. A failure of one entry never fails the
  * request. Manifest lists follow the import mode: Legacy picks one platform, PreserveOriginal keeps
  * the list and every child.
@@ -274,7 +274,10 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
   return status;
 }
 
-/** Whether a pass should be repeated without credentials (BEHAVIOR §5.1 step 6). */
+/**
+ * Whether a pass should be repeated without credentials: some image was refused for a bad username or
+ * password, and wrong credentials must not hide an image that is public.
+ */
 export function wantsAnonymousRetry(status: NonNullable<ImageStreamImport['status']>): boolean {
   const all = [...(status.images ?? []), ...(status.repository?.images ?? [])];
   return all.some((i) => {

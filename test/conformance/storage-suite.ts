@@ -1,6 +1,6 @@
 /**
  * The storage conformance suite: what every Store backend must do, run against each of them
- * (memory, SQLite, and later etcd) so they cannot drift apart. A backend that cannot pass a case
+ * (memory, SQLite and etcd) so they cannot drift apart. A backend that cannot pass a case
  * declares it in `skip` with a reason instead of diverging silently.
  */
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Common ObjectMeta validation (k8s.io/apimachinery/pkg/api/validation/objectmeta.go): names,
+ * Common ObjectMeta validation, with apimachinery's rules and messages: names,
  * namespaces, labels, annotations, and what may not change on update.
  */
 import { fieldErr, type FieldError } from '../errors.js';

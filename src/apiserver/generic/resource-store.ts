@@ -1,8 +1,8 @@
 /**
  * The generic resource store: the create/get/list/watch/update/delete algorithm written once for
- * every stored kind (k8s registry/generic/registry.Store). Per-kind rules come from a Strategy;
- * persistence from a kind-agnostic Store. Objects are stored as JSON without resourceVersion,
- * which is the storage revision and is filled in on every read.
+ * every stored kind, as kube-apiserver's generic registry Store does it. Per-kind rules come from a
+ * Strategy; persistence from a kind-agnostic Store. Objects are stored as JSON without
+ * resourceVersion, which is the storage revision and is filled in on every read.
  */
 import { randomUUID } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';

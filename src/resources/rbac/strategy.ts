@@ -1,4 +1,4 @@
-/** Validation of RBAC objects (k8s pkg/apis/rbac/validation): rules need verbs, bindings a valid, immutable roleRef. */
+/** Validation of RBAC objects, as kube-apiserver does it: rules need verbs, bindings a valid, immutable roleRef. */
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { Strategy } from '../../api/strategy.js';
 import type { EscalationGuard } from '../../auth/escalation.js';

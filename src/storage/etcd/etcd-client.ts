@@ -41,7 +41,7 @@ export function etcdClientOptions(c: EtcdConnection): IOptions {
   };
 }
 
-/** etcd's mvcc errors by message, as kube-apiserver's etcd3/errors.go interprets them. */
+/** etcd's mvcc errors by message, as kube-apiserver's etcd3 storage interprets them. */
 export function toStorageError(err: unknown, key: string): StorageError {
   if (err instanceof StorageError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -15,7 +15,7 @@ export interface RegistryConfig {
   readonly externalRegistryHostnames: string[];
   readonly whitelister: RegistryWhitelister;
   readonly defaultImportMode?: string;
-  /** registrySources entries the importer honours (exact host[:port] matches, as the reference). */
+  /** registrySources entries the importer honours (exact host[:port] matches, as in openshift-apiserver). */
   readonly importPolicy: { insecureRegistries: string[]; blockedRegistries: string[]; additionalTrustedCA?: string; defaultImportMode?: string };
 }
 

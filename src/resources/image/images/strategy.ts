@@ -30,7 +30,7 @@ function fillMetadata(image: Image, now: Date): void {
   if (!image.dockerImageManifest) return;
   normalizeLayerOrder(image);
   const derived = deriveMetadata(image.metadata.name ?? '', image.dockerImageManifest, image.dockerImageConfig, rfc3339(now));
-  if ('error' in derived) return; // reported by the reference only in logs; the create still succeeds
+  if ('error' in derived) return; // openshift-apiserver only logs this; the create still succeeds
   if (derived.manifests) image.dockerImageManifests = derived.manifests;
   const complete = (image.dockerImageLayers?.length ?? 0) > 0 && image.dockerImageManifestMediaType && image.dockerImageMetadata;
   if (complete) return;

@@ -40,8 +40,9 @@ export const imageStreamImports: ResourceDefinition = {
       configMaps: api.need('configMaps'),
       importPolicy: () => clusterConfig.get().importPolicy,
       whitelister: () => clusterConfig.get().whitelister,
-      // As the reference: `create images`, or `create imagestreammapping` (singular, cluster-wide: in
-      // practice only wildcard roles grant it); an editor of the namespace does not bypass the list.
+      // As in openshift-apiserver: `create images`, or `create imagestreammapping` (singular,
+      // cluster-wide: in practice only wildcard roles grant it); an editor of the namespace does not
+      // bypass the list.
       mayBypassAllowList: (user) => may(user, 'images') || may(user, 'imagestreammapping'),
       network: settings.network,
       maxTagsPerRepository: settings.maxTagsPerRepository,

@@ -58,7 +58,10 @@ export interface ImageStreamImportDeps {
   readonly configMaps: ResourceStore<ConfigMap>;
   readonly importPolicy: () => ImportPolicyConfig;
   readonly whitelister: () => RegistryWhitelister;
-  /** Users allowed to create images or mappings could write any image anyway, so allowedRegistriesForImport does not bind them. */
+  /**
+   * Users allowed to create images or mappings can put any image in a stream anyway, so
+   * allowedRegistriesForImport does not bind them.
+   */
   readonly mayBypassAllowList: (user: UserInfo, namespace: string) => boolean;
   readonly network: NetworkPolicy;
   readonly maxTagsPerRepository: number;

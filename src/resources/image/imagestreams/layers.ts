@@ -1,7 +1,7 @@
 /**
- * imagestreams/{name}/layers: every image in the stream's whole history, with its
- * layers, config and (for manifest lists) child manifests, and the blobs they reference. Always
- * computed from the store, so it never answers "try again" while an index warms up as openshift-apiserver does.
+ * imagestreams/{name}/layers: every image in the stream's whole history, with its layers, config
+ * and (for manifest lists) child manifests, and the blobs they reference. Always computed from the
+ * store: unlike openshift-apiserver, it never answers "try again" while an index warms up.
  */
 import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
 import { MEDIA } from '../../../apis/image/manifest.js';

@@ -32,7 +32,10 @@ export interface ImageStreamDeps {
 
 export const DEFAULT_IMPORT_MODE = 'Legacy';
 
-/** Spec and status tag lists: sorted by name, duplicates collapse with the last one winning, as the map openshift-apiserver keeps them in does. */
+/**
+ * Spec and status tag lists: sorted by name, duplicates collapse with the last one winning
+ * (openshift-apiserver keeps them in a map by name).
+ */
 function normalizeTags(stream: ImageStream): void {
   const spec = stream.spec;
   if (spec?.tags) {
@@ -274,7 +277,8 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
     prepareForUpdate(stream, old) {
       stream.spec = structuredClone(old.spec ?? {});
       stream.metadata.generation = old.metadata.generation ?? 0;
-      // A new newest event without a generation gets one (the stream's, or its spec tag's when it moved).
+      // A new newest event without a generation gets one: the stream's, or its spec tag's when the
+      // tag moved.
       for (const t of stream.status?.tags ?? []) {
         const newest = t.items?.[0];
         if (!newest || newest.generation !== 0) continue;

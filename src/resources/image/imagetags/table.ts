@@ -3,7 +3,7 @@ import { humanAgo } from '../../../api/human-duration.js';
 import type { TableColumn } from '../../../api/table-column.js';
 import type { ImageTag } from '../../../apis/image/virtual-schemas.js';
 
-/** SPEC, STATUS, HISTORY and UPDATED of an image tag, by the reference printer's rules. */
+/** SPEC, STATUS, HISTORY and UPDATED of an image tag, by the rules of openshift-apiserver's printer. */
 export function imageTagCells(t: ImageTag, now: Date): { spec: string; status: string; history: string; updated: string } {
   let spec = '';
   let source = '';
