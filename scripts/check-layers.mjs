@@ -1,4 +1,4 @@
-// The layering rules of src/: `node scripts/check-layers.mjs` exits 1 when one is broken. A small
+// The layering rules of src/, run by `npm run lint` (and so by `npm test`): exits 1 when one is broken. A small
 // script rather than dependency-cruiser: that tool parses TypeScript through the compiler's
 // JavaScript API, which TypeScript 7 (the native compiler this project uses) no longer ships.
 //

@@ -146,7 +146,6 @@ export const storedObjectTooLarge = (message: string): ApiError => failure('Requ
 
 export const expired = (message: string): ApiError => failure('Expired', message);
 
-export const gone = (message: string): ApiError => failure('Gone', message);
 
 export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError =>
   failure('TooManyRequests', message, { retryAfterSeconds });
@@ -171,13 +170,6 @@ export const malformedRequest = (): ApiError => failure('BadRequest', 'the reque
 /** A request that ran past `--request-timeout` (kube-apiserver answers the same 504). */
 export const requestTimedOut = (seconds: number): ApiError =>
   failure('Timeout', `request did not complete within the allowed duration of ${seconds}s`, { retryAfterSeconds: 1 });
-
-export const serverTimeout = (gr: GroupResource, operation: string, retryAfterSeconds: number): ApiError =>
-  failure(
-    'ServerTimeout',
-    `The ${operation} operation against ${qualifiedResource(gr)} could not be completed at this time, please try again.`,
-    { name: operation, group: gr.group, kind: gr.resource, retryAfterSeconds },
-  );
 
 // ---------------------------------------------------------------------------------------------
 // Field errors, shaped as apimachinery's: validation returns lists of these;

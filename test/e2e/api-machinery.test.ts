@@ -288,7 +288,7 @@ describe('watch', () => {
     await api(server, 'DELETE', `${IS}/w1`);
     const events = await pending;
     assert.deepEqual(events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
-    assert.equal((events[0]?.object['metadata'] as Meta).uid, created.metadata.uid);
+    assert.equal((events[0]?.object['metadata'] as Meta | undefined)?.uid, created.metadata.uid);
   });
 
   it('sends the current objects, then a bookmark marking the end of initial events, under sendInitialEvents', async () => {
@@ -300,7 +300,7 @@ describe('watch', () => {
     assert.deepEqual(events.slice(0, names.length).map((e) => `${e.type}:${(e.object['metadata'] as Meta).name}`), names.map((n) => `ADDED:${n}`));
     const last = events[names.length];
     assert.equal(last?.type, 'BOOKMARK');
-    assert.equal(((last?.object['metadata'] as { annotations?: Record<string, string> }).annotations ?? {})['k8s.io/initial-events-end'], 'true');
+    assert.equal((last?.object['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations?.['k8s.io/initial-events-end'], 'true');
   });
 
   it('ends after timeoutSeconds', async () => {

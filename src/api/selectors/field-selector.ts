@@ -14,7 +14,7 @@ interface Term {
   value: string;
 }
 
-function unescape(v: string): string {
+function unescapeValue(v: string): string {
   return v.replace(/\\(.)/g, '$1');
 }
 
@@ -27,7 +27,7 @@ export function parseFieldSelector(selector: string, supported: ReadonlySet<stri
     if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
     const field = (m[1] ?? '').trim();
     if (!supported.has(field)) throw badRequest(`field label not supported: ${field}`);
-    terms.push({ field, negate: m[2] === '!=', value: unescape(m[3] ?? '') });
+    terms.push({ field, negate: m[2] === '!=', value: unescapeValue(m[3] ?? '') });
   }
   return {
     matches: (fields) => terms.every((t) => ((fields[t.field] ?? '') === t.value) !== t.negate),

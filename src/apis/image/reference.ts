@@ -22,41 +22,32 @@ const NAME_TOTAL_MAX = 255;
 
 const DIGEST_LENGTHS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
-export class ReferenceError extends Error {
-  override readonly name = 'ReferenceError';
+export class ImageReferenceError extends Error {
+  override readonly name = 'ImageReferenceError';
 }
 
 /** Validates a digest the way go-digest does: known algorithm and hex length. */
 export function parseDigest(s: string): { algorithm: string; hex: string } {
   const i = s.indexOf(':');
-  if (i <= 0) throw new ReferenceError('invalid checksum digest format');
+  if (i <= 0) throw new ImageReferenceError('invalid checksum digest format');
   const algorithm = s.slice(0, i);
   const hex = s.slice(i + 1);
   const want = DIGEST_LENGTHS[algorithm];
-  if (want === undefined) throw new ReferenceError('unsupported digest algorithm');
-  if (hex.length !== want) throw new ReferenceError('invalid checksum digest length');
-  if (!/^[a-f0-9]+$/.test(hex)) throw new ReferenceError('invalid checksum digest format');
+  if (want === undefined) throw new ImageReferenceError('unsupported digest algorithm');
+  if (hex.length !== want) throw new ImageReferenceError('invalid checksum digest length');
+  if (!/^[a-f0-9]+$/.test(hex)) throw new ImageReferenceError('invalid checksum digest format');
   return { algorithm, hex };
 }
 
-export function isDigest(s: string): boolean {
-  try {
-    parseDigest(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function parseDockerImageReference(spec: string): DockerImageReference {
-  if (spec.length === 0) throw new ReferenceError('repository name must have at least one component');
+  if (spec.length === 0) throw new ImageReferenceError('repository name must have at least one component');
   const m = REFERENCE.exec(spec);
   if (!m) {
-    if (REFERENCE.test(spec.toLowerCase())) throw new ReferenceError('repository name must be lowercase');
-    throw new ReferenceError('invalid reference format');
+    if (REFERENCE.test(spec.toLowerCase())) throw new ImageReferenceError('repository name must be lowercase');
+    throw new ImageReferenceError('invalid reference format');
   }
   const fullName = m[1] ?? '';
-  if (fullName.length > NAME_TOTAL_MAX) throw new ReferenceError(`repository name must not be more than ${NAME_TOTAL_MAX} characters`);
+  if (fullName.length > NAME_TOTAL_MAX) throw new ImageReferenceError(`repository name must not be more than ${NAME_TOTAL_MAX} characters`);
   const id = m[3] ?? '';
   if (id) parseDigest(id);
   const ref: DockerImageReference = { registry: '', namespace: '', name: '', tag: m[2] ?? '', id };
@@ -97,11 +88,6 @@ export function asV2(r: DockerImageReference): DockerImageReference {
   return r.registry === 'docker.io' || r.registry === 'index.docker.io' ? { ...r, registry: 'registry-1.docker.io' } : { ...r };
 }
 
-/** Drops the tag when the ID is a valid digest. */
-export function mostSpecific(r: DockerImageReference): DockerImageReference {
-  return r.id && isDigest(r.id) ? { ...r, tag: '' } : { ...r };
-}
-
 /** registry/namespace/name without tag or ID. */
 export function nameString(r: DockerImageReference): string {
   return [r.registry, r.namespace, r.name].filter((p) => p.length > 0).join('/');
@@ -129,11 +115,3 @@ export function registryHostPort(r: DockerImageReference, insecure: boolean): { 
   return { host: registry, port: insecure ? '80' : '443' };
 }
 
-export function registryURL(r: DockerImageReference, insecure = false): string {
-  return `${insecure ? 'http' : 'https'}://${asV2(dockerClientDefaults(r)).registry}`;
-}
-
-/** Same repository after Docker defaults (tags and IDs ignored). */
-export function equalsRepository(a: DockerImageReference, b: DockerImageReference): boolean {
-  return nameString(dockerClientDefaults({ ...a, tag: '', id: '' })) === nameString(dockerClientDefaults({ ...b, tag: '', id: '' }));
-}

@@ -24,8 +24,6 @@ export interface Discovery {
   aggregated(which: 'api' | 'apis', apiVersion: 'apidiscovery.k8s.io/v2' | 'apidiscovery.k8s.io/v2beta1'): object;
 }
 
-export const AGGREGATED_DISCOVERY_VERSIONS = ['v2', 'v2beta1'] as const;
-
 export function aggregatedContentType(version: 'v2' | 'v2beta1'): string {
   return `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
 }
