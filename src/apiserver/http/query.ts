@@ -13,12 +13,18 @@ function single(q: URLSearchParams, name: string): string | undefined {
   return v === null ? undefined : v;
 }
 
-function bool(q: URLSearchParams, name: string): boolean {
-  const v = single(q, name);
-  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
-  if (v === 'true' || v === '1') return true;
-  throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)} (must be true or false)`);
+/**
+ * A boolean query parameter as apimachinery converts it: absent is false, `0` and `false` (any
+ * case) are false, anything else, the empty string included, is true; a repeated one counts by its
+ * first value. Clients rely on it: the Python client sends `watch=True`.
+ */
+export function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  if (v === null) return false;
+  return !(v === '0' || v.toLowerCase() === 'false');
 }
+
+const bool = queryBool;
 
 function nonNegativeInt(q: URLSearchParams, name: string): number | undefined {
   const v = single(q, name);

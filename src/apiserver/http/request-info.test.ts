@@ -68,3 +68,27 @@ describe('parseResourcePath', () => {
     assert.equal(parseResourcePath('GET', '/api', q()), undefined);
   });
 });
+
+describe('watches as clients spell them', () => {
+  it('decodes watch= as apimachinery does: absent, 0 and false (any case) are false, anything else is true', () => {
+    const verb = (query: string) => parseResourcePath('GET', '/apis/image.openshift.io/v1/imagestreams', q(query))?.verb;
+    for (const yes of ['watch=true', 'watch=True', 'watch=1', 'watch=', 'watch=yes', 'watch=True&watch=false']) assert.equal(verb(yes), 'watch', yes);
+    for (const no of ['', 'watch=false', 'watch=FALSE', 'watch=0', 'watch=0&watch=1']) assert.equal(verb(no), 'list', no);
+  });
+
+  it('serves the legacy watch/ prefix: a collection, or one object by name, GET only', () => {
+    assert.deepEqual(parseResourcePath('GET', '/apis/image.openshift.io/v1/watch/namespaces/ns/imagestreams/ruby', q()), {
+      group: 'image.openshift.io',
+      version: 'v1',
+      namespace: 'ns',
+      resource: 'imagestreams',
+      name: 'ruby',
+      verb: 'watch',
+    });
+    assert.deepEqual(parseResourcePath('GET', '/apis/image.openshift.io/v1/watch/images', q()), { group: 'image.openshift.io', version: 'v1', resource: 'images', verb: 'watch' });
+    assert.equal(parseResourcePath('GET', '/api/v1/watch/namespaces', q())?.verb, 'watch');
+    assert.equal(parseResourcePath('GET', '/api/v1/watch/namespaces/default/secrets', q())?.verb, 'watch');
+    assert.equal(parseResourcePath('DELETE', '/apis/image.openshift.io/v1/watch/images/x', q())?.verb, 'unknown');
+    assert.equal(parseResourcePath('GET', '/apis/image.openshift.io/v1/watch/namespaces/ns/imagestreams/ruby/status', q()), undefined);
+  });
+});

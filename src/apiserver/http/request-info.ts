@@ -6,6 +6,7 @@
  * its status. The verb combines method and shape (collection GET is list, or watch with ?watch).
  */
 import type { Verb } from '../../api/resource-info.js';
+import { queryBool } from './query.js';
 
 export interface ResourceRequest {
   readonly group: string;
@@ -45,19 +46,22 @@ export function parseResourcePath(method: string, path: string, query: URLSearch
     return undefined;
   }
 
+  // The legacy `watch/` prefix (still served by kube-apiserver): a watch of the collection, or of one
+  // object by name; only GET serves it.
+  const watchPath = rest[0] === 'watch' && rest.length > 1;
+  if (watchPath) rest = rest.slice(1);
   let namespace: string | undefined;
   if (rest[0] === 'namespaces' && rest.length > 1) {
     namespace = rest[1];
     // /namespaces/{ns}/status and /finalize address the Namespace itself; anything else inside it.
     if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2] as string)) rest = rest.slice(2);
   }
-  if (rest.length === 0 || rest.length > 3) return undefined;
+  if (rest.length === 0 || rest.length > 3 || (watchPath && rest.length > 2)) return undefined;
   const [resource, name, subresource] = rest as [string, string | undefined, string | undefined];
   const isCollection = name === undefined;
-  const watch = query.get('watch');
-  const isWatch = watch === 'true' || watch === '1';
+  const isWatch = queryBool(query, 'watch') || watchPath;
   let verb: Verb | 'unknown';
-  switch (method) {
+  switch (watchPath && method !== 'GET' && method !== 'HEAD' ? 'UNSERVED' : method) {
     case 'GET':
     case 'HEAD':
       verb = isCollection ? (isWatch ? 'watch' : 'list') : isWatch ? 'watch' : 'get';
