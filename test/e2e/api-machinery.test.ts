@@ -187,6 +187,25 @@ describe('writes', () => {
   });
 });
 
+describe('delete', () => {
+  it('answers a Success Status naming what was deleted, as the generic store does, not the object', async () => {
+    const created = (await api(server, 'POST', IS, { body: stream('gone') })).json<Obj>();
+    const r = await api(server, 'DELETE', `${IS}/gone`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json(), {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'gone', group: 'image.openshift.io', kind: 'imagestreams', uid: created.metadata.uid },
+    });
+    const secret = (await api(server, 'POST', '/api/v1/namespaces/m/secrets', { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's-gone' } } })).json<Obj>();
+    const s = await api(server, 'DELETE', '/api/v1/namespaces/m/secrets/s-gone');
+    assert.deepEqual(s.json<{ details: unknown }>().details, { name: 's-gone', kind: 'secrets', uid: secret.metadata.uid });
+    assert.equal((await api(server, 'GET', '/api/v1/namespaces/m/secrets/s-gone')).status, 404);
+  });
+});
+
 describe('delete collection', () => {
   it('deletes only what the selector picks and returns the deleted items', async () => {
     for (const n of ['dc1', 'dc2', 'dc3']) await api(server, 'POST', IS, { body: stream(n, { dc: n === 'dc3' ? 'keep' : 'drop' }) });

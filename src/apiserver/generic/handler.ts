@@ -57,8 +57,8 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   create?(ctx: RequestContext, body: unknown, req: WriteRequest): Promise<T | Status>;
   update?(ctx: RequestContext, name: string, body: unknown, req: WriteRequest): Promise<WriteResult<T>>;
   patch?(ctx: RequestContext, name: string, req: PatchRequest): Promise<WriteResult<T>>;
-  /** The deleted object, or a Status for views whose delete removes part of another object. */
-  delete?(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<T | Status>;
+  /** The object still being deleted (finalizers), or a Success Status once it is gone. */
+  delete?(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<T | Status | Omit<Status, 'code'>>;
   deleteCollection?(ctx: RequestContext, listOpts: ListOptions, opts: DeleteOptions): Promise<ListResult<T>>;
 }
 

@@ -4,7 +4,7 @@
  * ResourceStore. Status subresources are the same handler over a store view with other rules.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { badRequest, conflict, notFound, OBJECT_MODIFIED } from '../../api/errors.js';
+import { badRequest, conflict, notFound, OBJECT_MODIFIED, type Status } from '../../api/errors.js';
 import type { RequestContext } from '../../api/strategy.js';
 import type { TableColumn } from '../../api/table-column.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -86,10 +86,25 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
   if (!without.has('create'))
     handler.create = (ctx: RequestContext, body: unknown, req: WriteRequest) => store.create(ctx, decode(body, ctx, req), writeOptions(req));
   if (!without.has('delete'))
-    handler.delete = (ctx: RequestContext, name: string, delOpts: DeleteOptions) => store.delete(ctx, name, delOpts);
+    handler.delete = async (ctx: RequestContext, name: string, delOpts: DeleteOptions) => deleted(store, await store.delete(ctx, name, delOpts));
   if (!without.has('deletecollection'))
     handler.deleteCollection = (ctx, listOpts, delOpts) => store.deleteCollection(ctx, listOpts, delOpts);
   return handler;
+}
+
+/**
+ * What a delete answers, as kube-apiserver's generic store does once the object is gone: a Success
+ * Status naming it (name, group, the resource as kind, uid), not the object.
+ */
+function deleted<T extends KubeObject>(store: ResourceStore<T>, obj: T): Omit<Status, 'code'> {
+  const { name, uid } = obj.metadata;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: name ?? '', ...(store.info.group ? { group: store.info.group } : {}), kind: store.info.resource, ...(uid ? { uid } : {}) },
+  };
 }
 
 function writeOptions(req: WriteRequest) {
