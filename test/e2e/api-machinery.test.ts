@@ -64,7 +64,10 @@ describe('authentication and routing', () => {
     for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await api(server, 'GET', p, { token: null })).text, 'ok');
     const v = await api(server, 'GET', '/version', { token: null });
     assert.equal(v.status, 200);
-    assert.ok(v.json<{ gitVersion: string }>().gitVersion.startsWith('v'));
+    const info = v.json<{ major: string; minor: string; gitVersion: string }>();
+    // The Kubernetes version the APIs match (OpenShift 4.17's), the server's own in the build metadata.
+    assert.deepEqual([info.major, info.minor], ['1', '30']);
+    assert.match(info.gitVersion, /^v1\.30\.0\+image-apiserver\.\d+\.\d+\.\d+$/);
   });
 
   it('answers 404 for an unknown resource and 405 for a verb a resource does not support', async () => {
