@@ -62,6 +62,7 @@ describe('authentication and routing', () => {
     assertStatus(await api(server, 'GET', IS, { token: null }), 401, 'Unauthorized');
     assertStatus(await api(server, 'GET', IS, { token: 'wrong' }), 401, 'Unauthorized');
     for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await api(server, 'GET', p, { token: null })).text, 'ok');
+    for (const p of ['livez', 'readyz']) assert.equal((await api(server, 'GET', `/${p}?verbose`, { token: null })).text, `[+]ping ok\n[+]storage ok\n${p} check passed\n`);
     const v = await api(server, 'GET', '/version', { token: null });
     assert.equal(v.status, 200);
     const info = v.json<{ major: string; minor: string; gitVersion: string }>();

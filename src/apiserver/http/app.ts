@@ -290,13 +290,19 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     reply.code(200).type(type).header('Vary', 'Accept').send(JSON.stringify(body));
 
   // Health and version (public).
-  const health = async (_req: FastifyRequest, reply: FastifyReply) => reply.type('text/plain; charset=utf-8').send('ok');
-  app.get('/healthz', health);
-  app.get('/livez', health);
-  app.get('/readyz', async (_req, reply) => {
-    if (await o.ready()) return reply.type('text/plain; charset=utf-8').send('ok');
-    return reply.code(503).type('text/plain; charset=utf-8').send('[-]storage failed: not ready\nreadyz check failed');
-  });
+  // As kube-apiserver: `ok` or 503 listing what failed; `?verbose` lists every check either way.
+  const healthCheck = (name: string, checks: readonly string[]) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const results = await Promise.all(checks.map(async (c) => [c, c === 'ping' || (await o.ready())] as const));
+    const failed = results.some(([, ok]) => !ok);
+    const verbose = req.searchParams.has('verbose');
+    reply.code(failed ? 503 : 200).type('text/plain; charset=utf-8');
+    if (!failed && !verbose) return reply.send('ok');
+    const lines = results.filter(([, ok]) => verbose || !ok).map(([c, ok]) => (ok ? `[+]${c} ok` : `[-]${c} failed: reason withheld`));
+    return reply.send(`${lines.join('\n')}\n${name} check ${failed ? 'failed' : 'passed'}\n`);
+  };
+  app.get('/healthz', healthCheck('healthz', ['ping', 'storage']));
+  app.get('/livez', healthCheck('livez', ['ping', 'storage']));
+  app.get('/readyz', healthCheck('readyz', ['ping', 'storage']));
   app.get('/version', async (_req, reply) => json(reply, o.version));
   app.get('/metrics', async (_req, reply) => reply.type(o.metrics.contentType).send(await o.metrics.render()));
 
