@@ -135,15 +135,24 @@ export interface KubeObject {
 }
 
 export const API_VERSION_DESCRIPTION =
-  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values.';
+  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
 export const KIND_DESCRIPTION =
-  'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase.';
+  'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+/** The `metadata` field of a Kubernetes kind. */
+export const OBJECT_METADATA_DESCRIPTION =
+  "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+/** The `metadata` field of a list (and of Status). */
+export const LIST_METADATA_DESCRIPTION =
+  'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
 
-/** The `apiVersion`, `kind` and `metadata` properties every top-level kind starts with. */
-export function objectHeader() {
+/**
+ * The `apiVersion`, `kind` and `metadata` properties every top-level kind starts with. A group whose
+ * reference words the `metadata` field differently passes its text.
+ */
+export function objectHeader(metadataDescription: string = OBJECT_METADATA_DESCRIPTION) {
   return {
     apiVersion: Type.Optional(Type.String({ description: API_VERSION_DESCRIPTION })),
     kind: Type.Optional(Type.String({ description: KIND_DESCRIPTION })),
-    metadata: Type.Optional(ObjectMeta),
+    metadata: Type.Optional({ ...ObjectMeta, description: metadataDescription }),
   };
 }

@@ -16,7 +16,8 @@ export const SelfSubjectAccessReview = named(
   'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
   Type.Object(
     {
-      ...objectHeader(),
+      // Kubernetes' own text for this kind's metadata (it does say "list").
+      ...objectHeader('Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'),
       spec: Type.Object(
         {
           resourceAttributes: Type.Optional(Type.Object(attrs, { description: 'ResourceAuthorizationAttributes describes information for a resource access request' })),

@@ -1,7 +1,7 @@
 /**
  * Validation of the cluster image config. Unlike the reference, allowedRegistriesForImport entries
  * are checked when written: the importer matches only `host[:port]` patterns, so an entry with a
- * path would silently never match (BEHAVIOR §13 item 5).
+ * path (`quay.io/org`) would silently never match; it is rejected with a message saying so.
  */
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { ClusterImageConfig } from './schema.js';

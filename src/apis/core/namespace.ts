@@ -36,7 +36,19 @@ export const NamespaceStatus = named(
 export const Namespace = named(
   'io.k8s.api.core.v1.Namespace',
   Type.Object(
-    { ...objectHeader(), spec: Type.Optional(NamespaceSpec), status: Type.Optional(NamespaceStatus) },
+    {
+      ...objectHeader(),
+      spec: Type.Optional({
+        ...NamespaceSpec,
+        description:
+          'Spec defines the behavior of the Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status',
+      }),
+      status: Type.Optional({
+        ...NamespaceStatus,
+        description:
+          'Status describes the current status of a Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status',
+      }),
+    },
     { description: 'Namespace provides a scope for Names. Use of multiple namespaces is optional.' },
   ),
 );

@@ -4,7 +4,7 @@ import { validateSignature } from './image-validation.js';
 
 const base = { metadata: { name: 'sha256:abc@sig' }, type: 'atomic', content: 'YWJj' };
 
-describe('image signature validation (BEHAVIOR §3.3)', () => {
+describe('image signature validation', () => {
   const cases: { name: string; sig: Record<string, unknown>; fields: string[] }[] = [
     { name: 'accepts a minimal signature', sig: base, fields: [] },
     { name: 'needs <imageName>@<signatureName>', sig: { ...base, metadata: { name: 'nosig' } }, fields: ['.metadata.name'] },

@@ -1,4 +1,11 @@
-/** Image and embedded ImageSignature validation (BEHAVIOR §3.2, §3.3). Pure. */
+/**
+ * Image and embedded ImageSignature validation. An image needs a parseable dockerImageReference and,
+ * for a manifest list, well-formed sub-manifests and no layers. A signature is named
+ * `<imageName>@<signatureName>`, has no labels or annotations, needs type and content, carries
+ * `Trusted` and `ForImage` conditions together, and leaves its identity fields unset while its trust
+ * is unknown (no `Trusted` condition, or status Unknown).
+ * Pure.
+ */
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName } from '../../api/validation/object-meta.js';
 import { parseDockerImageReference } from './reference.js';

@@ -1,4 +1,9 @@
-/** ImageStream validation (BEHAVIOR §3.4). Pure: the allow-list comes in as an argument. */
+/**
+ * ImageStream validation: the name, spec.dockerImageRepository (no tag, no ID), every spec tag's
+ * `from`, and every status event's reference must parse and be admitted by the import allow-list;
+ * an update keeps admitting the repositories the old stream already held. Tag names are free. Pure:
+ * the allow-list comes in as an argument.
+ */
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName, type NameValidator } from '../../api/validation/object-meta.js';
 import { parseDockerImageReference } from './reference.js';

@@ -1,6 +1,8 @@
 /**
- * Container image references ("pull specs") as library-go parses them (BEHAVIOR §3.1): the
- * distribution grammar, then OpenShift's split of the name into registry, namespace and name.
+ * Container image references ("pull specs") as library-go parses them: the distribution grammar
+ * (`name[:tag][@digest]`, lower-case path components, a name of at most 255 characters), then
+ * OpenShift's split of the name: a first segment with `.` or `:`, or `localhost`, is the registry,
+ * the next segment the namespace, the rest the name.
  */
 
 export interface DockerImageReference {

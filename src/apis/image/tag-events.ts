@@ -1,7 +1,10 @@
 /**
- * Tag history rules shared by every writer of image stream status (BEHAVIOR §4.2.4, §4.4, §4.2.3):
- * adding a tag event (collapsing repeats), tags that track another tag of the same stream, and when
- * a spec tag's reference counts as changed.
+ * Tag history rules shared by every writer of image stream status: a new event that shares its
+ * reference or its image with the newest one updates that event instead of growing the history, and
+ * any change clears the tag's conditions; spec tags that follow another tag of the same stream get
+ * its new events; a spec tag's reference counts as changed when its namespace, name, `reference` or
+ * import mode changes, or its generation is set to 0 (not its kind, insecure, scheduled, reference
+ * policy or annotations).
  */
 import type { ImageStream, NamedTagEventList, TagEvent, TagReference } from './schema.js';
 

@@ -1,7 +1,8 @@
 /**
- * The import allow-list (`allowedRegistriesForImport`), matched as the reference does (BEHAVIOR §5.8):
- * entries are host[:port] globs (`*` any run, `?` one character), the port defaults by transport,
- * the internal registry is always allowed, and repositories an object already held stay allowed.
+ * The import allow-list (`allowedRegistriesForImport`), matched as the reference does: entries are
+ * host[:port] globs (`*` any run, `?` one character) matched against the whole host and port, the
+ * port defaults by transport (443 secure, 80 insecure), an empty list allows every registry, the
+ * internal registry is always allowed, and repositories an object already held stay allowed.
  */
 import { dockerClientDefaults, nameString, parseDockerImageReference, registryHostPort, type DockerImageReference } from './reference.js';
 

@@ -47,19 +47,58 @@ export const RoleRef = named(
 
 const rules = Type.Optional(Type.Array(PolicyRule, { description: 'Rules holds all the PolicyRules for this Role', 'x-kubernetes-list-type': 'atomic' }));
 const subjects = Type.Optional(Type.Array(Subject, { description: 'Subjects holds references to the objects the role applies to.', 'x-kubernetes-list-type': 'atomic' }));
+/** RBAC words the `metadata` field of its kinds so. */
+const header = () => objectHeader("Standard object's metadata.");
 
-export const Role = named('io.k8s.api.rbac.v1.Role', Type.Object({ ...objectHeader(), rules }, { description: 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.' }));
+export const Role = named(
+  'io.k8s.api.rbac.v1.Role',
+  Type.Object(
+    { ...header(), rules },
+    { description: 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.' },
+  ),
+);
 export const ClusterRole = named(
   'io.k8s.api.rbac.v1.ClusterRole',
-  Type.Object({ ...objectHeader(), rules }, { description: 'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.' }),
+  Type.Object(
+    { ...header(), rules },
+    { description: 'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.' },
+  ),
 );
 export const RoleBinding = named(
   'io.k8s.api.rbac.v1.RoleBinding',
-  Type.Object({ ...objectHeader(), subjects, roleRef: RoleRef }, { description: 'RoleBinding references a role, but does not contain it. It can reference a Role in the same namespace or a ClusterRole in the global namespace.' }),
+  Type.Object(
+    {
+      ...header(),
+      subjects,
+      roleRef: {
+        ...RoleRef,
+        description:
+          'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.',
+      },
+    },
+    {
+      description:
+        'RoleBinding references a role, but does not contain it. It can reference a Role in the same namespace or a ClusterRole in the global namespace.',
+    },
+  ),
 );
 export const ClusterRoleBinding = named(
   'io.k8s.api.rbac.v1.ClusterRoleBinding',
-  Type.Object({ ...objectHeader(), subjects, roleRef: RoleRef }, { description: 'ClusterRoleBinding references a ClusterRole, but not contain it. It can reference a ClusterRole in the global namespace, and adds who information via Subject.' }),
+  Type.Object(
+    {
+      ...header(),
+      subjects,
+      roleRef: {
+        ...RoleRef,
+        description:
+          'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.',
+      },
+    },
+    {
+      description:
+        'ClusterRoleBinding references a ClusterRole, but not contain it. It can reference a ClusterRole in the global namespace, and adds who information via Subject.',
+    },
+  ),
 );
 export type Role = Static<typeof Role> & KubeObject;
 export type ClusterRole = Static<typeof ClusterRole> & KubeObject;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { ResourceInfo, Verb } from '../../api/resource-info.js';
-import { ListMeta, named } from '../../api/meta.js';
+import { API_VERSION_DESCRIPTION, KIND_DESCRIPTION, LIST_METADATA_DESCRIPTION, ListMeta, named } from '../../api/meta.js';
 import { createCollector, definitionName, type JsonSchema } from './schemas.js';
 import { META_SCHEMAS, STATUS_REF } from './meta-schemas.js';
 import { buildPaths } from './paths.js';
@@ -29,9 +29,9 @@ export function listSchema(info: ResourceInfo): TSchema {
     listName,
     Type.Object(
       {
-        apiVersion: Type.Optional(Type.String({ description: 'APIVersion defines the versioned schema of this representation of an object.' })),
-        kind: Type.Optional(Type.String({ description: 'Kind is a string value representing the REST resource this object represents.' })),
-        metadata: Type.Optional(ListMeta),
+        apiVersion: Type.Optional(Type.String({ description: API_VERSION_DESCRIPTION })),
+        kind: Type.Optional(Type.String({ description: KIND_DESCRIPTION })),
+        metadata: Type.Optional({ ...ListMeta, description: LIST_METADATA_DESCRIPTION }),
         items: Type.Array(info.schema, { description: `List of ${info.resource}.` }),
       },
       { description: `${info.listKind} is a list of ${info.kind}.` },
@@ -49,6 +49,8 @@ function buildComponents(resources: readonly ResourceInfo[], refPrefix: string):
   for (const r of resources) {
     collector.ref(r.schema);
     collector.ref(listSchema(r));
+    // The subresources' paths reference their kinds too (ImageStreamLayers, SecretList).
+    for (const sub of r.subresources) collector.ref(sub.schema);
   }
   const defs = collector.definitions;
   for (const r of resources) {

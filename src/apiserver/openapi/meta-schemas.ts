@@ -1,6 +1,6 @@
 /** The apimachinery types every OpenAPI document references: Status, DeleteOptions, Patch, WatchEvent. */
 import { Type } from '@sinclair/typebox';
-import { ListMeta, named } from '../../api/meta.js';
+import { API_VERSION_DESCRIPTION, KIND_DESCRIPTION, LIST_METADATA_DESCRIPTION, ListMeta, named } from '../../api/meta.js';
 
 export const STATUS_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 
@@ -8,9 +8,9 @@ const Status = named(
   STATUS_REF,
   Type.Object(
     {
-      apiVersion: Type.Optional(Type.String({ description: 'APIVersion defines the versioned schema of this representation of an object.' })),
-      kind: Type.Optional(Type.String({ description: 'Kind is a string value representing the REST resource this object represents.' })),
-      metadata: Type.Optional(ListMeta),
+      apiVersion: Type.Optional(Type.String({ description: API_VERSION_DESCRIPTION })),
+      kind: Type.Optional(Type.String({ description: KIND_DESCRIPTION })),
+      metadata: Type.Optional({ ...ListMeta, description: LIST_METADATA_DESCRIPTION }),
       status: Type.Optional(Type.String({ description: 'Status of the operation. One of: "Success" or "Failure".' })),
       message: Type.Optional(Type.String({ description: 'A human-readable description of the status of this operation.' })),
       reason: Type.Optional(Type.String({ description: 'A machine-readable description of why this operation is in the "Failure" status.' })),
@@ -25,8 +25,8 @@ const DeleteOptions = named(
   'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions',
   Type.Object(
     {
-      apiVersion: Type.Optional(Type.String({ description: 'APIVersion defines the versioned schema of this representation of an object.' })),
-      kind: Type.Optional(Type.String({ description: 'Kind is a string value representing the REST resource this object represents.' })),
+      apiVersion: Type.Optional(Type.String({ description: API_VERSION_DESCRIPTION })),
+      kind: Type.Optional(Type.String({ description: KIND_DESCRIPTION })),
       dryRun: Type.Optional(Type.Array(Type.String(), { description: 'When present, indicates that modifications should not be persisted. Valid value: All.' })),
       gracePeriodSeconds: Type.Optional(Type.Integer({ description: 'The duration in seconds before the object should be deleted.' })),
       preconditions: Type.Optional(
