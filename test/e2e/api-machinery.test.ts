@@ -203,6 +203,13 @@ describe('delete', () => {
       status: 'Success',
       details: { name: 'gone', group: 'image.openshift.io', kind: 'imagestreams', uid: created.metadata.uid },
     });
+    // A body of another kind is not taken for DeleteOptions: 400, and nothing is deleted.
+    await api(server, 'POST', IS, { body: stream('kept') });
+    const pod = await api(server, 'DELETE', `${IS}/kept`, { body: { apiVersion: 'v1', kind: 'Pod', spec: {} } });
+    assertStatus(pod, 400, 'BadRequest');
+    assert.match(pod.json<{ message: string }>().message, /must be a DeleteOptions .*not kind "Pod"/);
+    assert.equal((await api(server, 'GET', `${IS}/kept`)).status, 200);
+    assert.equal((await api(server, 'DELETE', `${IS}/kept`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'DeleteOptions' } })).status, 200);
     const secret = (await api(server, 'POST', '/api/v1/namespaces/m/secrets', { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's-gone' } } })).json<Obj>();
     const s = await api(server, 'DELETE', '/api/v1/namespaces/m/secrets/s-gone');
     assert.deepEqual(s.json<{ details: unknown }>().details, { name: 's-gone', kind: 'secrets', uid: secret.metadata.uid });

@@ -632,7 +632,9 @@ function send(r: FuzzRequest): Promise<Answer> {
     if (r.contentType) headers['Content-Type'] = r.contentType;
     if (!(r.body.type === 'oversized' && r.body.chunked)) headers['Content-Length'] = String(Buffer.byteLength(body));
   }
-  const watch = r.method === 'GET' && ['true', '1'].includes(new URLSearchParams(qs).get('watch') ?? '');
+  // apimachinery's rule: a `watch` present and neither `0` nor `false` (any case) asks for a watch.
+  const watchParam = new URLSearchParams(qs).get('watch');
+  const watch = r.method === 'GET' && watchParam !== null && watchParam !== '0' && watchParam.toLowerCase() !== 'false';
   return new Promise((resolve) => {
     let done = false;
     const finish = (a: Answer) => {

@@ -295,7 +295,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       }
       case 'delete': {
         if (!handler.delete || r.name === undefined) throw unsupported();
-        const opts = deleteOptions(req, q);
+        const opts = deleteOptions(req, q, apiVersionOf(r));
         const fmt = format();
         const gone = await handler.delete({ ...ctx, dryRun: opts.dryRun }, r.name, opts);
         return send(200, gone, fmt);
@@ -303,7 +303,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
       case 'deletecollection': {
         if (!handler.deleteCollection) throw unsupported();
         const listOpts = parseWatchOptions(q, selectable(handler));
-        const opts = deleteOptions(req, q);
+        const opts = deleteOptions(req, q, apiVersionOf(r));
         const fmt = format();
         const result = await handler.deleteCollection({ ...ctx, dryRun: opts.dryRun }, listOpts, opts);
         const list = {
@@ -327,7 +327,10 @@ function selectable(handler: ResourceHandler): ReadonlySet<string> {
   return new Set([...fields, ...(own ?? [])]);
 }
 
-function deleteOptions(req: FastifyRequest, q: URLSearchParams) {
+/** Where DeleteOptions is registered besides every served group version: meta.k8s.io, and the core group. */
+const DELETE_OPTIONS_VERSIONS = new Set(['meta.k8s.io/v1', 'v1']);
+
+function deleteOptions(req: FastifyRequest, q: URLSearchParams, groupVersion: string) {
   let body: Record<string, unknown> = {};
   const text = rawText(req);
   if (text && text.trim() !== '') {
@@ -336,6 +339,12 @@ function deleteOptions(req: FastifyRequest, q: URLSearchParams) {
       throw badRequest('DeleteOptions must be a JSON object');
     body = parsed as Record<string, unknown>;
   }
+  // Another kind is not read as DeleteOptions: its fields would be dropped and the delete would run
+  // without the options its sender meant.
+  const kind = body['kind'];
+  const apiVersion = body['apiVersion'];
+  if ((kind !== undefined && kind !== 'DeleteOptions') || (apiVersion !== undefined && apiVersion !== groupVersion && !DELETE_OPTIONS_VERSIONS.has(String(apiVersion))))
+    throw badRequest(`the body of a delete must be a DeleteOptions (apiVersion meta.k8s.io/v1, v1 or ${groupVersion}), not kind ${JSON.stringify(kind ?? '')} of apiVersion ${JSON.stringify(apiVersion ?? '')}`);
   // A field of the wrong type is refused (as Go's decoder refuses it), not ignored: a dryRun or a
   // precondition dropped for its type would turn into a real, unconditional delete.
   const mistyped = (field: string, v: unknown, want: string, ok: boolean) => {
