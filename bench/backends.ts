@@ -47,7 +47,11 @@ async function load(setup: Setup): Promise<Record<string, Figure>> {
   const headers = { authorization: `Bearer ${first.adminToken}`, 'content-type': 'application/json', accept: 'application/json' };
   await fetchJson(first.url, first.caCertPem, 'POST', '/api/v1/namespaces', headers, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   for (let i = 0; i < 100; i++) {
-    await fetchJson(first.url, first.caCertPem, 'POST', STREAMS, headers, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `s${i}` } });
+    await fetchJson(first.url, first.caCertPem, 'POST', STREAMS, headers, {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: `s${i}` },
+    });
   }
   let n = 0;
   let u = 0;
@@ -56,7 +60,14 @@ async function load(setup: Setup): Promise<Record<string, Figure>> {
     create: await spread(setup, STREAMS, {
       method: 'POST',
       headers,
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `c${n++}` } }) }) }],
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: `c${n++}` } }),
+          }),
+        },
+      ],
     }),
     // Each request patches its own stream: contention on one key would measure conflicts instead.
     update: await spread(setup, `${STREAMS}/s2`, {
@@ -105,12 +116,16 @@ export async function measureBackends(): Promise<string> {
     await etcd.stop();
   }
   const base = results[0]?.figures;
-  const cell = (f: Figure | undefined, b: Figure | undefined) => (f ? `${f.rps} (${b ? (f.rps / Math.max(1, b.rps)).toFixed(2) : '-'}×) · ${f.p50} / ${f.p99}` : '-');
+  const cell = (f: Figure | undefined, b: Figure | undefined) =>
+    f ? `${f.rps} (${b ? (f.rps / Math.max(1, b.rps)).toFixed(2) : '-'}×) · ${f.p50} / ${f.p99}` : '-';
   return [
     `Storage backends, the same load (${CONNECTIONS} connections in all; req/s, ratio to SQLite, p50 / p99 ms):`,
     '',
     '| setup | get one image stream | create image stream | update (merge patch) |',
     '| --- | ---: | ---: | ---: |',
-    ...results.map((r) => `| ${r.name} | ${cell(r.figures['get'], base?.['get'])} | ${cell(r.figures['create'], base?.['create'])} | ${cell(r.figures['update'], base?.['update'])} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${cell(r.figures['get'], base?.['get'])} | ${cell(r.figures['create'], base?.['create'])} | ${cell(r.figures['update'], base?.['update'])} |`,
+    ),
   ].join('\n');
 }

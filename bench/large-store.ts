@@ -43,7 +43,10 @@ export async function seedLargeStore(dataDir: string, streams: number): Promise<
   const store = openSqliteStore({ path: join(dataDir, 'state.db'), compactInterval: 0, synchronous: 'NORMAL' });
   const now = new Date().toISOString();
   const meta = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), uid: randomUUID(), creationTimestamp: now });
-  await store.create(objectKey(namespacesInfo, undefined, NS), JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+  await store.create(
+    objectKey(namespacesInfo, undefined, NS),
+    JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: meta(NS), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }),
+  );
   const images = streams * IMAGES_PER_STREAM;
   for (let i = 0; i < images; i++) {
     const name = digest(i);
@@ -71,7 +74,18 @@ export async function seedLargeStore(dataDir: string, streams: number): Promise<
         apiVersion: 'image.openshift.io/v1',
         kind: 'ImageStream',
         metadata: { ...meta(`s${s}`, NS), generation: HISTORY },
-        spec: { lookupPolicy: { local: false }, tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `registry.example.com/bench/s${s}:latest` }, generation: HISTORY, reference: true, referencePolicy: { type: 'Source' } }] },
+        spec: {
+          lookupPolicy: { local: false },
+          tags: [
+            {
+              name: 'latest',
+              from: { kind: 'DockerImage', name: `registry.example.com/bench/s${s}:latest` },
+              generation: HISTORY,
+              reference: true,
+              referencePolicy: { type: 'Source' },
+            },
+          ],
+        },
         status: { dockerImageRepository: '', tags: [{ tag: 'latest', items }] },
       }),
     );

@@ -144,7 +144,9 @@ async function main(): Promise<void> {
 }
 
 /** The bare baseline in a child process; `serve` hands it the bytes to answer for a kind of request. */
-async function startBare(dataDir: string): Promise<{ url: string; pid: number | undefined; serve(name: 'one' | 'page' | 'full', body: string): Promise<void>; stop(): void }> {
+async function startBare(
+  dataDir: string,
+): Promise<{ url: string; pid: number | undefined; serve(name: 'one' | 'page' | 'full', body: string): Promise<void>; stop(): void }> {
   const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), [dataDir], { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number }) => resolve(m.port ?? 0));
@@ -233,7 +235,7 @@ function sequentialSkopeo(refs: readonly string[]): number | undefined {
  * store with the same durability (FULL): what a write costs above the store's own commit.
  */
 async function measureWrites(base: string, bareUrl: string, ca: string, auth: Record<string, string>, isPath: string): Promise<WriteFigures> {
-  process.stdout.write('sequential writes against the store\'s own commit…\n');
+  process.stdout.write("sequential writes against the store's own commit…\n");
   const N = SHORT ? 50 : 300;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   // One kept-alive connection, as kubectl and client-go use: the figure is the write, not a TLS handshake.
@@ -253,7 +255,12 @@ async function measureWrites(base: string, bareUrl: string, ca: string, auth: Re
   const roundTrip = await sequential(bareUrl, 'w');
   const dir = mkdtempSync(join(tmpdir(), 'bench-commit-'));
   const store = openSqliteStore({ path: join(dir, 'state.db'), compactInterval: 0, synchronous: 'FULL' });
-  const value = JSON.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'x', namespace: NS, uid: 'u', creationTimestamp: new Date().toISOString() }, spec: {} });
+  const value = JSON.stringify({
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    metadata: { name: 'x', namespace: NS, uid: 'u', creationTimestamp: new Date().toISOString() },
+    spec: {},
+  });
   const direct: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
@@ -286,9 +293,13 @@ function targets(r: { rows: Row[]; commit: WriteFigures; importSpeedup: number; 
     '',
     '| target | measured | |',
     '| --- | ---: | --- |',
-    line('get by name at least 50% of the bare server\'s throughput', ratio.toFixed(2), ratio >= 0.5),
-    line('p99 of get under 5× the bare server\'s p99', `${p99.toFixed(1)}×`, p99 < 5),
-    line('a write within 2× of the store\'s own commit (sequential, p50)', `${write.toFixed(1)}× (${r.commit.serverMs.toFixed(2)} ms vs ${r.commit.storeMs.toFixed(2)} ms; the HTTPS round trip alone ${r.commit.roundTripMs.toFixed(2)} ms)`, write <= 2),
+    line("get by name at least 50% of the bare server's throughput", ratio.toFixed(2), ratio >= 0.5),
+    line("p99 of get under 5× the bare server's p99", `${p99.toFixed(1)}×`, p99 < 5),
+    line(
+      "a write within 2× of the store's own commit (sequential, p50)",
+      `${write.toFixed(1)}× (${r.commit.serverMs.toFixed(2)} ms vs ${r.commit.storeMs.toFixed(2)} ms; the HTTPS round trip alone ${r.commit.roundTripMs.toFixed(2)} ms)`,
+      write <= 2,
+    ),
     line('list cost follows the page, not the store (p50 growth exponent, 10× data)', r.listExponent.toFixed(2), r.listExponent < 0.2),
     line(`${r.watchers} watchers served within 100 ms of a write`, `${r.fanoutMs} ms`, r.fanoutMs <= 100),
     line('a 50-tag import faster than sequential skopeo inspect', `${r.importSpeedup.toFixed(2)}×`, r.importSpeedup > 1),

@@ -210,7 +210,15 @@ class ImportDriver {
     while (this.running && this.issued < MAX_IMPORT_REQUESTS) {
       this.issued++;
       try {
-        const r = await fetchJson(this.server.url, this.server.ca, 'POST', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreamimports`, headers, body, this.agent);
+        const r = await fetchJson(
+          this.server.url,
+          this.server.ca,
+          'POST',
+          `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreamimports`,
+          headers,
+          body,
+          this.agent,
+        );
         this.settled++;
         this.record(r.status, r.text);
       } catch (err) {
@@ -286,12 +294,18 @@ async function main(): Promise<void> {
   try {
     server = await startServerProcess({
       args: [
-        '--log-level', 'error',
-        '--import-allowed-networks', '127.0.0.0/8',
-        '--max-connections-per-client', '2000',
-        '--tls-handshake-timeout', '5s',
-        '--request-receive-timeout', '5s',
-        '--image-import-request-timeout', '3s',
+        '--log-level',
+        'error',
+        '--import-allowed-networks',
+        '127.0.0.0/8',
+        '--max-connections-per-client',
+        '2000',
+        '--tls-handshake-timeout',
+        '5s',
+        '--request-receive-timeout',
+        '5s',
+        '--image-import-request-timeout',
+        '3s',
       ],
     });
     const s = server;
@@ -344,11 +358,27 @@ async function main(): Promise<void> {
     const rows: PhaseRow[] = [];
     const phase = async (name: string, body: () => Promise<Figure>) => {
       process.stdout.write(`${name} (${SOAK_SECONDS} s)…\n`);
-      const start = { raw: rawPool.closedByServer, tls: tlsPool.closedByServer, never: pools.reduce((n, p) => n + p.neverConnected, 0), manifests: registry.manifestRequests };
+      const start = {
+        raw: rawPool.closedByServer,
+        tls: tlsPool.closedByServer,
+        never: pools.reduce((n, p) => n + p.neverConnected, 0),
+        manifests: registry.manifestRequests,
+      };
       driver.answers = new Map();
       const row: PhaseRow = {
-        name, fdsMax: 0, fdsFinal: 0, rssMaxKiB: 0, rssFinalKiB: 0, closedRaw: 0, closedTls: 0, neverConnected: 0,
-        answers: driver.answers, importsPending: 0, registrySocketsMax: 0, registrySockets: 0, manifestRequests: 0,
+        name,
+        fdsMax: 0,
+        fdsFinal: 0,
+        rssMaxKiB: 0,
+        rssFinalKiB: 0,
+        closedRaw: 0,
+        closedTls: 0,
+        neverConnected: 0,
+        answers: driver.answers,
+        importsPending: 0,
+        registrySocketsMax: 0,
+        registrySockets: 0,
+        manifestRequests: 0,
       };
       current = row;
       sample();
@@ -380,7 +410,17 @@ async function main(): Promise<void> {
 
     const shutdown = await stopServer(s);
 
-    const report = renderReport({ rows, idle, hungUp, shutdown, tlsHandshakes, raw: rawPool, tls: tlsPool, importer: driver, registrySocketsAtExit: registry.openSockets() });
+    const report = renderReport({
+      rows,
+      idle,
+      hungUp,
+      shutdown,
+      tlsHandshakes,
+      raw: rawPool,
+      tls: tlsPool,
+      importer: driver,
+      registrySocketsAtExit: registry.openSockets(),
+    });
     process.stdout.write(`\n${report}\n`);
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(join('bench/results', 'soak.md'), `${report}\n`);

@@ -86,7 +86,9 @@ export async function measureWatchFanout(watchers: number): Promise<{ table: str
   process.stdout.write(`watch fan-out to ${watchers} watchers…\n`);
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   // Every watcher connects from 127.0.0.1, as clients behind one load balancer or proxy would.
-  const server = await startServerProcess({ args: ['--log-level', 'error', '--max-watches-per-user', String(watchers + 10), '--max-connections-per-client', String(watchers + 100)] });
+  const server = await startServerProcess({
+    args: ['--log-level', 'error', '--max-watches-per-user', String(watchers + 10), '--max-connections-per-client', String(watchers + 100)],
+  });
   let ours: Fanout;
   try {
     const headers = { authorization: `Bearer ${server.token}`, accept: 'application/json', 'content-type': 'application/json' };

@@ -35,7 +35,10 @@ function open(spec: string, v: Values): Store {
   if (kind === 'etcd3')
     return openStore({
       kind: 'etcd3',
-      servers: where.split(',').map((s) => s.trim()).filter(Boolean),
+      servers: where
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       prefix: v['etcd-prefix'],
       compaction,
       ...(v['etcd-cafile'] ? { caFile: v['etcd-cafile'] } : {}),

@@ -40,15 +40,24 @@ describe('decodeObject', () => {
 
   it('answers 400 naming the field for a wrong type', () => {
     assert.throws(
-      () => decodeObject(schema, { metadata: { name: 'a' }, spec: { tags: 'latest' } }, { fieldValidation: 'Strict', what: { kind: 'ImageStream', version: 'v1' } }),
-      (e) => isApiError(e, 'BadRequest') && e.message === 'ImageStream in version "v1" cannot be handled as a ImageStream: spec.tags: expected array, got string',
+      () =>
+        decodeObject(
+          schema,
+          { metadata: { name: 'a' }, spec: { tags: 'latest' } },
+          { fieldValidation: 'Strict', what: { kind: 'ImageStream', version: 'v1' } },
+        ),
+      (e) =>
+        isApiError(e, 'BadRequest') && e.message === 'ImageStream in version "v1" cannot be handled as a ImageStream: spec.tags: expected array, got string',
     );
   });
 
   it('reports duplicate fields under Strict and Warn', () => {
     const dups = findDuplicateKeys('{"metadata":{"name":"a","labels":{"x":"1"},"name":"b"},"spec":{"tags":[{"name":"a"},{"name":"b","name":"c"}]}}');
     assert.deepEqual(dups, ['metadata.name', 'spec.tags[1].name']);
-    assert.throws(() => decodeObject(schema, { metadata: { name: 'b' } }, { fieldValidation: 'Strict', duplicateFields: dups }), /duplicate field "metadata.name"/);
+    assert.throws(
+      () => decodeObject(schema, { metadata: { name: 'b' } }, { fieldValidation: 'Strict', duplicateFields: dups }),
+      /duplicate field "metadata.name"/,
+    );
     assert.deepEqual(findDuplicateKeys('{"a":"x\\"y","b":1}'), []);
     assert.deepEqual(findDuplicateKeys('a: 1'), []);
   });

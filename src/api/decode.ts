@@ -100,7 +100,10 @@ function prune(schema: TSchema | undefined, value: Json, path: string, unknown: 
 }
 
 function ajvPath(e: ErrorObject): string {
-  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = '';
   for (const p of parts) out = /^[0-9]+$/.test(p) ? `${out}[${p}]` : joinPath(out, p);
   return out;
@@ -173,8 +176,7 @@ export function findDuplicateKeys(text: string): string[] {
   const stack: Frame[] = [];
   const dups: string[] = [];
   let expectKey = false;
-  const childPath = (f: Frame | undefined): string =>
-    !f ? '' : f.kind === 'array' ? `${f.path}[${f.index}]` : joinPath(f.path, f.key ?? '');
+  const childPath = (f: Frame | undefined): string => (!f ? '' : f.kind === 'array' ? `${f.path}[${f.index}]` : joinPath(f.path, f.key ?? ''));
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '"') {

@@ -111,8 +111,7 @@ export const conflict = (gr: GroupResource, name: string, why: string, causes?: 
 
 export const OBJECT_MODIFIED = 'the object has been modified; please apply your changes to the latest version and try again';
 
-export const badRequest = (message: string, causes?: StatusCause[]): ApiError =>
-  failure('BadRequest', message, causes ? { causes } : undefined);
+export const badRequest = (message: string, causes?: StatusCause[]): ApiError => failure('BadRequest', message, causes ? { causes } : undefined);
 
 export const forbidden = (gr: GroupResource, name: string, why: string): ApiError =>
   failure('Forbidden', `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, {
@@ -127,16 +126,12 @@ export const unauthorized = (message = 'Unauthorized'): ApiError => failure('Una
 export const accessDenied = (message: string, details?: { name?: string; group?: string; kind?: string }): ApiError =>
   failure('Forbidden', message, details ?? {});
 
-export const methodNotAllowed = (method: string, what: string): ApiError =>
-  failure('MethodNotAllowed', `${method} is not supported on ${what}`);
+export const methodNotAllowed = (method: string, what: string): ApiError => failure('MethodNotAllowed', `${method} is not supported on ${what}`);
 
 export const notAcceptable = (message: string): ApiError => failure('NotAcceptable', message);
 
 export const unsupportedMediaType = (accepted: readonly string[]): ApiError =>
-  failure(
-    'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
-  );
+  failure('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
 
 export const requestEntityTooLarge = (limitBytes: number): ApiError =>
   failure('RequestEntityTooLarge', `the request body is larger than the maximum of ${limitBytes} bytes`);
@@ -146,9 +141,7 @@ export const storedObjectTooLarge = (message: string): ApiError => failure('Requ
 
 export const expired = (message: string): ApiError => failure('Expired', message);
 
-
-export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError =>
-  failure('TooManyRequests', message, { retryAfterSeconds });
+export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError => failure('TooManyRequests', message, { retryAfterSeconds });
 
 export const internalError = (message: string, cause?: unknown): ApiError => {
   const err = failure('InternalError', `Internal error occurred: ${message}`, {
@@ -221,14 +214,8 @@ function renderValue(v: unknown): string {
 export function fieldErrorMessage(e: FieldError): string {
   const head = e.field ? `${e.field}: ` : '';
   const omitValue =
-    e.type === 'FieldValueRequired' ||
-    e.type === 'FieldValueForbidden' ||
-    e.type === 'FieldValueTooMany' ||
-    e.type === 'InternalError' ||
-    !('value' in e);
-  const body = omitValue
-    ? `${TYPE_TEXT[e.type]}`
-    : `${TYPE_TEXT[e.type]}: ${renderValue(e.value)}`;
+    e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooMany' || e.type === 'InternalError' || !('value' in e);
+  const body = omitValue ? `${TYPE_TEXT[e.type]}` : `${TYPE_TEXT[e.type]}: ${renderValue(e.value)}`;
   return e.detail ? `${head}${body}: ${e.detail}` : `${head}${body}`;
 }
 

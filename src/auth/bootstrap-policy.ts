@@ -9,12 +9,26 @@ import type { ClusterRole, ClusterRoleBinding, PolicyRule } from '../apis/rbac/s
 const IMAGE = 'image.openshift.io';
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const IMAGE_RESOURCES = ['imagestreams', 'imagestreams/status', 'imagestreams/layers', 'imagestreamtags', 'imagetags', 'imagestreamimages', 'imagestreamimports', 'imagestreammappings'];
+const IMAGE_RESOURCES = [
+  'imagestreams',
+  'imagestreams/status',
+  'imagestreams/layers',
+  'imagestreamtags',
+  'imagetags',
+  'imagestreamimages',
+  'imagestreamimports',
+  'imagestreammappings',
+];
 
 const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({ apiGroups, resources, verbs });
 
 function role(name: string, rules: PolicyRule[]): ClusterRole {
-  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } }, rules };
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+    rules,
+  };
 }
 
 export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
@@ -25,7 +39,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule(['rbac.authorization.k8s.io'], ['roles', 'rolebindings'], [...READ, ...WRITE]),
   ]),
   role('edit', [rule([IMAGE], [...IMAGE_RESOURCES, 'imagestreams/secrets'], [...READ, ...WRITE]), rule([''], ['secrets', 'configmaps'], [...READ, ...WRITE])]),
-  role('view', [rule([IMAGE], ['imagestreams', 'imagestreams/status', 'imagestreamtags', 'imagetags', 'imagestreamimages'], READ), rule([''], ['configmaps'], READ)]),
+  role('view', [
+    rule([IMAGE], ['imagestreams', 'imagestreams/status', 'imagestreamtags', 'imagetags', 'imagestreamimages'], READ),
+    rule([''], ['configmaps'], READ),
+  ]),
   role('system:image-puller', [rule([IMAGE], ['imagestreams/layers'], ['get'])]),
   role('system:image-pusher', [rule([IMAGE], ['imagestreams/layers'], ['get', 'update'])]),
   role('system:image-builder', [rule([IMAGE], ['imagestreams/layers'], ['get', 'update']), rule([IMAGE], ['imagestreams'], ['create'])]),
@@ -35,7 +52,12 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
     rule([IMAGE], ['imagestreammappings'], ['create']),
   ]),
   role('system:image-signer', [rule([IMAGE], ['images', 'imagestreams/layers'], ['get']), rule([IMAGE], ['imagesignatures'], ['create', 'delete'])]),
-  role('system:discovery', [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/', '/healthz', '/livez', '/readyz'] }]),
+  role('system:discovery', [
+    {
+      verbs: ['get'],
+      nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/', '/healthz', '/livez', '/readyz'],
+    },
+  ]),
   role('system:basic-user', [
     rule(['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], ['create']),
     rule(['authentication.k8s.io'], ['selfsubjectreviews'], ['create']),

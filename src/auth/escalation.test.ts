@@ -46,6 +46,9 @@ describe('RBAC escalation prevention', () => {
     guard.checkBinding(ctx('ann'), 'rolebindings', binding('x', 'reader', 'someone'), 'ns');
     refused(() => guard.checkBinding(ctx('ann'), 'rolebindings', binding('x', 'wild', 'ann'), 'ns'));
     guard.checkBinding(ctx('bea'), 'rolebindings', binding('x', 'wild', 'bea'), 'ns');
-    assert.throws(() => guard.checkBinding(ctx('ann'), 'rolebindings', binding('x', 'absent', 'ann'), 'ns'), (e) => isApiError(e, 'NotFound'));
+    assert.throws(
+      () => guard.checkBinding(ctx('ann'), 'rolebindings', binding('x', 'absent', 'ann'), 'ns'),
+      (e) => isApiError(e, 'NotFound'),
+    );
   });
 });

@@ -18,9 +18,20 @@ const GROUP = 'rbac.authorization.k8s.io';
 
 export interface EscalationGuard {
   /** Throws 403 unless the user may hold `rules` in `namespace` (cluster scope when undefined). */
-  checkRole(ctx: RequestContext, resource: 'roles' | 'clusterroles', name: string, namespace: string | undefined, rules: readonly PolicyRule[] | undefined): void;
+  checkRole(
+    ctx: RequestContext,
+    resource: 'roles' | 'clusterroles',
+    name: string,
+    namespace: string | undefined,
+    rules: readonly PolicyRule[] | undefined,
+  ): void;
   /** Throws 403 unless the user may bind the binding's role; 404 when that role does not exist. */
-  checkBinding(ctx: RequestContext, resource: 'rolebindings' | 'clusterrolebindings', binding: RoleBinding | ClusterRoleBinding, namespace: string | undefined): void;
+  checkBinding(
+    ctx: RequestContext,
+    resource: 'rolebindings' | 'clusterrolebindings',
+    binding: RoleBinding | ClusterRoleBinding,
+    namespace: string | undefined,
+  ): void;
 }
 
 /** Each rule as the single requests it grants. */
@@ -80,7 +91,14 @@ export function createEscalationGuard(authorize: Authorizer, state: RbacState): 
     checkBinding(ctx, resource, binding, namespace) {
       const ref = binding.roleRef;
       const roleResource = ref.kind === 'Role' ? 'roles' : 'clusterroles';
-      const bind = { verb: 'bind', resourceRequest: true, apiGroup: GROUP, resource: roleResource, name: ref.name, ...(namespace !== undefined ? { namespace } : {}) };
+      const bind = {
+        verb: 'bind',
+        resourceRequest: true,
+        apiGroup: GROUP,
+        resource: roleResource,
+        name: ref.name,
+        ...(namespace !== undefined ? { namespace } : {}),
+      };
       if (authorize(ctx.user, bind).allowed) return;
       const rules = ref.kind === 'Role' ? state.roleRules(namespace ?? '', ref.name) : state.clusterRoleRules(ref.name);
       if (!rules) throw notFound({ group: GROUP, resource: roleResource }, ref.name);

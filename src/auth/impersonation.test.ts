@@ -92,7 +92,7 @@ describe('impersonation', () => {
     assert.deepEqual(as(['Impersonate-User', 'system:anonymous']), ['system:unauthenticated']);
   });
 
-  it('refuses a user without the impersonate verb, with kube-apiserver\'s message', () => {
+  it("refuses a user without the impersonate verb, with kube-apiserver's message", () => {
     rejected(
       () => impersonate(user('eve'), raw(['Impersonate-User', 'bob']), authorize),
       'Forbidden',
@@ -128,16 +128,16 @@ describe('impersonation', () => {
   });
 
   it('keeps repeated group headers apart, and never splits one on commas (Node would join them with ", ")', () => {
-    const got = impersonate(
-      user('root'),
-      raw(['Impersonate-User', 'bob'], ['Impersonate-Group', 'cn=a,ou=b'], ['impersonate-group', 'c']),
-      authorize,
-    );
+    const got = impersonate(user('root'), raw(['Impersonate-User', 'bob'], ['Impersonate-Group', 'cn=a,ou=b'], ['impersonate-group', 'c']), authorize);
     assert.deepEqual(got?.user.groups, ['cn=a,ou=b', 'c', 'system:authenticated']);
   });
 
-  it('refuses groups, extras or a uid without a user: 400 with kube-apiserver\'s message', () => {
-    rejected(() => impersonate(user('root'), raw(['Impersonate-Group', 'devs']), authorize), 'BadRequest', 'requested [{Group  devs    }] without impersonating a user');
+  it("refuses groups, extras or a uid without a user: 400 with kube-apiserver's message", () => {
+    rejected(
+      () => impersonate(user('root'), raw(['Impersonate-Group', 'devs']), authorize),
+      'BadRequest',
+      'requested [{Group  devs    }] without impersonating a user',
+    );
     rejected(
       () => impersonate(user('root'), raw(['Impersonate-Group', 'a'], ['Impersonate-Extra-Scopes', 'r'], ['Impersonate-Uid', 'u-1']), undefined),
       'BadRequest',
@@ -151,11 +151,7 @@ describe('impersonation', () => {
   });
 
   it('checks each extra value on userextras/<key> and the uid on uids, in authentication.k8s.io', () => {
-    const got = impersonate(
-      user('cat'),
-      raw(['Impersonate-User', 'bob'], ['Impersonate-Extra-Scopes', 'read'], ['Impersonate-Uid', 'u-1']),
-      authorize,
-    );
+    const got = impersonate(user('cat'), raw(['Impersonate-User', 'bob'], ['Impersonate-Extra-Scopes', 'read'], ['Impersonate-Uid', 'u-1']), authorize);
     assert.deepEqual(got?.user, { name: 'bob', uid: 'u-1', groups: ['system:authenticated'], extra: { scopes: ['read'] } });
     rejected(
       () => impersonate(user('cat'), raw(['Impersonate-User', 'bob'], ['Impersonate-Extra-Scopes', 'read'], ['Impersonate-Extra-Scopes', 'write']), authorize),
@@ -219,10 +215,12 @@ describe('impersonation', () => {
     assert.deepEqual(splitServiceAccountUsername('system:serviceaccount:team:builder'), { namespace: 'team', name: 'builder' });
     for (const bad of ['system:serviceaccount:team', 'system:serviceaccount:a:b:c', 'system:serviceaccount:Team:b', 'system:serviceaccount::b'])
       assert.equal(splitServiceAccountUsername(bad), undefined, bad);
-    assert.deepEqual(parseImpersonationHeaders(raw(['Impersonate-User', 'system:serviceaccount:a:b:c'])), [{ kind: 'User', name: 'system:serviceaccount:a:b:c' }]);
+    assert.deepEqual(parseImpersonationHeaders(raw(['Impersonate-User', 'system:serviceaccount:a:b:c'])), [
+      { kind: 'User', name: 'system:serviceaccount:a:b:c' },
+    ]);
   });
 
-  it('allows everything without an authorizer, and takes the first Impersonate-User like Go\'s Header.Get', () => {
+  it("allows everything without an authorizer, and takes the first Impersonate-User like Go's Header.Get", () => {
     const got = impersonate(user('eve'), raw(['Impersonate-User', 'bob'], ['Impersonate-User', 'root']), undefined);
     assert.deepEqual(got, { user: { name: 'bob', groups: ['system:authenticated'] }, impersonator: user('eve') });
   });

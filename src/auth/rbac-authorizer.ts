@@ -50,9 +50,7 @@ const has = (list: readonly string[] | undefined, value: string) => (list ?? [])
 
 function resourceMatches(rule: PolicyRule, resource: string, subresource: string | undefined): boolean {
   const combined = subresource ? `${resource}/${subresource}` : resource;
-  return (rule.resources ?? []).some(
-    (r) => r === '*' || r === combined || (subresource !== undefined && (r === `*/${subresource}` || r === `${resource}/*`)),
-  );
+  return (rule.resources ?? []).some((r) => r === '*' || r === combined || (subresource !== undefined && (r === `*/${subresource}` || r === `${resource}/*`)));
 }
 
 function pathMatches(patterns: readonly string[] | undefined, path: string): boolean {
@@ -74,7 +72,8 @@ export function createRbacAuthorizer(state: RbacState): Authorizer {
     for (const b of state.clusterRoleBindings()) {
       if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, undefined))) continue;
       const rules = state.clusterRoleRules(b.roleRef.name) ?? [];
-      if (rules.some((r) => ruleAllows(r, a))) return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.metadata.name ?? ''}" of ClusterRole "${b.roleRef.name}"` };
+      if (rules.some((r) => ruleAllows(r, a)))
+        return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.metadata.name ?? ''}" of ClusterRole "${b.roleRef.name}"` };
     }
     if (a.namespace) {
       for (const b of state.roleBindings(a.namespace)) {

@@ -33,7 +33,16 @@ export function parseTokenFile(text: string, source = 'token file'): Map<string,
     const [token = '', name = '', uid = '', groups = ''] = splitCsv(line);
     if (!token || !name) throw new Error(`${source}:${i + 1}: each line needs at least a token and a user name`);
     if (tokens.has(token)) throw new Error(`${source}:${i + 1}: duplicate token`);
-    tokens.set(token, { name, ...(uid ? { uid } : {}), groups: groups ? groups.split(',').map((g) => g.trim()).filter(Boolean) : [] });
+    tokens.set(token, {
+      name,
+      ...(uid ? { uid } : {}),
+      groups: groups
+        ? groups
+            .split(',')
+            .map((g) => g.trim())
+            .filter(Boolean)
+        : [],
+    });
   });
   return tokens;
 }
@@ -41,4 +50,3 @@ export function parseTokenFile(text: string, source = 'token file'): Map<string,
 export function readTokenFile(path: string): Map<string, UserInfo> {
   return parseTokenFile(readFileSync(path, 'utf8'), path);
 }
-

@@ -82,12 +82,7 @@ export function scheduleTickMs(intervalMs: number): number {
  * tick: not checked within the interval, at most the per-minute budget's share of one tick, so that
  * checks spread evenly over the minute instead of arriving in one burst. Marks them checked `now`.
  */
-export function dueForCheck(
-  keys: Iterable<string>,
-  lastChecked: Map<string, number>,
-  now: number,
-  o: { intervalMs: number; perMinute: number },
-): string[] {
+export function dueForCheck(keys: Iterable<string>, lastChecked: Map<string, number>, now: number, o: { intervalMs: number; perMinute: number }): string[] {
   const budget = Math.max(1, Math.round((o.perMinute * scheduleTickMs(o.intervalMs)) / 60_000));
   const due: string[] = [];
   for (const key of keys) {

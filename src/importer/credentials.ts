@@ -50,7 +50,12 @@ function locate(key: string): Location {
 
 function globPart(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^.]*')}$`,
+  );
   return re.test(value);
 }
 
@@ -73,7 +78,8 @@ function decodeEntry(e: AuthEntry): Credentials | undefined {
 export function keyringFromSecrets(secrets: readonly SecretLike[]): Keyring {
   const entries: { key: string; at: Location; creds: Credentials }[] = [];
   for (const s of secrets) {
-    const raw = s.type === 'kubernetes.io/dockerconfigjson' ? s.data?.['.dockerconfigjson'] : s.type === 'kubernetes.io/dockercfg' ? s.data?.['.dockercfg'] : undefined;
+    const raw =
+      s.type === 'kubernetes.io/dockerconfigjson' ? s.data?.['.dockerconfigjson'] : s.type === 'kubernetes.io/dockercfg' ? s.data?.['.dockercfg'] : undefined;
     if (!raw) continue;
     let parsed: unknown;
     try {
@@ -81,7 +87,8 @@ export function keyringFromSecrets(secrets: readonly SecretLike[]): Keyring {
     } catch {
       continue; // a malformed secret gives no credentials; it never fails the import
     }
-    const auths = (s.type === 'kubernetes.io/dockerconfigjson' ? (parsed as { auths?: Record<string, AuthEntry> }).auths : (parsed as Record<string, AuthEntry>)) ?? {};
+    const auths =
+      (s.type === 'kubernetes.io/dockerconfigjson' ? (parsed as { auths?: Record<string, AuthEntry> }).auths : (parsed as Record<string, AuthEntry>)) ?? {};
     for (const [key, entry] of Object.entries(auths)) {
       const creds = decodeEntry(entry);
       if (creds) {

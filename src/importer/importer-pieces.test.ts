@@ -13,7 +13,10 @@ describe('WWW-Authenticate challenges', () => {
     assert.deepEqual(parseChallenges('Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull,push"'), [
       { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry', scope: 'repository:a/b:pull,push' } },
     ]);
-    assert.deepEqual(parseChallenges('Basic realm="basic-realm"').map((c) => c.scheme), ['basic']);
+    assert.deepEqual(
+      parseChallenges('Basic realm="basic-realm"').map((c) => c.scheme),
+      ['basic'],
+    );
   });
 });
 

@@ -52,9 +52,7 @@ function failure(reason: string, code: number, message: string, details?: Record
 
 export function errorStatus(err: unknown, ref: string): NestedStatus {
   if (err instanceof ImportLimitError) {
-    return err.kind === 'TooLarge'
-      ? failure('RequestEntityTooLarge', 413, `${ref}: ${err.message}`)
-      : failure('Timeout', 504, `${ref}: ${err.message}`);
+    return err.kind === 'TooLarge' ? failure('RequestEntityTooLarge', 413, `${ref}: ${err.message}`) : failure('Timeout', 504, `${ref}: ${err.message}`);
   }
   if (err instanceof RegistryError) {
     switch (err.kind) {
@@ -80,7 +78,15 @@ function nodeArch(): string {
 }
 
 /** The Image for one fetched manifest (schema 2 / OCI / schema 1), metadata derived as on create. */
-async function imageFor(client: RegistryClient, repo: string, ref: DockerImageReference, body: Buffer, digest: string, mediaType: string, now: Date): Promise<Image> {
+async function imageFor(
+  client: RegistryClient,
+  repo: string,
+  ref: DockerImageReference,
+  body: Buffer,
+  digest: string,
+  mediaType: string,
+  now: Date,
+): Promise<Image> {
   const text = body.toString('utf8');
   const parsed = parseManifest(text);
   if (!parsed) throw new RegistryError('Internal', `unsupported image manifest type: ${mediaType || 'unknown'}`);
@@ -121,7 +127,10 @@ async function fetchImage(
   const parsed = parseManifest(m.body.toString('utf8'));
   if (parsed?.kind !== 'list') return { image: await imageFor(client, repo, ref, m.body, m.digest, m.mediaType, now) };
   if (parsed.manifests.length > limits.maxManifests)
-    throw new ImportLimitError('TooLarge', `the manifest list ${m.digest} has ${parsed.manifests.length} entries, more than the ${limits.maxManifests} followed (--image-import-max-manifests)`);
+    throw new ImportLimitError(
+      'TooLarge',
+      `the manifest list ${m.digest} has ${parsed.manifests.length} entries, more than the ${limits.maxManifests} followed (--image-import-max-manifests)`,
+    );
   if (mode === 'PreserveOriginal') {
     const list = await imageFor(client, repo, ref, m.body, m.digest, m.mediaType || MEDIA.ociIndex, now);
     const manifests: Image[] = [];
@@ -194,7 +203,8 @@ async function importOne(
 ): Promise<ImageImportStatus> {
   const defaulted = dockerClientDefaults(ref);
   const full = referenceString(defaulted);
-  if (ctx.blockedRegistries.has(defaulted.registry)) return { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
+  if (ctx.blockedRegistries.has(defaulted.registry))
+    return { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
   const insecure = insecureFlag || ctx.insecureRegistries.has(defaulted.registry);
   try {
     const client = clientFor(ctx, ref, insecure, session);
@@ -227,11 +237,15 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
     try {
       ref = parseDockerImageReference(spec.from.name ?? '');
     } catch (e) {
-      images.push({ status: failure('Invalid', 422, ` "" is invalid: from.name: Invalid value: "${spec.from.name ?? ''}": invalid name: ${(e as Error).message}`) });
+      images.push({
+        status: failure('Invalid', 422, ` "" is invalid: from.name: Invalid value: "${spec.from.name ?? ''}": invalid name: ${(e as Error).message}`),
+      });
       continue;
     }
     const prefer = preferredPlatform(ctx.stream, spec.to?.name ?? ref.tag);
-    images.push(await importOne(ctx, session, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', prefer));
+    images.push(
+      await importOne(ctx, session, ref, spec.importPolicy?.insecure ?? false, spec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', prefer),
+    );
   }
   if (isi.spec.images) status.images = images;
 
@@ -261,7 +275,11 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
             status:
               failed === 0
                 ? SUCCESS
-                : failure('ImportFailed', 500, failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`),
+                : failure(
+                    'ImportFailed',
+                    500,
+                    failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`,
+                  ),
             images: results,
             ...(tags.length > limit ? { additionalTags: tags.slice(limit) } : {}),
           };

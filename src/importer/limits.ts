@@ -92,7 +92,8 @@ export function jsonDepth(doc: Buffer): number {
   for (let i = 0; i < doc.length; i++) {
     const c = doc[i];
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
+      if (c === 0x5c)
+        i++; // a backslash escapes the next byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

@@ -15,7 +15,8 @@ describe('the registry client refuses what it cannot name (schema1Digest)', () =
     const s = signed(manifest('/real', 'b'), { between: ',\n   "fsLayers": []' });
     assert.throws(
       () => schema1Digest(s.body),
-      (e: unknown) => e instanceof RegistryError && e.kind === 'Internal' && e.message.startsWith(`content integrity error: signed schema 1 manifest ${sha(s.payload)}:`),
+      (e: unknown) =>
+        e instanceof RegistryError && e.kind === 'Internal' && e.message.startsWith(`content integrity error: signed schema 1 manifest ${sha(s.payload)}:`),
     );
   });
 });

@@ -305,7 +305,8 @@ function tagsOfPage(body: Buffer): string[] {
     throw new RegistryError('Internal', 'the tag list is not JSON');
   }
   const tags = (page as { tags?: unknown } | null)?.tags ?? [];
-  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string')) throw new RegistryError('Internal', 'the tag list is not a list of names');
+  if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string'))
+    throw new RegistryError('Internal', 'the tag list is not a list of names');
   return tags;
 }
 

@@ -22,9 +22,7 @@ export function writeKubeconfig(path: string, server: string, caCertPem: string,
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      { name: 'image-apiserver', cluster: { server, 'certificate-authority-data': Buffer.from(caCertPem).toString('base64') } },
-    ],
+    clusters: [{ name: 'image-apiserver', cluster: { server, 'certificate-authority-data': Buffer.from(caCertPem).toString('base64') } }],
     users: [{ name: 'admin', user: { token } }],
     contexts: [{ name: 'admin', context: { cluster: 'image-apiserver', user: 'admin', namespace: 'default' } }],
     'current-context': 'admin',

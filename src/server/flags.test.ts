@@ -26,7 +26,20 @@ describe('parseFlags', () => {
 
 describe('storage flags', () => {
   it('selects etcd3 with its servers, TLS files and prefix', () => {
-    const f = parseFlags(['--storage-backend', 'etcd3', '--etcd-servers', 'https://a:2379, https://b:2379', '--etcd-cafile', 'ca.crt', '--etcd-certfile', 'c.crt', '--etcd-keyfile', 'c.key', '--etcd-prefix', '/img']);
+    const f = parseFlags([
+      '--storage-backend',
+      'etcd3',
+      '--etcd-servers',
+      'https://a:2379, https://b:2379',
+      '--etcd-cafile',
+      'ca.crt',
+      '--etcd-certfile',
+      'c.crt',
+      '--etcd-keyfile',
+      'c.key',
+      '--etcd-prefix',
+      '/img',
+    ]);
     assert.equal(f.storageBackend, 'etcd3');
     assert.deepEqual(f.etcdServers, ['https://a:2379', 'https://b:2379']);
     assert.equal(f.etcdCaFile, 'ca.crt');

@@ -165,7 +165,10 @@ function bulkLimit(s: string): number {
 }
 
 function networks(s: string): string[] {
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const n of list) {
     const [addr = '', bits] = n.split('/');
     if (!isIP(addr) || (bits !== undefined && !/^[0-9]{1,3}$/.test(bits)))
@@ -243,7 +246,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
   const key = values['tls-private-key-file'];
   if (Boolean(cert) !== Boolean(key)) throw new FlagError('--tls-cert-file and --tls-private-key-file must be given together');
   const level = values['log-level'];
-  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new FlagError(`--log-level: unknown level ${JSON.stringify(level)}`);
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level))
+    throw new FlagError(`--log-level: unknown level ${JSON.stringify(level)}`);
   return {
     dataDir: values['data-dir'],
     bindAddress: values['bind-address'],
@@ -289,7 +293,10 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
 }
 
 function etcdUrls(raw: string): string[] {
-  const urls = raw.split(',').map((u) => u.trim()).filter(Boolean);
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   for (const u of urls) {
     let parsed: URL;
     try {
@@ -297,8 +304,7 @@ function etcdUrls(raw: string): string[] {
     } catch {
       throw new FlagError(`--etcd-servers: ${JSON.stringify(u)} is not a URL (expected https://host:port)`);
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-      throw new FlagError(`--etcd-servers: ${JSON.stringify(u)} must use http or https`);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new FlagError(`--etcd-servers: ${JSON.stringify(u)} must use http or https`);
   }
   return urls;
 }

@@ -52,7 +52,14 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const dataDir = resolve(flags.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
-  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', ...(flags.bindAddress && flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== '::' ? [flags.bindAddress] : [])])];
+  const hosts = [
+    ...new Set([
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      ...(flags.bindAddress && flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== '::' ? [flags.bindAddress] : []),
+    ]),
+  ];
   const pki = ensureServingPki(dataDir, hosts);
   const tls =
     flags.tlsCertFile && flags.tlsPrivateKeyFile
@@ -120,9 +127,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       }
     },
     watchTimeoutMs: (requested) =>
-      requested !== undefined && requested > 0
-        ? Math.min(requested, 2 * minTimeout) * 1000
-        : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
+      requested !== undefined && requested > 0 ? Math.min(requested, 2 * minTimeout) * 1000 : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     // Client certificates are asked for, not required: bearer tokens stay possible; only certificates
     // that chain to the client CA authenticate (socket.authorized).
@@ -167,7 +172,13 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
 function openBackend(flags: ServerFlags, dataDir: string, logger: Logger, metrics: Metrics): { store: Store; election: LeaderElection } {
   const compaction = { interval: flags.compactionIntervalMs, minRetain: flags.compactionRetain };
   if (flags.storageBackend === 'sqlite') {
-    const { store } = openStore({ kind: 'sqlite', dataDir, compaction, synchronous: flags.sqliteSynchronous, onCommit: (writes) => metrics.observeCommit(writes) });
+    const { store } = openStore({
+      kind: 'sqlite',
+      dataDir,
+      compaction,
+      synchronous: flags.sqliteSynchronous,
+      onCommit: (writes) => metrics.observeCommit(writes),
+    });
     return { store, election: singleReplica() };
   }
   const { store, etcd } = openStore({

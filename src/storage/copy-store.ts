@@ -9,7 +9,11 @@ export class DestinationNotEmptyError extends Error {
   override readonly name = 'DestinationNotEmptyError';
 }
 
-export async function copyStore(from: Store, to: Store, opts: { pageSize?: number; onProgress?: (copied: number) => void } = {}): Promise<{ copied: number; revision: number }> {
+export async function copyStore(
+  from: Store,
+  to: Store,
+  opts: { pageSize?: number; onProgress?: (copied: number) => void } = {},
+): Promise<{ copied: number; revision: number }> {
   const existing = await to.count('/');
   // Merging two stores could silently keep a stale object where both have one: refuse instead.
   if (existing > 0) throw new DestinationNotEmptyError(`the destination already holds ${existing} objects; migrate into an empty store`);

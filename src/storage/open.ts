@@ -17,13 +17,13 @@ export interface Compaction {
 }
 
 export interface SqliteBackend {
-      readonly kind: 'sqlite';
-      /** The data dir: the database is its `state.db`. */
-      readonly dataDir: string;
-      readonly synchronous?: 'FULL' | 'NORMAL';
-      readonly compaction: Compaction;
-      /** Called after each group commit with the writes it made durable. */
-      readonly onCommit?: (writes: number) => void;
+  readonly kind: 'sqlite';
+  /** The data dir: the database is its `state.db`. */
+  readonly dataDir: string;
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  readonly compaction: Compaction;
+  /** Called after each group commit with the writes it made durable. */
+  readonly onCommit?: (writes: number) => void;
 }
 
 export interface EtcdBackend extends EtcdConnection {

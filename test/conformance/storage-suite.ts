@@ -72,7 +72,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
     test('lists keys under a prefix in byte order without crossing into a sibling prefix', async (s) => {
       for (const k of ['/r/ns/b', '/r/ns/a', '/r/ns2/c', '/r/nsx', '/r/ns/c']) await s.create(k, k);
       const l = await s.list('/r/ns/');
-      assert.deepEqual(l.items.map((i) => i.key), ['/r/ns/a', '/r/ns/b', '/r/ns/c']);
+      assert.deepEqual(
+        l.items.map((i) => i.key),
+        ['/r/ns/a', '/r/ns/b', '/r/ns/c'],
+      );
       assert.equal(l.revision, await s.currentRevision());
       assert.equal(await s.count('/r/ns/'), 3);
     });
@@ -93,7 +96,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         if (!page.more) break;
         after = page.items[page.items.length - 1]?.key;
       }
-      assert.deepEqual(keys, Array.from({ length: 10 }, (_, i) => `/p/${i}`));
+      assert.deepEqual(
+        keys,
+        Array.from({ length: 10 }, (_, i) => `/p/${i}`),
+      );
     });
 
     test('reads a key and a list as of an older revision', async (s) => {
@@ -103,8 +109,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       await s.delete('/h/b');
       assert.equal((await s.get('/h/a', { revision: a.modRevision }))?.value, 'a1');
       const at = await s.list('/h/', { revision: b.modRevision });
-      assert.deepEqual(at.items.map((i) => `${i.key}=${i.value}`), ['/h/a=a2', '/h/b=b1']);
-      assert.deepEqual((await s.list('/h/')).items.map((i) => i.key), ['/h/a']);
+      assert.deepEqual(
+        at.items.map((i) => `${i.key}=${i.value}`),
+        ['/h/a=a2', '/h/b=b1'],
+      );
+      assert.deepEqual(
+        (await s.list('/h/')).items.map((i) => i.key),
+        ['/h/a'],
+      );
     });
 
     test('answers Compacted below the compacted revision and FutureRevision above the current one', async (s) => {
@@ -124,15 +136,24 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       const a = await s.create('/w/a', '1');
       const b = await s.create('/w/b', '1');
       const fromZero = await collect(s, '/w/', 0, 2);
-      assert.deepEqual(fromZero.map((e) => e.kv.key), ['/w/a', '/w/b']);
+      assert.deepEqual(
+        fromZero.map((e) => e.kv.key),
+        ['/w/a', '/w/b'],
+      );
       const fromA = await collect(s, '/w/', a.modRevision, 1);
-      assert.deepEqual(fromA.map((e) => e.kv.key), ['/w/b']);
+      assert.deepEqual(
+        fromA.map((e) => e.kv.key),
+        ['/w/b'],
+      );
       const live = collect(s, '/w/', b.modRevision, 2);
       await new Promise((r) => setTimeout(r, 20));
       const up = await s.update('/w/a', '2', a.modRevision);
       await s.delete('/w/b');
       const evs = await live;
-      assert.deepEqual(evs.map((e) => e.type), ['put', 'delete']);
+      assert.deepEqual(
+        evs.map((e) => e.type),
+        ['put', 'delete'],
+      );
       assert.equal(evs[0]?.type === 'put' ? evs[0].prev?.value : undefined, '1');
       assert.equal(evs[0]?.kv.modRevision, up.modRevision);
       assert.equal(evs[1]?.kv.value, '1');
@@ -160,8 +181,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       assert.equal(writing, false);
       const revs = evs.map((e) => e.kv.modRevision);
       assert.equal(new Set(revs).size, 300);
-      assert.deepEqual(revs, [...revs].sort((a, b) => a - b));
-      assert.deepEqual(evs.map((e) => e.kv.value), Array.from({ length: 300 }, (_, i) => String(i)));
+      assert.deepEqual(
+        revs,
+        [...revs].sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        evs.map((e) => e.kv.value),
+        Array.from({ length: 300 }, (_, i) => String(i)),
+      );
     });
 
     test('lets exactly one of many concurrent updaters from the same revision win', async (s) => {

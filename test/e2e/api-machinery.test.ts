@@ -62,7 +62,8 @@ describe('authentication and routing', () => {
     assertStatus(await api(server, 'GET', IS, { token: null }), 401, 'Unauthorized');
     assertStatus(await api(server, 'GET', IS, { token: 'wrong' }), 401, 'Unauthorized');
     for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await api(server, 'GET', p, { token: null })).text, 'ok');
-    for (const p of ['livez', 'readyz']) assert.equal((await api(server, 'GET', `/${p}?verbose`, { token: null })).text, `[+]ping ok\n[+]storage ok\n${p} check passed\n`);
+    for (const p of ['livez', 'readyz'])
+      assert.equal((await api(server, 'GET', `/${p}?verbose`, { token: null })).text, `[+]ping ok\n[+]storage ok\n${p} check passed\n`);
     const v = await api(server, 'GET', '/version', { token: null });
     assert.equal(v.status, 200);
     const info = v.json<{ major: string; minor: string; gitVersion: string }>();
@@ -99,7 +100,10 @@ describe('bad input', () => {
 
   it('answers 422 Invalid naming the field for a bad name, with causes', async () => {
     const s = assertStatus(await api(server, 'POST', IS, { body: stream('UPPER') }), 422, 'Invalid');
-    assert.ok(s.details?.causes?.some((c) => c.field === 'metadata.name'), JSON.stringify(s));
+    assert.ok(
+      s.details?.causes?.some((c) => c.field === 'metadata.name'),
+      JSON.stringify(s),
+    );
   });
 
   it('answers 400 naming the field under fieldValidation=Strict, warns under Warn, and drops it silently under Ignore', async () => {
@@ -186,7 +190,10 @@ describe('writes', () => {
       409,
       'Conflict',
     );
-    assert.ok(s.details?.causes?.some((c) => c.reason === 'FieldManagerConflict' && /labels/.test(c.field)), JSON.stringify(s));
+    assert.ok(
+      s.details?.causes?.some((c) => c.reason === 'FieldManagerConflict' && /labels/.test(c.field)),
+      JSON.stringify(s),
+    );
     assertStatus(await api(server, 'PATCH', `${IS}/ssa`, { body: other, contentType: 'application/apply-patch+yaml' }), 400, 'BadRequest');
   });
 });
@@ -210,7 +217,9 @@ describe('delete', () => {
     assert.match(pod.json<{ message: string }>().message, /must be a DeleteOptions .*not kind "Pod"/);
     assert.equal((await api(server, 'GET', `${IS}/kept`)).status, 200);
     assert.equal((await api(server, 'DELETE', `${IS}/kept`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'DeleteOptions' } })).status, 200);
-    const secret = (await api(server, 'POST', '/api/v1/namespaces/m/secrets', { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's-gone' } } })).json<Obj>();
+    const secret = (
+      await api(server, 'POST', '/api/v1/namespaces/m/secrets', { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's-gone' } } })
+    ).json<Obj>();
     const s = await api(server, 'DELETE', '/api/v1/namespaces/m/secrets/s-gone');
     assert.deepEqual(s.json<{ details: unknown }>().details, { name: 's-gone', kind: 'secrets', uid: secret.metadata.uid });
     assert.equal((await api(server, 'GET', '/api/v1/namespaces/m/secrets/s-gone')).status, 404);
@@ -222,7 +231,13 @@ describe('delete collection', () => {
     for (const n of ['dc1', 'dc2', 'dc3']) await api(server, 'POST', IS, { body: stream(n, { dc: n === 'dc3' ? 'keep' : 'drop' }) });
     const r = await api(server, 'DELETE', `${IS}?labelSelector=dc%3Ddrop`);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json<{ kind: string; items: Obj[] }>().items.map((i) => i.metadata.name).sort(), ['dc1', 'dc2']);
+    assert.deepEqual(
+      r
+        .json<{ kind: string; items: Obj[] }>()
+        .items.map((i) => i.metadata.name)
+        .sort(),
+      ['dc1', 'dc2'],
+    );
     const left = (await api(server, 'GET', `${IS}?labelSelector=dc`)).json<{ items: Obj[] }>().items.map((i) => i.metadata.name);
     assert.deepEqual(left, ['dc3']);
   });
@@ -250,7 +265,10 @@ describe('reads', () => {
     const byLabel = (await api(server, 'GET', `${IS}?labelSelector=page%20in%20(yes),!missing`)).json<{ items: Obj[] }>();
     assert.equal(byLabel.items.length, 5);
     const byName = (await api(server, 'GET', `${IS}?fieldSelector=metadata.name%3Dpc`)).json<{ items: Obj[] }>();
-    assert.deepEqual(byName.items.map((x) => x.metadata.name), ['pc']);
+    assert.deepEqual(
+      byName.items.map((x) => x.metadata.name),
+      ['pc'],
+    );
     assertStatus(await api(server, 'GET', `${IS}?fieldSelector=spec.nothing%3Dx`), 400, 'BadRequest');
     assertStatus(await api(server, 'GET', `${IS}?labelSelector=a%20in%20(`), 400, 'BadRequest');
   });
@@ -264,7 +282,10 @@ describe('reads', () => {
     assert.equal(exact.status, 200, exact.text);
     const names = exact.json<{ items: Obj[] }>().items.map((x) => x.metadata.name);
     assert.ok(!names.includes('later'));
-    assert.deepEqual(names, before.items.map((x) => x.metadata.name));
+    assert.deepEqual(
+      names,
+      before.items.map((x) => x.metadata.name),
+    );
   });
 
   it('answers a server-side Table when asked', async () => {
@@ -317,7 +338,10 @@ describe('watch', () => {
     await api(server, 'PATCH', `${IS}/w1`, { body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' });
     await api(server, 'DELETE', `${IS}/w1`);
     const events = await pending;
-    assert.deepEqual(events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ADDED', 'MODIFIED', 'DELETED'],
+    );
     assert.equal((events[0]?.object['metadata'] as Meta | undefined)?.uid, created.metadata.uid);
   });
 
@@ -327,7 +351,10 @@ describe('watch', () => {
       `${IS}?watch=true&labelSelector=page%3Dyes&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=`,
       names.length + 1,
     );
-    assert.deepEqual(events.slice(0, names.length).map((e) => `${e.type}:${(e.object['metadata'] as Meta).name}`), names.map((n) => `ADDED:${n}`));
+    assert.deepEqual(
+      events.slice(0, names.length).map((e) => `${e.type}:${(e.object['metadata'] as Meta).name}`),
+      names.map((n) => `ADDED:${n}`),
+    );
     const last = events[names.length];
     assert.equal(last?.type, 'BOOKMARK');
     assert.equal((last?.object['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations?.['k8s.io/initial-events-end'], 'true');

@@ -69,7 +69,10 @@ describe('@kubernetes/client-node', () => {
     );
     const patched = (await client.read(ref)) as KubernetesObject & { spec: { tags: { name: string }[] } };
     assert.equal(patched.metadata?.labels?.['a'], '1');
-    assert.deepEqual(patched.spec.tags.map((t) => t.name), ['t']);
+    assert.deepEqual(
+      patched.spec.tags.map((t) => t.name),
+      ['t'],
+    );
     await client.delete(ref);
     await assert.rejects(client.read(ref), (e: { code?: number }) => e.code === 404);
   });
@@ -102,7 +105,10 @@ describe('@kubernetes/client-node', () => {
       await waitUntil(() => lists >= 2, 'a relist after 410', 30_000);
       await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/cn/imagestreams', { body: stream('cn', 'b') });
       await waitUntil(() => seen.has('b'), 'the object created after the relist');
-      const cached = informer.list('cn').map((o) => o.metadata?.name).sort();
+      const cached = informer
+        .list('cn')
+        .map((o) => o.metadata?.name)
+        .sort();
       assert.deepEqual(cached, ['a', 'b']);
     } finally {
       await informer.stop();

@@ -137,13 +137,20 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     const s = await startServerProcess({
       dataDir,
       args: [
-        '--storage-backend', 'etcd3',
-        '--etcd-servers', etcd.endpoints.join(','),
-        '--etcd-cafile', tls.caFile,
-        '--etcd-certfile', tls.certFile,
-        '--etcd-keyfile', tls.keyFile,
-        '--leader-elect-lease-duration', '3s',
-        '--import-allowed-networks', '127.0.0.0/8',
+        '--storage-backend',
+        'etcd3',
+        '--etcd-servers',
+        etcd.endpoints.join(','),
+        '--etcd-cafile',
+        tls.caFile,
+        '--etcd-certfile',
+        tls.certFile,
+        '--etcd-keyfile',
+        tls.keyFile,
+        '--leader-elect-lease-duration',
+        '3s',
+        '--import-allowed-networks',
+        '127.0.0.0/8',
       ],
     });
     replicas.push(s);
@@ -151,7 +158,10 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
   };
 
   const leaderReplica = async () => {
-    const id = await client.election(ELECTION).leader().catch(() => undefined);
+    const id = await client
+      .election(ELECTION)
+      .leader()
+      .catch(() => undefined);
     return live().find((r) => id?.includes(`_${r.child.pid}_`));
   };
 
@@ -161,7 +171,10 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     assert.ok(etcd.tls);
     tls = etcd.tls;
     registry = await startRegistry();
-    client = new Etcd3({ hosts: etcd.endpoints, credentials: { rootCertificate: readFileSync(tls.caFile), certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) } });
+    client = new Etcd3({
+      hosts: etcd.endpoints,
+      credentials: { rootCertificate: readFileSync(tls.caFile), certChain: readFileSync(tls.certFile), privateKey: readFileSync(tls.keyFile) },
+    });
     const a = await start();
     await start(a);
     await start(a);
@@ -187,7 +200,9 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     const got = await kubectl(b.kubeconfig, ['-n', NS, 'get', 'imagestream', 'shared', '-o', 'json']);
     assert.equal(got.code, 0, got.stderr);
     const stream = JSON.parse(got.stdout) as { metadata: { resourceVersion: string; uid: string } };
-    const onC = (await api(c, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/shared`)).json<{ metadata: { uid: string; resourceVersion: string } }>();
+    const onC = (await api(c, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/shared`)).json<{
+      metadata: { uid: string; resourceVersion: string };
+    }>();
     assert.equal(onC.metadata.uid, stream.metadata.uid);
     assert.equal(onC.metadata.resourceVersion, stream.metadata.resourceVersion);
 
@@ -226,7 +241,10 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     // Created through a replica that does not lead: the leader's controller imports it, once.
     assert.equal((await api(other, 'POST', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { body: stream('before', 'v1') })).status, 201);
     const items = await imported(other, 'before');
-    assert.deepEqual(items.map((i) => i.image), [image.digest]);
+    assert.deepEqual(
+      items.map((i) => i.image),
+      [image.digest],
+    );
 
     await leader?.kill();
     const next = await eventually('a new controller leader', async () => {
@@ -237,9 +255,14 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     const survivor = live()[0];
     assert.ok(survivor);
     assert.equal((await api(survivor, 'POST', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`, { body: stream('after', 'v1') })).status, 201);
-    assert.deepEqual((await imported(survivor, 'after')).map((i) => i.image), [image.digest]);
+    assert.deepEqual(
+      (await imported(survivor, 'after')).map((i) => i.image),
+      [image.digest],
+    );
     // No second import of the first stream's tag by the new leader.
-    const again = (await api(survivor, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/before`)).json<{ status: { tags: { items: unknown[] }[] } }>();
+    const again = (await api(survivor, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/before`)).json<{
+      status: { tags: { items: unknown[] }[] };
+    }>();
     assert.equal(again.status.tags[0]?.items.length, 1);
     // A replica restarted on the cluster joins again.
     const a = live()[0];
@@ -250,7 +273,8 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
   it('loses no acknowledged write and no watch event through member failures, a leader change and lost quorum', async () => {
     const [first] = live();
     assert.ok(first);
-    const rv = (await api(first, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`)).json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+    const rv = (await api(first, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`)).json<{ metadata: { resourceVersion: string } }>().metadata
+      .resourceVersion;
     const watchers = live().map((r) => follow(r, rv));
     // Two writers at once, each going round the replicas.
     const writers = [writer(live, 'load-a'), writer(live, 'load-b')];
@@ -325,7 +349,11 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
       assert.equal(new Set(adds).size, adds.length, 'no event delivered twice');
       for (const n of w.acked) assert.ok(adds.includes(n), `watcher missed ${n}`);
       const revs = watcher.events.map((e) => e.rv);
-      assert.deepEqual(revs, [...revs].sort((x, y) => x - y), 'events in resource-version order');
+      assert.deepEqual(
+        revs,
+        [...revs].sort((x, y) => x - y),
+        'events in resource-version order',
+      );
       assert.deepEqual(watcher.errors, []);
     }
     console.log(`# acknowledged writes ${w.acked.length}; failed attempts by status ${JSON.stringify(Object.fromEntries(w.failures))}`);

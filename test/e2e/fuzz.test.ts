@@ -36,7 +36,10 @@ const SENTINEL_NS = 'fuzz-sentinel-ns';
 const SENTINEL_LABEL = 'fuzz-sentinel';
 const SENTINEL_DIGEST = `sha256:${'5e'.repeat(32)}`;
 const SENTINELS = [
-  { path: `/api/v1/namespaces/${SENTINEL_NS}`, body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SENTINEL_NS, labels: { [SENTINEL_LABEL]: 'keep' } } } },
+  {
+    path: `/api/v1/namespaces/${SENTINEL_NS}`,
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SENTINEL_NS, labels: { [SENTINEL_LABEL]: 'keep' } } },
+  },
   {
     path: `/apis/image.openshift.io/v1/namespaces/${SENTINEL_NS}/imagestreams/sentinel-stream`,
     body: {
@@ -48,7 +51,13 @@ const SENTINELS = [
   },
   {
     path: `/api/v1/namespaces/${SENTINEL_NS}/secrets/sentinel-secret`,
-    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sentinel-secret', labels: { [SENTINEL_LABEL]: 'keep' } }, type: 'Opaque', data: { password: Buffer.from('sentinel-password').toString('base64') } },
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sentinel-secret', labels: { [SENTINEL_LABEL]: 'keep' } },
+      type: 'Opaque',
+      data: { password: Buffer.from('sentinel-password').toString('base64') },
+    },
   },
   {
     path: `/api/v1/namespaces/${SENTINEL_NS}/configmaps/sentinel-config`,
@@ -95,9 +104,7 @@ interface ResourceEndpoint {
   readonly verbs: readonly string[];
 }
 
-type Target =
-  | { readonly type: 'resource'; readonly endpoint: ResourceEndpoint; readonly verb: string }
-  | { readonly type: 'path'; readonly path: string };
+type Target = { readonly type: 'resource'; readonly endpoint: ResourceEndpoint; readonly verb: string } | { readonly type: 'path'; readonly path: string };
 
 async function discoverEndpoints(): Promise<{ resources: ResourceEndpoint[]; paths: string[] }> {
   const get = async <T>(path: string): Promise<T> => {
@@ -145,17 +152,97 @@ interface Name {
 
 const hex = (c: string) => c.repeat(64);
 const VALID_NAMES = [
-  'fz-a', 'fz-b', 'x', 'a.b', '0', 'fz-a:latest', 'fz-a:v1', 'fz-b:latest', `fz-a@sha256:${hex('1')}`, `sha256:${hex('1')}`,
-  `sha256:${hex('2')}`, `sha256:${hex('1')}@fz-sig`, 'cluster', 'default', 'kube-system', 'admin', 'view', 'edit', 'cluster-admin', 'system:image-puller',
+  'fz-a',
+  'fz-b',
+  'x',
+  'a.b',
+  '0',
+  'fz-a:latest',
+  'fz-a:v1',
+  'fz-b:latest',
+  `fz-a@sha256:${hex('1')}`,
+  `sha256:${hex('1')}`,
+  `sha256:${hex('2')}`,
+  `sha256:${hex('1')}@fz-sig`,
+  'cluster',
+  'default',
+  'kube-system',
+  'admin',
+  'view',
+  'edit',
+  'cluster-admin',
+  'system:image-puller',
 ];
 const BAD_NAMES = [
-  ' ', 'UPPER', 'a_b', '-a', 'a-', 'a..b', 'x'.repeat(64), 'x'.repeat(254), 'x'.repeat(2100), 'ünïcødé', '名前', '😀', 'e\u0301', '\u0000', '\u202eab', 'a\nb',
-  'a\tb', 'a b', '%', '%zz', '%00', 'a/b', ':', '@', '::', 'a:b:c', 'a@b@c', 'a:', ':a', 'a@', 'sha256:', 'sha256:zz', `sha256:${hex('1')}@`, '?', '#', 'a?b=c',
-  "'; DROP TABLE objects; --", '<script>alert(1)</script>', '${jndi:ldap://x}', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'null',
-  'undefined', 'NaN', '\\', '\uFEFFa', '\uD800',
+  ' ',
+  'UPPER',
+  'a_b',
+  '-a',
+  'a-',
+  'a..b',
+  'x'.repeat(64),
+  'x'.repeat(254),
+  'x'.repeat(2100),
+  'ünïcødé',
+  '名前',
+  '😀',
+  'e\u0301',
+  '\u0000',
+  '\u202eab',
+  'a\nb',
+  'a\tb',
+  'a b',
+  '%',
+  '%zz',
+  '%00',
+  'a/b',
+  ':',
+  '@',
+  '::',
+  'a:b:c',
+  'a@b@c',
+  'a:',
+  ':a',
+  'a@',
+  'sha256:',
+  'sha256:zz',
+  `sha256:${hex('1')}@`,
+  '?',
+  '#',
+  'a?b=c',
+  "'; DROP TABLE objects; --",
+  '<script>alert(1)</script>',
+  '${jndi:ldap://x}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'null',
+  'undefined',
+  'NaN',
+  '\\',
+  '\uFEFFa',
+  '\uD800',
 ];
 /** Sent unencoded: the server must not be tricked into addressing something else. */
-const TRAVERSAL_NAMES = ['', '.', '..', '../..', '../../..', '../../../../../../../../etc/passwd', 'a/../b', '..%2F..', '%2e%2e', '%2E%2E%2F%2E%2E%2Fnamespaces', '..%5C..', '/', '//', 'a//b', '%2F'];
+const TRAVERSAL_NAMES = [
+  '',
+  '.',
+  '..',
+  '../..',
+  '../../..',
+  '../../../../../../../../etc/passwd',
+  'a/../b',
+  '..%2F..',
+  '%2e%2e',
+  '%2E%2E%2F%2E%2E%2Fnamespaces',
+  '..%5C..',
+  '/',
+  '//',
+  'a//b',
+  '%2F',
+];
 
 function encodeName(n: Name): string {
   if (n.raw) return n.value;
@@ -195,13 +282,38 @@ const namespaceArb: fc.Arbitrary<Name> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // Bodies.
 
-const CONFUSED: unknown[] = ['', 'a string', '0', 0, -1, 1.5, 1e308, -1e308, 9007199254740993, true, false, null, [], [1, 'a', null], {}, { a: { b: [1] } }, 'x'.repeat(50_000), '\u0000\uFFFF\uD800'];
+const CONFUSED: unknown[] = [
+  '',
+  'a string',
+  '0',
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  9007199254740993,
+  true,
+  false,
+  null,
+  [],
+  [1, 'a', null],
+  {},
+  { a: { b: [1] } },
+  'x'.repeat(50_000),
+  '\u0000\uFFFF\uD800',
+];
 
 function template(kind: string, apiVersion: string, name: unknown, sub: string | undefined): Record<string, unknown> {
   const metadata: Record<string, unknown> = { name, labels: { app: 'fz' }, annotations: { note: 'fuzz' } };
   const o: Record<string, unknown> = { apiVersion, kind, metadata };
   const digest = `sha256:${hex('1')}`;
-  const tag = { name: 'latest', from: { kind: 'DockerImage', name: 'quay.io/fz/app:1' }, reference: true, importPolicy: { scheduled: false }, referencePolicy: { type: 'Source' } };
+  const tag = {
+    name: 'latest',
+    from: { kind: 'DockerImage', name: 'quay.io/fz/app:1' },
+    reference: true,
+    importPolicy: { scheduled: false },
+    referencePolicy: { type: 'Source' },
+  };
   switch (kind) {
     case 'Namespace':
       return { ...o, spec: { finalizers: ['kubernetes'] }, ...(sub === 'status' ? { status: { phase: 'Active' } } : {}) };
@@ -211,22 +323,55 @@ function template(kind: string, apiVersion: string, name: unknown, sub: string |
       return { ...o, type: 'Opaque', data: { password: Buffer.from('pw').toString('base64') }, stringData: { token: 't' } };
     case 'Role':
     case 'ClusterRole':
-      return { ...o, rules: [{ apiGroups: ['image.openshift.io'], resources: ['imagestreams', 'imagestreams/layers'], verbs: ['get', 'list'], resourceNames: ['fz-a'] }] };
+      return {
+        ...o,
+        rules: [{ apiGroups: ['image.openshift.io'], resources: ['imagestreams', 'imagestreams/layers'], verbs: ['get', 'list'], resourceNames: ['fz-a'] }],
+      };
     case 'RoleBinding':
     case 'ClusterRoleBinding':
-      return { ...o, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kind === 'RoleBinding' ? 'Role' : 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }, { kind: 'ServiceAccount', name: 'default', namespace: WORK_NS }] };
+      return {
+        ...o,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kind === 'RoleBinding' ? 'Role' : 'ClusterRole', name: 'view' },
+        subjects: [
+          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' },
+          { kind: 'ServiceAccount', name: 'default', namespace: WORK_NS },
+        ],
+      };
     case 'SelfSubjectAccessReview':
-      return { ...o, spec: { resourceAttributes: { namespace: WORK_NS, verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', name: 'fz-a' } } };
+      return {
+        ...o,
+        spec: {
+          resourceAttributes: { namespace: WORK_NS, verb: 'get', group: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', name: 'fz-a' },
+        },
+      };
     case 'SelfSubjectReview':
       return o;
     case 'Image':
       if (apiVersion.startsWith('config.openshift.io'))
-        return { ...o, spec: { allowedRegistriesForImport: [{ domainName: 'quay.io', insecure: false }], additionalTrustedCA: { name: '' }, registrySources: { insecureRegistries: ['r.example.com'] } }, status: { internalRegistryHostname: 'image-registry.example.com:5000' } };
-      return { ...o, metadata: { ...metadata, name: name === 'fz-a' ? digest : name }, dockerImageReference: `quay.io/fz/app@${digest}`, dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Architecture: 'amd64' }, dockerImageLayers: [{ name: `sha256:${hex('3')}`, size: 10, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }] };
+        return {
+          ...o,
+          spec: {
+            allowedRegistriesForImport: [{ domainName: 'quay.io', insecure: false }],
+            additionalTrustedCA: { name: '' },
+            registrySources: { insecureRegistries: ['r.example.com'] },
+          },
+          status: { internalRegistryHostname: 'image-registry.example.com:5000' },
+        };
+      return {
+        ...o,
+        metadata: { ...metadata, name: name === 'fz-a' ? digest : name },
+        dockerImageReference: `quay.io/fz/app@${digest}`,
+        dockerImageMetadata: { kind: 'DockerImage', apiVersion: '1.0', Architecture: 'amd64' },
+        dockerImageLayers: [{ name: `sha256:${hex('3')}`, size: 10, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }],
+      };
     case 'ImageSignature':
       return { ...o, type: 'atomic', content: Buffer.from('signature').toString('base64') };
     case 'ImageStream':
-      return { ...o, spec: { lookupPolicy: { local: false }, tags: [tag] }, ...(sub === 'status' ? { status: { dockerImageRepository: 'x', tags: [{ tag: 'latest', items: [] }] } } : {}) };
+      return {
+        ...o,
+        spec: { lookupPolicy: { local: false }, tags: [tag] },
+        ...(sub === 'status' ? { status: { dockerImageRepository: 'x', tags: [{ tag: 'latest', items: [] }] } } : {}),
+      };
     case 'ImageStreamTag':
       return { ...o, tag, lookupPolicy: { local: false } };
     case 'ImageTag':
@@ -234,7 +379,14 @@ function template(kind: string, apiVersion: string, name: unknown, sub: string |
     case 'ImageStreamMapping':
       return { ...o, tag: 'latest', image: { metadata: { name: digest }, dockerImageReference: `quay.io/fz/app@${digest}` } };
     case 'ImageStreamImport':
-      return { ...o, spec: { import: false, images: [{ from: { kind: 'DockerImage', name: 'quay.io/fz/app:1' }, to: { name: 'latest' } }], repository: { from: { kind: 'DockerImage', name: 'quay.io/fz/app' } } } };
+      return {
+        ...o,
+        spec: {
+          import: false,
+          images: [{ from: { kind: 'DockerImage', name: 'quay.io/fz/app:1' }, to: { name: 'latest' } }],
+          repository: { from: { kind: 'DockerImage', name: 'quay.io/fz/app' } },
+        },
+      };
     default:
       return { ...o, spec: {} };
   }
@@ -276,18 +428,79 @@ function deepYamlBlock(depth: number): string {
 }
 
 const MALFORMED_JSON = [
-  '{', '}', '{"apiVersion":', '{"metadata":{"name":"fz-a"}', '{"a":}', '{,}', '[,]', '{"a":1,}', "{'a':1}", '{"a":NaN}', '{"a":Infinity}', '{"a":undefined}',
-  '{"a":01}', '{"a":"\\x00"}', '{"a":"\\ud800"}', '\uFEFF{"kind":"ConfigMap"}', '{"a":1}{"b":2}', '{"a":1} trailing', '/* comment */ {}', '{"a":1 // x\n}', 'null',
-  '""', '0', '-', '1e99999', 'true', '[]', '[{}]', '"\\"', '{"metadata":{"name":"fz-a"},"metadata":{"name":"fz-b"}}',
-  '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"fz-dup","labels":{"a":"1","a":"2"}}}', '{"__proto__":{"polluted":true},"metadata":{"name":"fz-proto"}}',
-  '{"constructor":{"prototype":{"polluted":true}}}', '\u0000', ' ', '\n\n', '{"a":"' + '\\u0041'.repeat(1000) + '"}',
+  '{',
+  '}',
+  '{"apiVersion":',
+  '{"metadata":{"name":"fz-a"}',
+  '{"a":}',
+  '{,}',
+  '[,]',
+  '{"a":1,}',
+  "{'a':1}",
+  '{"a":NaN}',
+  '{"a":Infinity}',
+  '{"a":undefined}',
+  '{"a":01}',
+  '{"a":"\\x00"}',
+  '{"a":"\\ud800"}',
+  '\uFEFF{"kind":"ConfigMap"}',
+  '{"a":1}{"b":2}',
+  '{"a":1} trailing',
+  '/* comment */ {}',
+  '{"a":1 // x\n}',
+  'null',
+  '""',
+  '0',
+  '-',
+  '1e99999',
+  'true',
+  '[]',
+  '[{}]',
+  '"\\"',
+  '{"metadata":{"name":"fz-a"},"metadata":{"name":"fz-b"}}',
+  '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"fz-dup","labels":{"a":"1","a":"2"}}}',
+  '{"__proto__":{"polluted":true},"metadata":{"name":"fz-proto"}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '\u0000',
+  ' ',
+  '\n\n',
+  '{"a":"' + '\\u0041'.repeat(1000) + '"}',
 ];
 
 const MALFORMED_YAML = [
-  'a: b: c', 'a:\n\tb: c', '- a\nb: c', 'a: [1, 2', 'a: {b: 1', '"unterminated', "'unterminated", ': :', '? ? ?', '!!binary x', '!!js/function "function(){}"',
-  '!!python/object/apply:os.system ["true"]', '&a [*a]', '*undefined_alias', 'a: &x 1\nb: *y', '<<: *nope', '---\na: 1\n---\nb: 2', '...\n---', '%YAML 9.9\n---\na: 1',
-  'a: 1\na: 2', 'metadata:\n  name: fz-a\nmetadata:\n  name: fz-b', 'on: yes\noff: no\ny: n', 'a: 0x1F\nb: 0o17\nc: .inf\nd: .nan\ne: 1_000', 'a: 2001-12-14t21:59:43.10-05:00',
-  '? [a, b]\n: c', '? {a: 1}\n: b', '- - - - -', '|', '>', 'a: |\n  x\n b', '\t', '@reserved', '`reserved',
+  'a: b: c',
+  'a:\n\tb: c',
+  '- a\nb: c',
+  'a: [1, 2',
+  'a: {b: 1',
+  '"unterminated',
+  "'unterminated",
+  ': :',
+  '? ? ?',
+  '!!binary x',
+  '!!js/function "function(){}"',
+  '!!python/object/apply:os.system ["true"]',
+  '&a [*a]',
+  '*undefined_alias',
+  'a: &x 1\nb: *y',
+  '<<: *nope',
+  '---\na: 1\n---\nb: 2',
+  '...\n---',
+  '%YAML 9.9\n---\na: 1',
+  'a: 1\na: 2',
+  'metadata:\n  name: fz-a\nmetadata:\n  name: fz-b',
+  'on: yes\noff: no\ny: n',
+  'a: 0x1F\nb: 0o17\nc: .inf\nd: .nan\ne: 1_000',
+  'a: 2001-12-14t21:59:43.10-05:00',
+  '? [a, b]\n: c',
+  '? {a: 1}\n: b',
+  '- - - - -',
+  '|',
+  '>',
+  'a: |\n  x\n b',
+  '\t',
+  '@reserved',
+  '`reserved',
   // Billion laughs: the alias limit must refuse it.
   `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]`,
 ];
@@ -315,7 +528,16 @@ function objectBodyArb(kind: string, apiVersion: string, sub: string | undefined
       const path = paths[i % paths.length] ?? [];
       let current: unknown = o;
       for (const k of path) current = (current as Record<string | number, unknown>)[k];
-      const next = how === 'replace' ? value : how === 'wrap' ? [current] : how === 'stringify' ? JSON.stringify(current) : typeof current === 'string' ? current.length : 'not a number';
+      const next =
+        how === 'replace'
+          ? value
+          : how === 'wrap'
+            ? [current]
+            : how === 'stringify'
+              ? JSON.stringify(current)
+              : typeof current === 'string'
+                ? current.length
+                : 'not a number';
       return text('type-confused', serialize(setAt(o, path, next), yaml));
     });
   const unknownFields = fc
@@ -325,13 +547,25 @@ function objectBodyArb(kind: string, apiVersion: string, sub: string | undefined
       if (where === 'root') return text('unknown-fields', serialize({ ...o, [k]: value }, yaml));
       if (where === 'metadata') return text('unknown-fields', serialize({ ...o, metadata: { ...(o['metadata'] as object), [k]: value } }, yaml));
       if (where === 'spec') return text('unknown-fields', serialize({ ...o, spec: { ...((o['spec'] as object) ?? {}), [k]: value } }, yaml));
-      return text('unknown-fields', serialize({ ...o, status: { conditions: [{ [k]: value }] }, metadata: { ...(o['metadata'] as object), ownerReferences: [{ [k]: value }] } }, yaml));
+      return text(
+        'unknown-fields',
+        serialize({ ...o, status: { conditions: [{ [k]: value }] }, metadata: { ...(o['metadata'] as object), ownerReferences: [{ [k]: value }] } }, yaml),
+      );
     });
   const wrongType = fc
-    .tuple(base, fc.constantFrom<unknown>('v1', 'image.openshift.io/v2', 'image.openshift.io', 'x/y/z', '', 5, null, undefined, apiVersion), fc.constantFrom<unknown>('', 'Pod', 'Status', `${kind}List`, kind.toLowerCase(), 5, null, undefined, kind))
+    .tuple(
+      base,
+      fc.constantFrom<unknown>('v1', 'image.openshift.io/v2', 'image.openshift.io', 'x/y/z', '', 5, null, undefined, apiVersion),
+      fc.constantFrom<unknown>('', 'Pod', 'Status', `${kind}List`, kind.toLowerCase(), 5, null, undefined, kind),
+    )
     .map(([o, av, k]) => text('wrong-apiVersion-kind', serialize({ ...o, apiVersion: av, kind: k }, yaml)));
   const deep = fc
-    .tuple(base, fc.constantFrom(101, 150, 1000, 20_000), fc.constantFrom('object', 'array', 'mixed') as fc.Arbitrary<'object' | 'array' | 'mixed'>, fc.constantFrom('spec', 'metadata.labels', 'root', 'annotations'))
+    .tuple(
+      base,
+      fc.constantFrom(101, 150, 1000, 20_000),
+      fc.constantFrom('object', 'array', 'mixed') as fc.Arbitrary<'object' | 'array' | 'mixed'>,
+      fc.constantFrom('spec', 'metadata.labels', 'root', 'annotations'),
+    )
     .map(([o, depth, shape, where]) => {
       const d = deepText(depth, shape);
       const head = JSON.stringify({ ...o, spec: 0, metadata: 0 }).slice(0, -1);
@@ -339,10 +573,18 @@ function objectBodyArb(kind: string, apiVersion: string, sub: string | undefined
       // JSON is YAML, so the same text goes to both decoders.
       if (where === 'root') return text('deeply-nested', d);
       if (where === 'spec') return text('deeply-nested', `${head.replace('"spec":0', `"spec":${d}`).replace('"metadata":0', `"metadata":${meta}`)}}`);
-      if (where === 'metadata.labels') return text('deeply-nested', `${head.replace('"spec":0', '"spec":{}').replace('"metadata":0', `"metadata":{"name":"fz-deep","labels":${d}}`)}}`);
-      return text('deeply-nested', `${head.replace('"spec":0', '"spec":{}').replace('"metadata":0', `"metadata":{"name":"fz-deep","annotations":{"a":${d}}}`)}}`);
+      if (where === 'metadata.labels')
+        return text('deeply-nested', `${head.replace('"spec":0', '"spec":{}').replace('"metadata":0', `"metadata":{"name":"fz-deep","labels":${d}}`)}}`);
+      return text(
+        'deeply-nested',
+        `${head.replace('"spec":0', '"spec":{}').replace('"metadata":0', `"metadata":{"name":"fz-deep","annotations":{"a":${d}}}`)}}`,
+      );
     });
-  const deepYaml = fc.constantFrom(101, 300).map((depth) => text('deeply-nested', `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: fz-deep\nspec:\n${deepYamlBlock(depth).replace(/^/gm, '  ')}\n`));
+  const deepYaml = fc
+    .constantFrom(101, 300)
+    .map((depth) =>
+      text('deeply-nested', `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: fz-deep\nspec:\n${deepYamlBlock(depth).replace(/^/gm, '  ')}\n`),
+    );
   return fc.oneof(
     { weight: 4, arbitrary: valid },
     { weight: 4, arbitrary: confused },
@@ -350,13 +592,45 @@ function objectBodyArb(kind: string, apiVersion: string, sub: string | undefined
     { weight: 2, arbitrary: wrongType },
     { weight: 2, arbitrary: yaml ? fc.oneof(deep, deepYaml) : deep },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => text('random-json', serialize(v, yaml))) },
-    { weight: 1, arbitrary: fc.constantFrom<unknown>('a string', 5, [], [{}], null, true, { metadata: 'x' }, { metadata: [] }, { metadata: { name: 5, labels: [] } }, { spec: 'x' }).map((v) => text('type-confused', serialize(v, yaml))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom<unknown>('a string', 5, [], [{}], null, true, { metadata: 'x' }, { metadata: [] }, { metadata: { name: 5, labels: [] } }, { spec: 'x' })
+        .map((v) => text('type-confused', serialize(v, yaml))),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...(yaml ? MALFORMED_YAML : MALFORMED_JSON)).map((t) => text(yaml ? 'malformed-yaml' : 'malformed-json', t)) },
-    { weight: 1, arbitrary: base.chain((o) => fc.nat({ max: Math.max(1, JSON.stringify(o).length - 1) }).map((cut) => text('malformed-json', JSON.stringify(o).slice(0, cut)))) },
+    {
+      weight: 1,
+      arbitrary: base.chain((o) =>
+        fc.nat({ max: Math.max(1, JSON.stringify(o).length - 1) }).map((cut) => text('malformed-json', JSON.stringify(o).slice(0, cut))),
+      ),
+    },
   );
 }
 
-const JSON_PATCH_PATHS = ['', '/', '/metadata', '/metadata/name', '/metadata/labels/a', '/metadata/labels/~1x', '/metadata/resourceVersion', '/metadata/uid', '/spec', '/spec/tags/-', '/spec/tags/0', '/spec/tags/99999999', '/spec/tags/-1', '/data/key', '/rules/0/verbs/-', '/a/b/c/d', '/~2', '/__proto__/polluted', '/constructor/prototype/x', 'no-slash', '/status/phase'];
+const JSON_PATCH_PATHS = [
+  '',
+  '/',
+  '/metadata',
+  '/metadata/name',
+  '/metadata/labels/a',
+  '/metadata/labels/~1x',
+  '/metadata/resourceVersion',
+  '/metadata/uid',
+  '/spec',
+  '/spec/tags/-',
+  '/spec/tags/0',
+  '/spec/tags/99999999',
+  '/spec/tags/-1',
+  '/data/key',
+  '/rules/0/verbs/-',
+  '/a/b/c/d',
+  '/~2',
+  '/__proto__/polluted',
+  '/constructor/prototype/x',
+  'no-slash',
+  '/status/phase',
+];
 
 const jsonPatchArb: fc.Arbitrary<Body> = fc
   .array(
@@ -376,34 +650,60 @@ const jsonPatchArb: fc.Arbitrary<Body> = fc
 function patchBodyArb(kind: string, apiVersion: string, sub: string | undefined): fc.Arbitrary<Body> {
   const strategic = fc
     .tuple(fc.constantFrom('replace', 'delete', 'merge', 'bogus', 5), fc.jsonValue({ maxDepth: 2 }))
-    .map(([directive, v]) => text('strategic-directives', JSON.stringify({ metadata: { labels: { $patch: directive } }, spec: { tags: [{ name: 'latest', $patch: directive }], $setElementOrder: v, $retainKeys: v }, $deleteFromPrimitiveList: v })));
+    .map(([directive, v]) =>
+      text(
+        'strategic-directives',
+        JSON.stringify({
+          metadata: { labels: { $patch: directive } },
+          spec: { tags: [{ name: 'latest', $patch: directive }], $setElementOrder: v, $retainKeys: v },
+          $deleteFromPrimitiveList: v,
+        }),
+      ),
+    );
   return fc.oneof(
     { weight: 3, arbitrary: jsonPatchArb },
     { weight: 1, arbitrary: strategic },
-    { weight: 1, arbitrary: fc.constantFrom<unknown>({ metadata: { labels: { a: null, b: 'c' } } }, { metadata: { name: 'fz-renamed' } }, { metadata: { resourceVersion: '1' } }, { spec: null }, { metadata: null }, { kind: 'Pod' }, { apiVersion: 'v2' }).map((p) => text('merge-patch', JSON.stringify(p))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom<unknown>(
+          { metadata: { labels: { a: null, b: 'c' } } },
+          { metadata: { name: 'fz-renamed' } },
+          { metadata: { resourceVersion: '1' } },
+          { spec: null },
+          { metadata: null },
+          { kind: 'Pod' },
+          { apiVersion: 'v2' },
+        )
+        .map((p) => text('merge-patch', JSON.stringify(p))),
+    },
     { weight: 6, arbitrary: objectBodyArb(kind, apiVersion, sub, bodyNameArb, false) },
   );
 }
 
 function deleteOptionsArb(): fc.Arbitrary<Body> {
   return fc.oneof(
-    fc.record(
-      {
-        kind: fc.constantFrom<unknown>('DeleteOptions', 'Pod', 5),
-        apiVersion: fc.constantFrom<unknown>('v1', 'meta.k8s.io/v1', 'x'),
-        propagationPolicy: fc.constantFrom<unknown>('Orphan', 'Background', 'Foreground', 'x', 5, null),
-        gracePeriodSeconds: fc.constantFrom<unknown>(0, -1, 1.5, 'x', 1e308),
-        dryRun: fc.constantFrom<unknown>(['All'], ['x'], 'All', [], [5]),
-        preconditions: fc.constantFrom<unknown>({ uid: 'x' }, { resourceVersion: '1' }, { uid: 5 }, 'x', [], null),
-        orphanDependents: fc.constantFrom<unknown>(true, 'x'),
-      },
-      { requiredKeys: [] },
-    ).map((o) => text('delete-options', JSON.stringify(o))),
+    fc
+      .record(
+        {
+          kind: fc.constantFrom<unknown>('DeleteOptions', 'Pod', 5),
+          apiVersion: fc.constantFrom<unknown>('v1', 'meta.k8s.io/v1', 'x'),
+          propagationPolicy: fc.constantFrom<unknown>('Orphan', 'Background', 'Foreground', 'x', 5, null),
+          gracePeriodSeconds: fc.constantFrom<unknown>(0, -1, 1.5, 'x', 1e308),
+          dryRun: fc.constantFrom<unknown>(['All'], ['x'], 'All', [], [5]),
+          preconditions: fc.constantFrom<unknown>({ uid: 'x' }, { resourceVersion: '1' }, { uid: 5 }, 'x', [], null),
+          orphanDependents: fc.constantFrom<unknown>(true, 'x'),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => text('delete-options', JSON.stringify(o))),
     fc.constantFrom(...MALFORMED_JSON).map((t) => text('malformed-json', t)),
   );
 }
 
-const oversizedArb: fc.Arbitrary<Body> = fc.record({ extra: fc.integer({ min: 1, max: 4096 }), chunked: fc.boolean() }).map(({ extra, chunked }) => ({ type: 'oversized', category: 'oversized', extra, chunked }));
+const oversizedArb: fc.Arbitrary<Body> = fc
+  .record({ extra: fc.integer({ min: 1, max: 4096 }), chunked: fc.boolean() })
+  .map(({ extra, chunked }) => ({ type: 'oversized', category: 'oversized', extra, chunked }));
 
 function materialize(b: Body): Buffer | string | undefined {
   if (b.type === 'none') return undefined;
@@ -419,10 +719,79 @@ function materialize(b: Body): Buffer | string | undefined {
 
 const continueToken = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const QUERY_VALUES: Record<string, readonly string[]> = {
-  labelSelector: ['!!', 'a in (', 'a in ()', 'a=b=c', '=', 'a!=', 'a,,b', ',', 'a in (b,c', 'a notin (x)', 'a>1', 'a>b', 'a<', '!a!', 'x'.repeat(70), `a=${'x'.repeat(70)}`, `a=${'x'.repeat(5000)}`, 'ü=ö', 'a/b/c=d', 'a==b', '(a)', 'a b', 'a=b,!c,d in (e)', 'app=fz', 'app', '!app', 'a in (b),,', '%', '\u0000'],
-  fieldSelector: ['metadata.name=', 'metadata.name==fz-a', 'metadata.name!=fz-a', 'metadata.name', 'spec.x=y', 'metadata.namespace=fz', 'a=b=c', '=', ',', 'metadata.name=a,metadata.name=b', 'status.phase=Active', 'type=Opaque', 'metadata.name in (a)', '\\', 'metadata.name=\\,', 'metadata.name=a\\', 'spec.dockerImageRepository=x', '!metadata.name', 'metadata.name=ü'],
+  labelSelector: [
+    '!!',
+    'a in (',
+    'a in ()',
+    'a=b=c',
+    '=',
+    'a!=',
+    'a,,b',
+    ',',
+    'a in (b,c',
+    'a notin (x)',
+    'a>1',
+    'a>b',
+    'a<',
+    '!a!',
+    'x'.repeat(70),
+    `a=${'x'.repeat(70)}`,
+    `a=${'x'.repeat(5000)}`,
+    'ü=ö',
+    'a/b/c=d',
+    'a==b',
+    '(a)',
+    'a b',
+    'a=b,!c,d in (e)',
+    'app=fz',
+    'app',
+    '!app',
+    'a in (b),,',
+    '%',
+    '\u0000',
+  ],
+  fieldSelector: [
+    'metadata.name=',
+    'metadata.name==fz-a',
+    'metadata.name!=fz-a',
+    'metadata.name',
+    'spec.x=y',
+    'metadata.namespace=fz',
+    'a=b=c',
+    '=',
+    ',',
+    'metadata.name=a,metadata.name=b',
+    'status.phase=Active',
+    'type=Opaque',
+    'metadata.name in (a)',
+    '\\',
+    'metadata.name=\\,',
+    'metadata.name=a\\',
+    'spec.dockerImageRepository=x',
+    '!metadata.name',
+    'metadata.name=ü',
+  ],
   limit: ['-1', 'abc', '1e3', '99999999999999999999', '0', '1', '2', '', '1.5', ' 1', '0x10', '9007199254740993', 'NaN', 'Infinity', '500'],
-  continue: ['garbage', '%%%', '!!!', continueToken('not json'), continueToken({}), continueToken({ v: 'meta.k8s.io/v1', rv: -1, start: 'a' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1.5, start: 'a' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1e300, start: 'a' }), continueToken({ v: 'meta.k8s.io/v1', rv: 9007199254740993, start: 'a' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '..' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '/' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: 'a' }), continueToken({ v: 'meta.k8s.io/v1', rv: 999999999, start: 'zzz' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: 'default/x' }), continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '\u0000' }), continueToken({ v: 'meta.k8s.io/v1', rv: '1', start: 5 }), continueToken({ v: 'meta.k8s.io/v2', rv: 1, start: 'a' })],
+  continue: [
+    'garbage',
+    '%%%',
+    '!!!',
+    continueToken('not json'),
+    continueToken({}),
+    continueToken({ v: 'meta.k8s.io/v1', rv: -1, start: 'a' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1.5, start: 'a' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1e300, start: 'a' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 9007199254740993, start: 'a' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '..' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '/' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: 'a' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 999999999, start: 'zzz' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: 'default/x' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: 1, start: '\u0000' }),
+    continueToken({ v: 'meta.k8s.io/v1', rv: '1', start: 5 }),
+    continueToken({ v: 'meta.k8s.io/v2', rv: 1, start: 'a' }),
+  ],
   resourceVersion: ['abc', '-1', '0', '1', '', '999999999999', '1e9', '9'.repeat(30), '1.5', ' 1', '0x1', '\u0000'],
   resourceVersionMatch: ['Exact', 'NotOlderThan', 'bogus', ''],
   timeoutSeconds: ['-1', 'x', '0', '1', '99999999999', '1.5', '', '9'.repeat(30)],
@@ -447,7 +816,13 @@ const queryArb: fc.Arbitrary<[string, string][]> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.array(
-      fc.constantFrom(...Object.keys(QUERY_VALUES)).chain((k) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...(QUERY_VALUES[k] ?? [''])) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }).map((v): [string, string] => [k, v])),
+      fc
+        .constantFrom(...Object.keys(QUERY_VALUES))
+        .chain((k) =>
+          fc
+            .oneof({ weight: 4, arbitrary: fc.constantFrom(...(QUERY_VALUES[k] ?? [''])) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) })
+            .map((v): [string, string] => [k, v]),
+        ),
       { minLength: 1, maxLength: 4 },
     ),
   },
@@ -455,8 +830,32 @@ const queryArb: fc.Arbitrary<[string, string][]> = fc.oneof(
 /** Query strings URLSearchParams would never write. */
 const RAW_QUERIES = ['%zz=1', 'labelSelector=%', '&&&', '=', 'limit', 'a=1;b=2', 'watch=true&watch=false', 'dryRun=All&dryRun=x', `x=${'q'.repeat(3000)}`];
 
-const ACCEPTS = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/json;as=Table;v=v1;g=meta.k8s.io', 'application/json;as=Table;v=v1beta1;g=meta.k8s.io', 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'text/html', '*/*', ';;;', 'application/json;q=bogus', ''];
-const WRITE_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', ';', ''];
+const ACCEPTS = [
+  'application/json',
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'application/json;as=Table;v=v1;g=meta.k8s.io',
+  'application/json;as=Table;v=v1beta1;g=meta.k8s.io',
+  'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io',
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+  'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+  'text/html',
+  '*/*',
+  ';;;',
+  'application/json;q=bogus',
+  '',
+];
+const WRITE_TYPES = [
+  'application/json',
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'text/plain',
+  'application/json; charset=utf-16',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  ';',
+  '',
+];
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 interface FuzzRequest {
@@ -475,7 +874,16 @@ interface FuzzRequest {
 // ---------------------------------------------------------------------------------------------
 // Requests, per target.
 
-const VERB_METHOD: Record<string, string> = { get: 'GET', list: 'GET', watch: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE', deletecollection: 'DELETE' };
+const VERB_METHOD: Record<string, string> = {
+  get: 'GET',
+  list: 'GET',
+  watch: 'GET',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  deletecollection: 'DELETE',
+};
 const COLLECTION_VERBS = new Set(['list', 'watch', 'create', 'deletecollection']);
 
 function protobufArb(): fc.Arbitrary<Body> {
@@ -488,7 +896,8 @@ function protobufArb(): fc.Arbitrary<Body> {
 function writeBodyArb(e: ResourceEndpoint, contentType: string, method: string): fc.Arbitrary<Body> {
   if (method === 'DELETE') return deleteOptionsArb();
   if (method === 'PATCH' && PATCH_TYPES.includes(contentType)) {
-    if (contentType === 'application/apply-patch+yaml') return fc.oneof(objectBodyArb(e.kind, e.apiVersion, e.subresource, bodyNameArb, true), patchBodyArb(e.kind, e.apiVersion, e.subresource));
+    if (contentType === 'application/apply-patch+yaml')
+      return fc.oneof(objectBodyArb(e.kind, e.apiVersion, e.subresource, bodyNameArb, true), patchBodyArb(e.kind, e.apiVersion, e.subresource));
     return patchBodyArb(e.kind, e.apiVersion, e.subresource);
   }
   if (contentType === 'application/vnd.kubernetes.protobuf') return protobufArb();
@@ -498,83 +907,124 @@ function writeBodyArb(e: ResourceEndpoint, contentType: string, method: string):
 /** A request the server should accept: valid name, body and options, in the working namespace. */
 function wellFormedArb(e: ResourceEndpoint, verb: string, method: string, collection: boolean): fc.Arbitrary<Partial<FuzzRequest> & { name: Name }> {
   const valid = fc.constantFrom(...VALID_NAMES);
-  return fc.record({ name: valid, bodyName: valid, yaml: fc.boolean(), stamp: fc.nat(), patch: fc.constantFrom('application/merge-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json') }).map(({ name, bodyName, yaml, stamp, patch }) => {
-    const obj = template(e.kind, e.apiVersion, collection ? bodyName : name, e.subresource);
-    if (method === 'POST' || method === 'PUT')
-      return { name: { value: name }, query: [], contentType: yaml ? 'application/yaml' : 'application/json', body: text('valid', serialize(obj, yaml)) };
-    if (method === 'PATCH')
-      return patch === 'application/apply-patch+yaml'
-        ? { name: { value: name }, query: [['fieldManager', 'fz'], ['force', 'true']], contentType: patch, body: text('valid', YAML.stringify(obj)) }
-        : { name: { value: name }, query: [], contentType: patch, body: text('valid', JSON.stringify({ metadata: { labels: { patched: 'yes' }, annotations: { stamp: String(stamp) } } })) };
-    return { name: { value: name }, query: [], body: { type: 'none' } };
-  });
+  return fc
+    .record({
+      name: valid,
+      bodyName: valid,
+      yaml: fc.boolean(),
+      stamp: fc.nat(),
+      patch: fc.constantFrom('application/merge-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'),
+    })
+    .map(({ name, bodyName, yaml, stamp, patch }) => {
+      const obj = template(e.kind, e.apiVersion, collection ? bodyName : name, e.subresource);
+      if (method === 'POST' || method === 'PUT')
+        return { name: { value: name }, query: [], contentType: yaml ? 'application/yaml' : 'application/json', body: text('valid', serialize(obj, yaml)) };
+      if (method === 'PATCH')
+        return patch === 'application/apply-patch+yaml'
+          ? {
+              name: { value: name },
+              query: [
+                ['fieldManager', 'fz'],
+                ['force', 'true'],
+              ],
+              contentType: patch,
+              body: text('valid', YAML.stringify(obj)),
+            }
+          : {
+              name: { value: name },
+              query: [],
+              contentType: patch,
+              body: text('valid', JSON.stringify({ metadata: { labels: { patched: 'yes' }, annotations: { stamp: String(stamp) } } })),
+            };
+      return { name: { value: name }, query: [], body: { type: 'none' } };
+    });
 }
 
 function resourceRequestArb(e: ResourceEndpoint, verb: string, declared: boolean): fc.Arbitrary<FuzzRequest> {
   const method = VERB_METHOD[verb] ?? verb;
   const collection = COLLECTION_VERBS.has(verb) && e.subresource === undefined;
-  const typesFor = method === 'PATCH' ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...PATCH_TYPES) }, { weight: 1, arbitrary: fc.constantFrom(...WRITE_TYPES) }) : fc.oneof({ weight: 6, arbitrary: fc.constantFrom('application/json', 'application/yaml') }, { weight: 1, arbitrary: fc.constantFrom(...WRITE_TYPES) });
+  const typesFor =
+    method === 'PATCH'
+      ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...PATCH_TYPES) }, { weight: 1, arbitrary: fc.constantFrom(...WRITE_TYPES) })
+      : fc.oneof({ weight: 6, arbitrary: fc.constantFrom('application/json', 'application/yaml') }, { weight: 1, arbitrary: fc.constantFrom(...WRITE_TYPES) });
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
-  return fc
-    .record({
-      ns: namespaceArb,
-      allNamespaces: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
-      name: nameArb,
-      query: queryArb,
-      rawQuery: fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERIES) }),
-      accept: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom(...ACCEPTS) }),
-      contentType: typesFor,
-      auth: fc.constantFrom<FuzzRequest['auth']>(...Array<FuzzRequest['auth']>(30).fill('admin'), 'none', 'garbage'),
-      oversized: fc.integer({ min: 0, max: 299 }).map((n) => n === 0),
-      bodyOnRead: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
-      // A quarter of the declared verbs are well formed, so the fuzz also reaches stored objects.
-      wellFormed: declared ? fc.integer({ min: 0, max: 3 }).map((n) => n === 0) : fc.constant(false),
-    })
-    .chain((p) => {
-      if (p.wellFormed) return wellFormedArb(e, verb, method, collection).map((w) => ({ ...p, ns: { value: WORK_NS }, rawQuery: undefined, accept: 'application/json', auth: 'admin' as const, ...w }));
-      const bodyArb: fc.Arbitrary<Body> = p.oversized && (hasBody || method === 'DELETE')
-        ? oversizedArb
-        : hasBody || method === 'DELETE' || p.bodyOnRead
-          ? writeBodyArb(e, p.contentType, method)
-          : fc.constant<Body>({ type: 'none' });
-      return bodyArb.map((body) => ({ ...p, body }));
-    })
-    .map((p): FuzzRequest => {
-      // The all-namespaces form of a namespaced resource, for every collection verb (only list and watch are served there).
-      const scope = e.namespaced && !(p.allNamespaces && collection) ? `/namespaces/${encodeName(p.ns)}` : '';
-      let path = `${e.prefix}${scope}/${e.resource}`;
-      if (!collection) path += `/${encodeName(p.name)}`;
-      if (e.subresource) path += `/${e.subresource}`;
-      const query = [...(p.query ?? [])];
-      if (verb === 'watch') query.unshift(['watch', 'true']);
-      const body = p.body ?? { type: 'none' };
-      return {
-        label: `${declared ? '' : '!'}${verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''}`,
-        method,
-        path,
-        query,
-        ...(p.rawQuery !== undefined ? { rawQuery: p.rawQuery } : {}),
-        accept: p.accept ?? 'application/json',
-        ...(body.type !== 'none' && p.contentType !== undefined ? { contentType: p.contentType } : {}),
-        auth: p.auth ?? 'admin',
-        body,
-        clusterScopedDelete: method === 'DELETE' && !e.namespaced,
-      };
-    })
-    // A HEAD past the 16 KiB header limit cannot be answered in a way Node's client reads (the 431
-    // has a body, as Go's has; the parser refused the request before its method was known).
-    .filter((r) => r.method !== 'HEAD' || r.path.length + new URLSearchParams(r.query).toString().length < 15_000);
+  return (
+    fc
+      .record({
+        ns: namespaceArb,
+        allNamespaces: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+        name: nameArb,
+        query: queryArb,
+        rawQuery: fc.oneof({ weight: 15, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERIES) }),
+        accept: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 2, arbitrary: fc.constantFrom(...ACCEPTS) }),
+        contentType: typesFor,
+        auth: fc.constantFrom<FuzzRequest['auth']>(...Array<FuzzRequest['auth']>(30).fill('admin'), 'none', 'garbage'),
+        oversized: fc.integer({ min: 0, max: 299 }).map((n) => n === 0),
+        bodyOnRead: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+        // A quarter of the declared verbs are well formed, so the fuzz also reaches stored objects.
+        wellFormed: declared ? fc.integer({ min: 0, max: 3 }).map((n) => n === 0) : fc.constant(false),
+      })
+      .chain((p) => {
+        if (p.wellFormed)
+          return wellFormedArb(e, verb, method, collection).map((w) => ({
+            ...p,
+            ns: { value: WORK_NS },
+            rawQuery: undefined,
+            accept: 'application/json',
+            auth: 'admin' as const,
+            ...w,
+          }));
+        const bodyArb: fc.Arbitrary<Body> =
+          p.oversized && (hasBody || method === 'DELETE')
+            ? oversizedArb
+            : hasBody || method === 'DELETE' || p.bodyOnRead
+              ? writeBodyArb(e, p.contentType, method)
+              : fc.constant<Body>({ type: 'none' });
+        return bodyArb.map((body) => ({ ...p, body }));
+      })
+      .map((p): FuzzRequest => {
+        // The all-namespaces form of a namespaced resource, for every collection verb (only list and watch are served there).
+        const scope = e.namespaced && !(p.allNamespaces && collection) ? `/namespaces/${encodeName(p.ns)}` : '';
+        let path = `${e.prefix}${scope}/${e.resource}`;
+        if (!collection) path += `/${encodeName(p.name)}`;
+        if (e.subresource) path += `/${e.subresource}`;
+        const query = [...(p.query ?? [])];
+        if (verb === 'watch') query.unshift(['watch', 'true']);
+        const body = p.body ?? { type: 'none' };
+        return {
+          label: `${declared ? '' : '!'}${verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''}`,
+          method,
+          path,
+          query,
+          ...(p.rawQuery !== undefined ? { rawQuery: p.rawQuery } : {}),
+          accept: p.accept ?? 'application/json',
+          ...(body.type !== 'none' && p.contentType !== undefined ? { contentType: p.contentType } : {}),
+          auth: p.auth ?? 'admin',
+          body,
+          clusterScopedDelete: method === 'DELETE' && !e.namespaced,
+        };
+      })
+      // A HEAD past the 16 KiB header limit cannot be answered in a way Node's client reads (the 431
+      // has a body, as Go's has; the parser refused the request before its method was known).
+      .filter((r) => r.method !== 'HEAD' || r.path.length + new URLSearchParams(r.query).toString().length < 15_000)
+  );
 }
 
 function pathRequestArb(path: string): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
-      method: fc.oneof({ weight: 8, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constantFrom('HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') }),
+      method: fc.oneof(
+        { weight: 8, arbitrary: fc.constant('GET') },
+        { weight: 1, arbitrary: fc.constantFrom('HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') },
+      ),
       query: queryArb,
       accept: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: fc.constantFrom(...ACCEPTS) }),
       suffix: fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: nameArb.map((n) => `/${encodeName(n)}`) }),
       auth: fc.constantFrom<FuzzRequest['auth']>(...Array<FuzzRequest['auth']>(14).fill('admin'), 'none', 'garbage'),
-      body: fc.oneof({ weight: 3, arbitrary: fc.constant<Body>({ type: 'none' }) }, { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_JSON).map((t) => text('malformed-json', t)) }),
+      body: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Body>({ type: 'none' }) },
+        { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_JSON).map((t) => text('malformed-json', t)) },
+      ),
     })
     .map((p): FuzzRequest => {
       const [base = path, q] = path.split('?');
@@ -692,11 +1142,18 @@ function send(r: FuzzRequest): Promise<Answer> {
  */
 function tooLargeResourceVersion(r: FuzzRequest, a: Answer): boolean {
   if (a.status !== 504 || !r.query.some(([k]) => k === 'resourceVersion' || k === 'continue')) return false;
-  return r.method === 'HEAD' || /"reason":"Timeout"/.test(a.text) && /Too large resource version/.test(a.text);
+  return r.method === 'HEAD' || (/"reason":"Timeout"/.test(a.text) && /Too large resource version/.test(a.text));
 }
 
 function describeRequest(r: FuzzRequest): string {
-  const body = r.body.type === 'text' ? r.body.text : r.body.type === 'bytes' ? `<${r.body.bytes.length} bytes>` : r.body.type === 'oversized' ? `<${MAX_BODY + r.body.extra} bytes>` : '';
+  const body =
+    r.body.type === 'text'
+      ? r.body.text
+      : r.body.type === 'bytes'
+        ? `<${r.body.bytes.length} bytes>`
+        : r.body.type === 'oversized'
+          ? `<${MAX_BODY + r.body.extra} bytes>`
+          : '';
   const q = new URLSearchParams(r.query).toString();
   return `${r.method} ${r.path.slice(0, 200)}${q ? `?${q.slice(0, 200)}` : ''}${r.rawQuery ? `&${r.rawQuery.slice(0, 50)}` : ''} [${r.label}; ${r.contentType ?? 'no body'}; ${r.body.type === 'none' ? '' : r.body.category}] ${body.slice(0, 300)}`;
 }
@@ -713,7 +1170,16 @@ async function snapshot(namespacedLists: readonly string[]): Promise<Map<string,
   // Nothing else appears in, or disappears from, the sentinel namespace either.
   for (const list of namespacedLists) {
     const r = await api(server, 'GET', list);
-    out.set(list, r.status === 200 ? r.json<{ items: { metadata: { name: string; resourceVersion?: string } }[] }>().items.map((i) => `${i.metadata.name}@${i.metadata.resourceVersion ?? ''}`).sort().join(',') : `${r.status} ${r.text}`);
+    out.set(
+      list,
+      r.status === 200
+        ? r
+            .json<{ items: { metadata: { name: string; resourceVersion?: string } }[] }>()
+            .items.map((i) => `${i.metadata.name}@${i.metadata.resourceVersion ?? ''}`)
+            .sort()
+            .join(',')
+        : `${r.status} ${r.text}`,
+    );
   }
   return out;
 }
@@ -735,12 +1201,21 @@ describe('fuzzing every endpoint', () => {
       assert.equal(r.status, 201, `${s.path}: ${r.text}`);
     }
     await ensureNamespace(WORK_NS);
-    for (const e of resources.filter((x) => !x.subresource && x.verbs.includes('create') && !['namespaces', 'selfsubjectreviews', 'selfsubjectaccessreviews', 'imagestreamimports'].includes(x.resource))) {
+    for (const e of resources.filter(
+      (x) =>
+        !x.subresource &&
+        x.verbs.includes('create') &&
+        !['namespaces', 'selfsubjectreviews', 'selfsubjectaccessreviews', 'imagestreamimports'].includes(x.resource),
+    )) {
       for (const name of ['fz-a', 'fz-a:latest']) {
-        await api(server, 'POST', `${e.prefix}${e.namespaced ? `/namespaces/${WORK_NS}` : ''}/${e.resource}`, { body: template(e.kind, e.apiVersion, name, undefined) });
+        await api(server, 'POST', `${e.prefix}${e.namespaced ? `/namespaces/${WORK_NS}` : ''}/${e.resource}`, {
+          body: template(e.kind, e.apiVersion, name, undefined),
+        });
       }
     }
-    const sentinelLists = resources.filter((e) => e.namespaced && !e.subresource && e.verbs.includes('list')).map((e) => `${e.prefix}/namespaces/${SENTINEL_NS}/${e.resource}`);
+    const sentinelLists = resources
+      .filter((e) => e.namespaced && !e.subresource && e.verbs.includes('list'))
+      .map((e) => `${e.prefix}/namespaces/${SENTINEL_NS}/${e.resource}`);
     const before = await snapshot(sentinelLists);
     for (const s of SENTINELS) assert.match(before.get(s.path) ?? '', /^200 /, s.path);
 
@@ -757,7 +1232,10 @@ describe('fuzzing every endpoint', () => {
 
     // FUZZ_ONLY=12,345 replays those requests of the seed's sequence alone (to reproduce a finding).
     const only = process.env['FUZZ_ONLY']?.split(',').map(Number);
-    const requests = fc.sample(requestArb(targets), { numRuns: RUNS, seed: SEED }).map((r, index) => ({ ...r, index })).filter((r) => !only || only.includes(r.index));
+    const requests = fc
+      .sample(requestArb(targets), { numRuns: RUNS, seed: SEED })
+      .map((r, index) => ({ ...r, index }))
+      .filter((r) => !only || only.includes(r.index));
 
     // /healthz, unauthenticated, throughout the run.
     const health = { probes: 0, failures: [] as string[] };
@@ -769,7 +1247,8 @@ describe('fuzzing every endpoint', () => {
         const t0 = Date.now();
         const r = await api(server, 'GET', '/healthz', { token: null }).catch((e: Error) => ({ status: 0, text: e.message }));
         health.probes++;
-        if (r.status !== 200 || r.text !== 'ok' || Date.now() - t0 > 5000) health.failures.push(`${r.status} ${r.text.slice(0, 100)} after ${Date.now() - t0} ms`);
+        if (r.status !== 200 || r.text !== 'ok' || Date.now() - t0 > 5000)
+          health.failures.push(`${r.status} ${r.text.slice(0, 100)} after ${Date.now() - t0} ms`);
         await new Promise((res) => setTimeout(res, 200));
       }
     })();
@@ -798,7 +1277,8 @@ describe('fuzzing every endpoint', () => {
           const verb = r.label.split(' ')[0] ?? '';
           successes.set(verb, (successes.get(verb) ?? 0) + 1);
         }
-        if (a.status >= 200 && a.status < 300 && r.method !== 'GET' && r.method !== 'HEAD' && !r.path.includes(`/namespaces/${WORK_NS}/`)) writesElsewhere.push(`#${r.index} ${a.status}: ${describeRequest(r)}`);
+        if (a.status >= 200 && a.status < 300 && r.method !== 'GET' && r.method !== 'HEAD' && !r.path.includes(`/namespaces/${WORK_NS}/`))
+          writesElsewhere.push(`#${r.index} ${a.status}: ${describeRequest(r)}`);
         if (tooLargeResourceVersion(r, a)) tooLarge++;
         else if (a.error || a.status >= 500) failures.push(`#${r.index} ${code}: ${describeRequest(r)}\n    -> ${a.text.slice(0, 300)}`);
       }
@@ -812,11 +1292,27 @@ describe('fuzzing every endpoint', () => {
     const byCode = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
     console.log(`# fuzz: ${sent} requests (seed ${SEED}, concurrency ${CONCURRENCY}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(`# endpoints: ${resources.length} resources and subresources (${declaredPairs.size} declared verbs), ${paths.length} other paths`);
-    for (const [code, n] of byCode) console.log(`# status ${code}: ${n}${code === '504' ? ` (${tooLarge} of them "Too large resource version", as Kubernetes answers a resourceVersion ahead of the store)` : ''}`);
-    console.log(`# bodies: ${[...categories.entries()].sort().map(([c, n]) => `${c} ${n}`).join(', ')}`);
-    console.log(`# 2xx by verb: ${[...successes.entries()].sort().map(([v, n]) => `${v} ${n}`).join(', ')}`);
+    for (const [code, n] of byCode)
+      console.log(
+        `# status ${code}: ${n}${code === '504' ? ` (${tooLarge} of them "Too large resource version", as Kubernetes answers a resourceVersion ahead of the store)` : ''}`,
+      );
+    console.log(
+      `# bodies: ${[...categories.entries()]
+        .sort()
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `# 2xx by verb: ${[...successes.entries()]
+        .sort()
+        .map(([v, n]) => `${v} ${n}`)
+        .join(', ')}`,
+    );
     console.log(`# /healthz probes during the run: ${health.probes}, failed: ${health.failures.length}`);
-    const unexpected = server.stdout.join('').split('\n').filter((l) => /"level":(50|60)/.test(l));
+    const unexpected = server.stdout
+      .join('')
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l));
     const stderr = server.logs.join('');
 
     const problems: string[] = [];
@@ -829,7 +1325,8 @@ describe('fuzzing every endpoint', () => {
     if (unexpected.length) problems.push(`unexpected errors logged:\n${unexpected.slice(0, 10).join('\n')}`);
     if (/unhandled rejection|fatal/i.test(stderr)) problems.push(`stderr: ${stderr.slice(0, 2000)}`);
     const changed = [...before].filter(([key, value]) => after.get(key) !== value);
-    for (const [key, value] of changed) problems.push(`sentinel ${key} changed:\n  before: ${value.slice(0, 300)}\n  after:  ${(after.get(key) ?? '').slice(0, 300)}`);
+    for (const [key, value] of changed)
+      problems.push(`sentinel ${key} changed:\n  before: ${value.slice(0, 300)}\n  after:  ${(after.get(key) ?? '').slice(0, 300)}`);
     if (changed.length) problems.push(`successful writes outside namespace ${WORK_NS} (the suspects):\n${writesElsewhere.slice(-30).join('\n')}`);
     assert.deepEqual(problems, []);
   });
@@ -845,10 +1342,13 @@ describe('what the fuzz found', () => {
       for (const r of requests) {
         codes.push(
           await new Promise<number>((resolve, reject) => {
-            const req = request({ host: u.hostname, port: u.port, path: r.path, method: r.method, agent: one, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            });
+            const req = request(
+              { host: u.hostname, port: u.port, path: r.path, method: r.method, agent: one, headers: { Authorization: `Bearer ${server.token}` } },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              },
+            );
             req.setTimeout(5000, () => req.destroy(new Error(`${r.method} ${r.path}: no answer within 5 s`)));
             req.on('error', reject);
             req.end();
@@ -872,9 +1372,13 @@ describe('what the fuzz found', () => {
 
   it('a namespaced kind takes no create or collection delete on its all-namespaces path', async () => {
     await ensureNamespace('fz-keep');
-    const keep = await api(server, 'POST', '/api/v1/namespaces/fz-keep/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } } });
+    const keep = await api(server, 'POST', '/api/v1/namespaces/fz-keep/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep' } },
+    });
     assert.equal(keep.status, 201, keep.text);
-    const created = await api(server, 'POST', '/api/v1/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stray', namespace: 'fz-keep' } } });
+    const created = await api(server, 'POST', '/api/v1/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stray', namespace: 'fz-keep' } },
+    });
     assert.equal(created.status, 405, created.text);
     for (const path of ['/api/v1/configmaps', '/apis/image.openshift.io/v1/imagestreams', '/apis/rbac.authorization.k8s.io/v1/roles']) {
       const r = await api(server, 'DELETE', path);
@@ -882,7 +1386,10 @@ describe('what the fuzz found', () => {
       assert.equal(r.json()['reason'], 'MethodNotAllowed');
     }
     assert.equal((await api(server, 'GET', '/api/v1/configmaps')).status, 200, 'list is still served there');
-    assert.equal((await api(server, 'GET', '/api/v1/namespaces/fz-keep/configmaps/keep')).text, (await api(server, 'GET', '/api/v1/namespaces/fz-keep/configmaps/keep')).text);
+    assert.equal(
+      (await api(server, 'GET', '/api/v1/namespaces/fz-keep/configmaps/keep')).text,
+      (await api(server, 'GET', '/api/v1/namespaces/fz-keep/configmaps/keep')).text,
+    );
     assert.equal((await api(server, 'GET', '/api/v1/namespaces/fz-keep/configmaps/stray')).status, 404);
   });
 
@@ -890,7 +1397,13 @@ describe('what the fuzz found', () => {
     const path = '/api/v1/namespaces/fz-keep/configmaps/keep';
     const before = await api(server, 'GET', path);
     assert.equal(before.status, 200);
-    for (const body of [{ dryRun: 'All' }, { dryRun: { All: true } }, { preconditions: { uid: 5 } }, { preconditions: 'x' }, { preconditions: { resourceVersion: 1 } }]) {
+    for (const body of [
+      { dryRun: 'All' },
+      { dryRun: { All: true } },
+      { preconditions: { uid: 5 } },
+      { preconditions: 'x' },
+      { preconditions: { resourceVersion: 1 } },
+    ]) {
       const r = await api(server, 'DELETE', path, { body });
       assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
       assert.match(r.json<{ message: string }>().message, /^json: cannot unmarshal \w+ into Go struct field DeleteOptions\./);

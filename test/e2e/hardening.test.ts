@@ -32,9 +32,17 @@ after(async () => {
 
 function openWatch(): Promise<{ status: number; close(): void; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(`${NS}/imagestreams?watch=true`, server.url), { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca }, (res) => {
-      resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}), close: () => req.destroy() });
-    });
+    const req = request(
+      new URL(`${NS}/imagestreams?watch=true`, server.url),
+      { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca },
+      (res) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+          close: () => req.destroy(),
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -44,9 +52,14 @@ describe('audit log', () => {
   it('records who changed what and the result, not reads, and never secret data', async () => {
     await api(server, 'POST', `${NS}/imagestreams`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'audited' } } });
     await api(server, 'GET', `${NS}/imagestreams/audited`);
-    await api(server, 'POST', '/api/v1/namespaces/h/secrets', { body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2-very-secret' } } });
+    await api(server, 'POST', '/api/v1/namespaces/h/secrets', {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2-very-secret' } },
+    });
     await new Promise((r) => setTimeout(r, 200));
-    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const create = lines.find((l) => l['resource'] === 'imagestreams' && l['name'] === undefined && l['verb'] === 'create');
     assert.ok(create, JSON.stringify(lines));
     assert.equal(create['user'], 'admin');
@@ -64,8 +77,13 @@ describe('audit log of impersonated requests', () => {
     });
     assert.equal(r.status, 201, r.text);
     await new Promise((res) => setTimeout(res, 200));
-    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const entry = lines.find((l) => l['resource'] === 'imagestreams' && l['code'] === 201 && (l['impersonatedUser'] as { username?: string } | undefined)?.username === 'carla');
+    const lines = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entry = lines.find(
+      (l) => l['resource'] === 'imagestreams' && l['code'] === 201 && (l['impersonatedUser'] as { username?: string } | undefined)?.username === 'carla',
+    );
     assert.ok(entry, JSON.stringify(lines));
     assert.equal(entry['user'], 'admin');
     assert.deepEqual((entry['impersonatedUser'] as { groups: string[] }).groups, ['system:masters', 'system:authenticated']);
@@ -115,26 +133,35 @@ describe('limits', () => {
     assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.match(raw, /"kind":"Status"/);
     const old = await new Promise<string>((resolve) => {
-      const sock = connect({ host: u.hostname, port: Number(u.port), ca: server.ca, servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () => resolve('connected'));
+      const sock = connect({ host: u.hostname, port: Number(u.port), ca: server.ca, servername: 'localhost', maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () =>
+        resolve('connected'),
+      );
       sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
     });
     assert.notEqual(old, 'connected', 'TLS below 1.2 is refused');
   });
 
   it('refuses label values over 63 characters and annotations over 256 KiB with 422 naming the field, and stores nothing', async () => {
-    const stream = (name: string, metadata: Record<string, unknown>) => ({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name, ...metadata } });
+    const stream = (name: string, metadata: Record<string, unknown>) => ({
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name, ...metadata },
+    });
     const label = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('long-label', { labels: { app: 'v'.repeat(64) } }) });
     assert.equal(label.status, 422, label.text);
     const labelStatus = label.json<{ reason: string; message: string; details: { causes: { field: string }[] } }>();
     assert.equal(labelStatus.reason, 'Invalid');
     assert.match(labelStatus.message, /metadata\.labels: Invalid value: "v{64}": must be no more than 63 characters/);
-    const notes = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('big-notes', { annotations: { a: 'x'.repeat(200 * 1024), b: 'y'.repeat(60 * 1024) } }) });
+    const notes = await api(server, 'POST', `${NS}/imagestreams`, {
+      body: stream('big-notes', { annotations: { a: 'x'.repeat(200 * 1024), b: 'y'.repeat(60 * 1024) } }),
+    });
     assert.equal(notes.status, 422, notes.text.slice(0, 300));
     assert.match(notes.json<{ message: string }>().message, /metadata\.annotations: Too long: must have at most 262144 bytes/);
     // At the limit it is taken: the rule is the sum of keys and values.
     const atLimit = await api(server, 'POST', `${NS}/imagestreams`, { body: stream('notes-at-limit', { annotations: { a: 'x'.repeat(256 * 1024 - 1) } }) });
     assert.equal(atLimit.status, 201, atLimit.text.slice(0, 300));
-    for (const name of ['long-label', 'big-notes']) assert.equal((await api(server, 'GET', `${NS}/imagestreams/${name}`)).status, 404, `${name} was not stored`);
+    for (const name of ['long-label', 'big-notes'])
+      assert.equal((await api(server, 'GET', `${NS}/imagestreams/${name}`)).status, 404, `${name} was not stored`);
   });
 
   it('refuses a YAML body that expands more than 100 aliases with 400, without expanding it', async () => {
@@ -152,7 +179,9 @@ describe('limits', () => {
   it('refuses a body nested deeper than 100 levels with 400', async () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 150; i++) deep = { a: deep };
-    const r = await api(server, 'POST', `${NS}/imagestreams`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'deep', annotations: {} }, spec: deep } });
+    const r = await api(server, 'POST', `${NS}/imagestreams`, {
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'deep', annotations: {} }, spec: deep },
+    });
     assert.equal(r.status, 400);
     assert.match(r.text, /nested too deeply/);
   });

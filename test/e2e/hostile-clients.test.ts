@@ -47,8 +47,10 @@ async function waitFor(what: string, check: () => boolean, ms: number): Promise<
 
 function rawWatch(server: ServerProcess, query: string): Promise<{ status: number; close(): void }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(`/apis/image.openshift.io/v1/namespaces/default/imagestreams${query}`, server.url), { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca }, (res) =>
-      resolve({ status: res.statusCode ?? 0, close: () => req.destroy() }),
+    const req = request(
+      new URL(`/apis/image.openshift.io/v1/namespaces/default/imagestreams${query}`, server.url),
+      { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca },
+      (res) => resolve({ status: res.statusCode ?? 0, close: () => req.destroy() }),
     );
     req.on('error', reject);
     req.end();
@@ -61,7 +63,18 @@ describe('hostile clients', () => {
 
   before(async () => {
     server = await startServerProcess({
-      args: ['--tls-handshake-timeout', '1s', '--request-receive-timeout', '1s', '--max-connections-per-client', '40', '--max-requests-inflight', '3', '--shutdown-timeout', '60'],
+      args: [
+        '--tls-handshake-timeout',
+        '1s',
+        '--request-receive-timeout',
+        '1s',
+        '--max-connections-per-client',
+        '40',
+        '--max-requests-inflight',
+        '3',
+        '--shutdown-timeout',
+        '60',
+      ],
     });
     assert.equal((await api(server, 'GET', '/healthz')).status, 200);
     await sleep(200);
@@ -77,7 +90,10 @@ describe('hostile clients', () => {
     const conns = await Promise.all(Array.from({ length: 30 }, () => silentConnection(server)));
     try {
       const lifetimes = await Promise.all(conns.map((c) => c.closed));
-      assert.ok(lifetimes.every((ms) => ms < 10_000), `closed after ${Math.max(...lifetimes)} ms`);
+      assert.ok(
+        lifetimes.every((ms) => ms < 10_000),
+        `closed after ${Math.max(...lifetimes)} ms`,
+      );
       await waitFor('descriptors back to the baseline', () => openFds(server) <= baseline + 2, 5_000);
       assert.equal((await api(server, 'GET', '/api/v1/namespaces/default')).status, 200);
     } finally {

@@ -52,7 +52,9 @@ function hostileRegistry() {
     if (url.startsWith('/v2/endless/app/tags/list')) {
       tagPages++;
       const tags = Array.from({ length: 1000 }, (_, i) => `t${tagPages}-${i}-${'x'.repeat(100)}`);
-      return res.writeHead(200, { Link: `</v2/endless/app/tags/list?last=p${tagPages}&n=1000>; rel="next"` }).end(JSON.stringify({ name: 'endless/app', tags }));
+      return res
+        .writeHead(200, { Link: `</v2/endless/app/tags/list?last=p${tagPages}&n=1000>; rel="next"` })
+        .end(JSON.stringify({ name: 'endless/app', tags }));
     }
     const m = /^\/v2\/([^/]+\/[^/]+)\/manifests\/(.+)$/.exec(url);
     switch (m?.[1]) {
@@ -129,7 +131,8 @@ describe('hostile registries', () => {
     assert.equal(r.status, 201, r.text.slice(0, 500));
     return r.json<{ status: { images?: { status: EntryStatus }[]; repository?: { status: EntryStatus } } }>().status;
   };
-  const previewImage = async (ref: string) => (await preview({ images: [{ from: { kind: 'DockerImage', name: ref }, importPolicy: { insecure: true } }] })).images?.[0]?.status;
+  const previewImage = async (ref: string) =>
+    (await preview({ images: [{ from: { kind: 'DockerImage', name: ref }, importPolicy: { insecure: true } }] })).images?.[0]?.status;
 
   before(async () => {
     host = await registry.listen();
@@ -147,7 +150,10 @@ describe('hostile registries', () => {
         '0',
       ],
     });
-    assert.equal((await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hostile' } } })).status, 201);
+    assert.equal(
+      (await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hostile' } } })).status,
+      201,
+    );
   });
 
   after(async () => {
@@ -180,7 +186,7 @@ describe('hostile registries', () => {
     assert.match(status?.message ?? '', /has 20000 entries, more than the 100 followed \(--image-import-max-manifests\)/);
   });
 
-  it('refuses a config nested thousands of levels deep as that entry\'s failure, not the request\'s', async () => {
+  it("refuses a config nested thousands of levels deep as that entry's failure, not the request's", async () => {
     const status = await previewImage(`${host}/deep/app:v1`);
     assert.equal(status?.reason, 'RequestEntityTooLarge');
     assert.match(status?.message ?? '', /nests 500[0-9] levels deep, more than the 100 allowed/);
@@ -206,7 +212,9 @@ describe('hostile registries', () => {
     await waitFor(
       'the condition',
       async () => {
-        const s = (await api(server, 'GET', `${NS}/imagestreams/deep`)).json<{ status?: { tags?: { conditions?: { type: string; status: string; message: string }[] }[] } }>();
+        const s = (await api(server, 'GET', `${NS}/imagestreams/deep`)).json<{
+          status?: { tags?: { conditions?: { type: string; status: string; message: string }[] }[] };
+        }>();
         message = s.status?.tags?.[0]?.conditions?.find((c) => c.type === 'ImportSuccess' && c.status === 'False')?.message ?? '';
         return message !== '';
       },
@@ -218,7 +226,12 @@ describe('hostile registries', () => {
   it('keeps importing from other registries while one drips, and ends the slow import at its deadline', async () => {
     const stream = (name: string, ref: string) =>
       api(server, 'POST', `${NS}/imagestreams`, {
-        body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name }, spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: ref }, importPolicy: { insecure: true } }] } },
+        body: {
+          apiVersion: 'image.openshift.io/v1',
+          kind: 'ImageStream',
+          metadata: { name },
+          spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: ref }, importPolicy: { insecure: true } }] },
+        },
       });
     // More streams on the dripping registry than there are workers, queued first: without a share per
     // registry they would hold every worker for their whole deadline.
@@ -227,10 +240,16 @@ describe('hostile registries', () => {
     const goodRef = `${host.replace('127.0.0.1', 'localhost')}/good/app:v1`;
     assert.equal((await stream('good', goodRef)).status, 201);
     const tagOf = async (name: string) =>
-      (await api(server, 'GET', `${NS}/imagestreams/${name}`)).json<{ status?: { tags?: { items?: { image: string }[] | null; conditions?: { message: string }[] }[] } }>().status?.tags?.[0];
+      (await api(server, 'GET', `${NS}/imagestreams/${name}`)).json<{
+        status?: { tags?: { items?: { image: string }[] | null; conditions?: { message: string }[] }[] };
+      }>().status?.tags?.[0];
     await waitFor('the stream from the healthy registry to be imported', async () => (await tagOf('good'))?.items?.[0]?.image === sha(good), 3_000);
     // Each slow import fails at its 4 s deadline with a condition, and its connections are gone.
-    await waitFor('every slow stream to carry its failure', async () => (await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => tagOf(`slow-${i}`)))).every((t) => (t?.conditions?.length ?? 0) > 0), 30_000);
+    await waitFor(
+      'every slow stream to carry its failure',
+      async () => (await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => tagOf(`slow-${i}`)))).every((t) => (t?.conditions?.length ?? 0) > 0),
+      30_000,
+    );
     const condition = (await tagOf('slow-0'))?.conditions?.[0]?.message ?? '';
     assert.match(condition, /timed out after 2000 ms|did not finish within 4s \(--image-import-timeout\)/);
     await waitFor('the connections to the dripping registry to close', () => registry.dripping() === 0, 5_000);
@@ -241,15 +260,23 @@ describe('an import whose request is over', () => {
   it('stops talking to the registry once the client has its 504', async () => {
     const registry = hostileRegistry();
     const host = await registry.listen();
-    const server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '60s', '--request-timeout', '2s'] });
+    const server = await startServerProcess({
+      args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '60s', '--request-timeout', '2s'],
+    });
     try {
-      assert.equal((await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'late' } } })).status, 201);
+      assert.equal(
+        (await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'late' } } })).status,
+        201,
+      );
       const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/late/imagestreamimports', {
         body: {
           apiVersion: 'image.openshift.io/v1',
           kind: 'ImageStreamImport',
           metadata: { name: 'late' },
-          spec: { import: true, images: [{ from: { kind: 'DockerImage', name: `${host}/slow/app:v1` }, to: { name: 'v1' }, importPolicy: { insecure: true } }] },
+          spec: {
+            import: true,
+            images: [{ from: { kind: 'DockerImage', name: `${host}/slow/app:v1` }, to: { name: 'v1' }, importPolicy: { insecure: true } }],
+          },
         },
       });
       assert.equal(r.status, 504, r.text);

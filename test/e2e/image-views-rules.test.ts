@@ -40,7 +40,10 @@ interface Meta {
 }
 interface Stream {
   metadata: Meta;
-  spec: { lookupPolicy?: { local: boolean }; tags?: { name: string; generation: number | null; annotations: Record<string, string> | null; from?: { kind: string; name: string } }[] };
+  spec: {
+    lookupPolicy?: { local: boolean };
+    tags?: { name: string; generation: number | null; annotations: Record<string, string> | null; from?: { kind: string; name: string } }[];
+  };
   status: { dockerImageRepository: string; tags?: { tag: string; items: TagEvent[] | null }[] };
 }
 interface IstView {
@@ -64,7 +67,12 @@ function ociImage(n: string) {
 }
 type Img = ReturnType<typeof ociImage>;
 
-function mapping(stream: string, tag: string, img: Img, image: { dockerImageReference?: string; labels?: Record<string, string>; annotations?: Record<string, string>; configText?: string } = {}) {
+function mapping(
+  stream: string,
+  tag: string,
+  img: Img,
+  image: { dockerImageReference?: string; labels?: Record<string, string>; annotations?: Record<string, string>; configText?: string } = {},
+) {
   return {
     apiVersion: 'image.openshift.io/v1',
     kind: 'ImageStreamMapping',
@@ -156,7 +164,10 @@ describe('spec tags whose source is another stream', () => {
     assert.equal(newest(copy, 'crossref')?.image, B.name);
     assert.equal(newest(copy, 'crossref')?.dockerImageReference, `${IR}/${OTHERNAME}/src@${B.name}`);
     // A source tag that has no image yet gives no event and no error.
-    assert.equal(copy.status.tags?.some((t) => t.tag === 'notyet'), false);
+    assert.equal(
+      copy.status.tags?.some((t) => t.tag === 'notyet'),
+      false,
+    );
     // The views show the resolved images.
     const view = (await api(server, 'GET', `${NS}/imagestreamtags/copy:cross`)).json<IstView>();
     assert.equal(view.image.metadata.name, B.name);
@@ -178,7 +189,12 @@ describe('spec tags whose source is another stream', () => {
     assert.deepEqual(history(patch.json<Stream>(), 'same'), [A.name]);
     // Through imagestreamtags (internal strategy), into another namespace's stream.
     const created = await api(server, 'POST', `${NS}/imagestreamtags`, {
-      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'copy:fromistag' }, tag: { name: 'fromistag', from: source('ImageStreamTag', 'src:latest', { namespace: OTHERNAME }) } },
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStreamTag',
+        metadata: { name: 'copy:fromistag' },
+        tag: { name: 'fromistag', from: source('ImageStreamTag', 'src:latest', { namespace: OTHERNAME }) },
+      },
     });
     assert.equal(created.status, 201, created.text);
     const made = created.json<IstView>();
@@ -211,8 +227,16 @@ describe('spec tags whose source is another stream', () => {
   it('refuses sources that cannot be resolved with the reference 422 and writes nothing', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['missing-source', source('ImageStreamTag', 'ghost:latest'), 'spec.tags[t].from.name: Not found: "ghost:latest"'],
-      ['nodigest', source('ImageStreamImage', 'src@sha256:0000'), 'spec.tags[t].from.name: Invalid value: "src@sha256:0000": error generating tag event: imagestreamimage.image.openshift.io "sha256:0000" not found'],
-      ['badname', source('ImageStreamTag', 'a:b:c'), 'spec.tags[t].from.name: Invalid value: "a:b:c": must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'],
+      [
+        'nodigest',
+        source('ImageStreamImage', 'src@sha256:0000'),
+        'spec.tags[t].from.name: Invalid value: "src@sha256:0000": error generating tag event: imagestreamimage.image.openshift.io "sha256:0000" not found',
+      ],
+      [
+        'badname',
+        source('ImageStreamTag', 'a:b:c'),
+        'spec.tags[t].from.name: Invalid value: "a:b:c": must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>',
+      ],
     ];
     for (const [name, from, inner] of cases) {
       const r = await createStream(NS, name, { tags: [{ name: 't', from }] });
@@ -238,7 +262,12 @@ describe('ImageStreamTag fields', () => {
     const r = await createStream(NS, 'fields', {
       lookupPolicy: { local: true },
       tags: [
-        { name: 'local', from: source('ImageStreamTag', 'src:latest'), referencePolicy: { type: 'Local' }, annotations: { description: 'for prod', shared: 'from-tag' } },
+        {
+          name: 'local',
+          from: source('ImageStreamTag', 'src:latest'),
+          referencePolicy: { type: 'Local' },
+          annotations: { description: 'for prod', shared: 'from-tag' },
+        },
         { name: 'source', from: source('ImageStreamTag', 'src:latest') },
       ],
     });
@@ -254,14 +283,20 @@ describe('ImageStreamTag fields', () => {
     assert.equal(view.metadata.uid, stream.metadata.uid);
     assert.equal(view.metadata.resourceVersion, stream.metadata.resourceVersion);
     // A write to the stream moves the tag's resource version with it.
-    const relabel = await api(server, 'PATCH', `${NS}/imagestreams/fields`, { body: { metadata: { labels: { team: 'x' } } }, contentType: 'application/merge-patch+json' });
+    const relabel = await api(server, 'PATCH', `${NS}/imagestreams/fields`, {
+      body: { metadata: { labels: { team: 'x' } } },
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(relabel.status, 200, relabel.text);
     const moved = (await api(server, 'GET', `${NS}/imagestreamtags/fields:local`)).json<IstView>();
     assert.notEqual(moved.metadata.resourceVersion, view.metadata.resourceVersion);
     assert.equal(moved.metadata.resourceVersion, relabel.json<Stream>().metadata.resourceVersion);
     assert.deepEqual(moved.metadata.labels, { team: 'x' });
     // An edit of lookupPolicy through the tag is ignored: the stream keeps its own.
-    const edit = await api(server, 'PATCH', `${NS}/imagestreamtags/fields:source`, { body: { lookupPolicy: { local: false } }, contentType: 'application/merge-patch+json' });
+    const edit = await api(server, 'PATCH', `${NS}/imagestreamtags/fields:source`, {
+      body: { lookupPolicy: { local: false } },
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(edit.status, 200, edit.text);
     assert.deepEqual(edit.json<IstView>().lookupPolicy, { local: true });
     assert.deepEqual((await getStream(NS, 'fields')).spec.lookupPolicy, { local: true });
@@ -353,7 +388,13 @@ describe('kubectl on the views', () => {
 
   it('patches an ImageStreamTag with the default and merge patch types', async () => {
     // kubectl's default (strategic merge) patch: re-points the tag, which is resolved at once.
-    const strategic = await k(['patch', 'istag', 'kube:v1', '-p', JSON.stringify({ tag: { from: { kind: 'ImageStreamTag', name: 'src:latest', namespace: OTHERNAME } } })]);
+    const strategic = await k([
+      'patch',
+      'istag',
+      'kube:v1',
+      '-p',
+      JSON.stringify({ tag: { from: { kind: 'ImageStreamTag', name: 'src:latest', namespace: OTHERNAME } } }),
+    ]);
     assert.match(ok(strategic), /^imagestreamtag\.image\.openshift\.io\/kube:v1 patched$/m);
     const repointed = await getStream(NS, 'kube');
     assert.equal(newest(repointed, 'v1')?.image, B.name);
@@ -367,7 +408,12 @@ describe('kubectl on the views', () => {
   });
 
   it('untags with kubectl delete istag and kubectl delete itag', async () => {
-    const body = YAML.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageTag', metadata: { name: 'kube:v2' }, spec: { name: 'v2', from: { kind: 'ImageStreamTag', name: 'src:latest' } } });
+    const body = YAML.stringify({
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageTag',
+      metadata: { name: 'kube:v2' },
+      spec: { name: 'v2', from: { kind: 'ImageStreamTag', name: 'src:latest' } },
+    });
     assert.match(ok(await k(['create', '-f', '-'], body)), /^imagetag\.image\.openshift\.io\/kube:v2 created$/m);
     assert.equal(newest(await getStream(NS, 'kube'), 'v2')?.image, C.name);
 
@@ -399,14 +445,25 @@ describe('mapping an image that already exists', () => {
     return r.json<Record<string, unknown> & { metadata: Meta; dockerImageReference: string; dockerImageMetadata: { Config?: { Cmd?: string[] } } }>();
   };
 
-  it('never modifies the stored Image, and records the mapping\'s own pull spec', async () => {
-    await map(NS, mapping('src', 'first', D, { dockerImageReference: `quay.io/first/d@${D.name}`, labels: { origin: 'first' }, annotations: { note: 'first' } }));
+  it("never modifies the stored Image, and records the mapping's own pull spec", async () => {
+    await map(
+      NS,
+      mapping('src', 'first', D, { dockerImageReference: `quay.io/first/d@${D.name}`, labels: { origin: 'first' }, annotations: { note: 'first' } }),
+    );
     const before = await getImage(D.name);
     assert.deepEqual(before.metadata.labels, { origin: 'first' });
     assert.deepEqual(before.dockerImageMetadata.Config?.Cmd, ['/bin/d']);
     // Same name, everything else different: other labels, annotations, pull spec and config.
     const otherConfig = JSON.stringify({ architecture: 'arm64', os: 'linux', config: { Cmd: ['/bin/changed'] } });
-    await map(NS, mapping('src', 'second', D, { dockerImageReference: `quay.io/second/d@${D.name}`, labels: { origin: 'second' }, annotations: { note: 'second' }, configText: otherConfig }));
+    await map(
+      NS,
+      mapping('src', 'second', D, {
+        dockerImageReference: `quay.io/second/d@${D.name}`,
+        labels: { origin: 'second' },
+        annotations: { note: 'second' },
+        configText: otherConfig,
+      }),
+    );
     const after = await getImage(D.name);
     assert.deepEqual(after, before);
     const stream = await getStream(NS, 'src');
@@ -436,8 +493,18 @@ describe('imagestreamimages and manifest lists', () => {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
     manifests: [
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.name, size: amd.manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm.name, size: arm.manifest.length, platform: { architecture: 'arm64', os: 'linux' } },
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: amd.name,
+        size: amd.manifest.length,
+        platform: { architecture: 'amd64', os: 'linux' },
+      },
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: arm.name,
+        size: arm.manifest.length,
+        platform: { architecture: 'arm64', os: 'linux' },
+      },
     ],
   });
   const list = sha(index);
@@ -446,7 +513,14 @@ describe('imagestreamimages and manifest lists', () => {
     assert.equal((await createStream(NS, 'multi')).status, 201);
     // Only the amd64 child exists as an Image; the arm64 one was never recorded.
     const child = await api(server, 'POST', `${V1}/images`, {
-      body: { apiVersion: 'image.openshift.io/v1', kind: 'Image', metadata: { name: amd.name }, dockerImageReference: `quay.io/rules/multi@${amd.name}`, dockerImageManifest: amd.manifest, dockerImageConfig: amd.configText },
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'Image',
+        metadata: { name: amd.name },
+        dockerImageReference: `quay.io/rules/multi@${amd.name}`,
+        dockerImageManifest: amd.manifest,
+        dockerImageConfig: amd.configText,
+      },
     });
     assert.equal(child.status, 201, child.text);
     await map(NS, {
@@ -463,18 +537,31 @@ describe('imagestreamimages and manifest lists', () => {
     assert.equal(top.status, 200, top.text);
     const topImage = top.json<{ image: { metadata: { name: string }; dockerImageManifests: { digest: string; architecture: string }[] } }>().image;
     assert.equal(topImage.metadata.name, list);
-    assert.deepEqual(topImage.dockerImageManifests.map((m) => [m.digest, m.architecture]), [[amd.name, 'amd64'], [arm.name, 'arm64']]);
+    assert.deepEqual(
+      topImage.dockerImageManifests.map((m) => [m.digest, m.architecture]),
+      [
+        [amd.name, 'amd64'],
+        [arm.name, 'arm64'],
+      ],
+    );
 
     const prefix = amd.name.slice(7, 19);
     const r = await api(server, 'GET', `${NS}/imagestreamimages/multi@${prefix}`);
     assert.equal(r.status, 200, r.text);
-    const isi = r.json<{ kind: string; metadata: Meta; image: { metadata: { name: string }; dockerImageReference: string; dockerImageManifest?: string; dockerImageLayers: { name: string }[] } }>();
+    const isi = r.json<{
+      kind: string;
+      metadata: Meta;
+      image: { metadata: { name: string }; dockerImageReference: string; dockerImageManifest?: string; dockerImageLayers: { name: string }[] };
+    }>();
     assert.equal(isi.kind, 'ImageStreamImage');
     assert.equal(isi.metadata.name, `multi@${prefix}`);
     assert.equal(isi.image.metadata.name, amd.name);
     assert.equal(isi.image.dockerImageReference, `quay.io/rules/multi@${amd.name}`);
     assert.equal(isi.image.dockerImageManifest, undefined);
-    assert.deepEqual(isi.image.dockerImageLayers.map((l) => l.name), [amd.layer]);
+    assert.deepEqual(
+      isi.image.dockerImageLayers.map((l) => l.name),
+      [amd.layer],
+    );
     const full = await api(server, 'GET', `${NS}/imagestreamimages/multi@${amd.name}`);
     assert.equal(full.status, 200, full.text);
 

@@ -14,7 +14,6 @@ let server: ServerProcess;
 const NS = '/apis/image.openshift.io/v1/namespaces/life';
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-
 /** A small OCI image: its manifest, config, and the mapping that records it under `tag`. */
 function image(n: number) {
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: [`/app${n}`] } });
@@ -85,13 +84,18 @@ describe('the life of an image stream', () => {
     }
     const stream = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<{ status: { tags: { tag: string; items: { image: string }[] }[] } }>();
     const latest = stream.status.tags.find((t) => t.tag === 'latest');
-    assert.deepEqual(latest?.items.map((i) => i.image), [images[2]?.name, images[1]?.name, images[0]?.name]);
+    assert.deepEqual(
+      latest?.items.map((i) => i.image),
+      [images[2]?.name, images[1]?.name, images[0]?.name],
+    );
     // the tracking tag followed every push
     assert.equal(stream.status.tags.find((t) => t.tag === 'stable')?.items[0]?.image, images[2]?.name);
   });
 
   it('answers 404 for a mapping to a stream that does not exist', async () => {
-    const r = await api(server, 'POST', `${NS}/imagestreammappings`, { body: { ...mapping(images[0] as ReturnType<typeof image>, 'x'), metadata: { name: 'nope' } } });
+    const r = await api(server, 'POST', `${NS}/imagestreammappings`, {
+      body: { ...mapping(images[0] as ReturnType<typeof image>, 'x'), metadata: { name: 'nope' } },
+    });
     assert.equal(r.status, 404);
     assert.equal(r.json<Status>().message, 'imagestreams.image.openshift.io "nope" not found');
   });
@@ -109,7 +113,10 @@ describe('the life of an image stream', () => {
     assert.equal(ist.image.metadata.name, images[2]?.name);
     assert.equal(ist.image.dockerImageReference, `registry.example.com/life/app@${images[2]?.name}`);
     assert.equal(ist.image.dockerImageManifest, undefined);
-    assert.deepEqual(ist.image.dockerImageLayers.map((l) => l.name), [images[2]?.layer]);
+    assert.deepEqual(
+      ist.image.dockerImageLayers.map((l) => l.name),
+      [images[2]?.layer],
+    );
     const list = (await api(server, 'GET', `${NS}/imagestreamtags`)).json<{ items: { metadata: { name: string } }[] }>();
     assert.deepEqual(list.items.map((i) => i.metadata.name).sort(), ['app:latest', 'app:stable']);
   });
@@ -123,7 +130,9 @@ describe('the life of an image stream', () => {
       assert.equal(r.status, 400, bad);
       assert.equal(r.json<Status>().message, 'ImageStreamTags must be retrieved with <name>:<tag>');
     }
-    const post = await api(server, 'POST', `${NS}/imagestreamtags`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'nocolon' } } });
+    const post = await api(server, 'POST', `${NS}/imagestreamtags`, {
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'nocolon' } },
+    });
     assert.equal(post.status, 400);
     assert.equal(post.json<Status>().message, 'ImageStreamTags must be retrieved with <name>:<tag>');
     const itag = await api(server, 'GET', `${NS}/imagetags/app`);
@@ -215,16 +224,27 @@ describe('the life of an image stream', () => {
 
   it('adds and removes image signatures, refusing duplicates', async () => {
     const img = images[1]?.name ?? '';
-    const sig = { apiVersion: 'image.openshift.io/v1', kind: 'ImageSignature', metadata: { name: `${img}@sig1` }, type: 'atomic', content: Buffer.from('signed').toString('base64') };
+    const sig = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageSignature',
+      metadata: { name: `${img}@sig1` },
+      type: 'atomic',
+      content: Buffer.from('signed').toString('base64'),
+    };
     const r = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: sig });
     assert.equal(r.status, 201, r.text);
     const dup = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, metadata: { name: `${img}@sig2` } } });
     assert.equal(dup.status, 409);
     assert.equal(dup.json<Status>().message, `imageSignatures.image.openshift.io "${img}@sig2" already exists`);
-    const sameName = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, content: Buffer.from('other').toString('base64') } });
+    const sameName = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', {
+      body: { ...sig, content: Buffer.from('other').toString('base64') },
+    });
     assert.equal(sameName.status, 409, 'a second signature under the same name');
     const stored = (await api(server, 'GET', `/apis/image.openshift.io/v1/images/${img}`)).json<{ signatures: { metadata: { name: string } }[] }>();
-    assert.deepEqual(stored.signatures.map((s) => s.metadata.name), [`${img}@sig1`]);
+    assert.deepEqual(
+      stored.signatures.map((s) => s.metadata.name),
+      [`${img}@sig1`],
+    );
     const badName = await api(server, 'POST', '/apis/image.openshift.io/v1/imagesignatures', { body: { ...sig, metadata: { name: 'nosig' } } });
     assert.equal(badName.status, 422);
     assert.equal((await api(server, 'DELETE', `/apis/image.openshift.io/v1/imagesignatures/${img}@sig1`)).status, 200);
@@ -254,10 +274,16 @@ describe('the life of an image stream', () => {
     const list = r.json<{ kind: string; apiVersion: string; items: { metadata: { name: string } }[] }>();
     assert.equal(list.kind, 'SecretList');
     assert.equal(list.apiVersion, 'image.openshift.io/v1');
-    assert.deepEqual(list.items.map((i) => i.metadata.name), ['legacy-pull', 'pull']);
+    assert.deepEqual(
+      list.items.map((i) => i.metadata.name),
+      ['legacy-pull', 'pull'],
+    );
     // List options apply, as to any list.
     const selected = await api(server, 'GET', `${NS}/imagestreams/anything/secrets?labelSelector=team%3Dold`);
-    assert.deepEqual(selected.json<{ items: { metadata: { name: string } }[] }>().items.map((i) => i.metadata.name), ['legacy-pull']);
+    assert.deepEqual(
+      selected.json<{ items: { metadata: { name: string } }[] }>().items.map((i) => i.metadata.name),
+      ['legacy-pull'],
+    );
   });
 
   it('prints istag, itag and isimage tables with kubectl', async () => {
@@ -289,29 +315,48 @@ describe('editing tags through the views', () => {
   it('updates a spec tag with PUT, refuses a stale resourceVersion with 409, and patches it', async () => {
     assert.equal((await api(server, 'POST', IST, { body: tagBody('edit:a', 'a', 'quay.io/e/a:1') })).status, 201);
     const current = (await api(server, 'GET', `${NS}/imagestreams/edit`)).json<{ metadata: { resourceVersion: string } }>();
-    const put = await api(server, 'PUT', `${IST}/edit:a`, { body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:2'), metadata: { name: 'edit:a', annotations: { note: 'x' } } } });
+    const put = await api(server, 'PUT', `${IST}/edit:a`, {
+      body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:2'), metadata: { name: 'edit:a', annotations: { note: 'x' } } },
+    });
     assert.equal(put.status, 200, put.text);
-    const stream = (await api(server, 'GET', `${NS}/imagestreams/edit`)).json<{ spec: { tags: { name: string; from: { name: string }; annotations: Record<string, string> }[] } }>();
+    const stream = (await api(server, 'GET', `${NS}/imagestreams/edit`)).json<{
+      spec: { tags: { name: string; from: { name: string }; annotations: Record<string, string> }[] };
+    }>();
     assert.equal(stream.spec.tags[0]?.from.name, 'quay.io/e/a:2');
     assert.deepEqual(stream.spec.tags[0]?.annotations, { note: 'x' });
-    const stale = await api(server, 'PUT', `${IST}/edit:a`, { body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:3'), metadata: { name: 'edit:a', resourceVersion: current.metadata.resourceVersion } } });
+    const stale = await api(server, 'PUT', `${IST}/edit:a`, {
+      body: { ...tagBody('edit:a', 'a', 'quay.io/e/a:3'), metadata: { name: 'edit:a', resourceVersion: current.metadata.resourceVersion } },
+    });
     assert.equal(stale.status, 409);
     assert.match(stale.json<Status>().message ?? '', /another caller has updated the resource version to/);
-    const patch = await api(server, 'PATCH', `${IST}/edit:a`, { body: { tag: { from: { kind: 'DockerImage', name: 'quay.io/e/a:4' } } }, contentType: 'application/merge-patch+json' });
+    const patch = await api(server, 'PATCH', `${IST}/edit:a`, {
+      body: { tag: { from: { kind: 'DockerImage', name: 'quay.io/e/a:4' } } },
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(patch.status, 200, patch.text);
-    const after = (await api(server, 'GET', `${ITAG}/edit:a`)).json<{ spec: { from: { name: string } }; status: { items: { dockerImageReference: string }[] } }>();
+    const after = (await api(server, 'GET', `${ITAG}/edit:a`)).json<{
+      spec: { from: { name: string } };
+      status: { items: { dockerImageReference: string }[] };
+    }>();
     assert.equal(after.spec.from.name, 'quay.io/e/a:4');
     assert.equal(after.status.items[0]?.dockerImageReference, 'quay.io/e/a:4');
   });
 
   it('answers 400 when a PUT without a tag targets a tag that is not in spec', async () => {
-    const r = await api(server, 'PUT', `${IST}/edit:ghost`, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'edit:ghost' } } });
+    const r = await api(server, 'PUT', `${IST}/edit:ghost`, {
+      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'edit:ghost' } },
+    });
     assert.equal(r.status, 400);
     assert.equal(r.json<Status>().message, 'imagestreamtag ghost is not a spec tag in imagestream life/edit, cannot be updated');
   });
 
   it('creates, lists, patches and deletes ImageTags', async () => {
-    const body = { apiVersion: 'image.openshift.io/v1', kind: 'ImageTag', metadata: { name: 'edit:b' }, spec: { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/e/b:1' }, reference: true } };
+    const body = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageTag',
+      metadata: { name: 'edit:b' },
+      spec: { name: 'b', from: { kind: 'DockerImage', name: 'quay.io/e/b:1' }, reference: true },
+    };
     const created = await api(server, 'POST', ITAG, { body });
     assert.equal(created.status, 201, created.text);
     assert.equal((await api(server, 'POST', ITAG, { body })).status, 409);
@@ -320,7 +365,10 @@ describe('editing tags through the views', () => {
     assert.match(noSpec.json<Status>().message ?? '', /spec: Required value: spec is a required field during creation/);
     const list = (await api(server, 'GET', ITAG)).json<{ items: { metadata: { name: string } }[] }>();
     assert.ok(list.items.some((i) => i.metadata.name === 'edit:b'));
-    const patched = await api(server, 'PATCH', `${ITAG}/edit:b`, { body: { spec: { from: { kind: 'DockerImage', name: 'quay.io/e/b:2' } } }, contentType: 'application/merge-patch+json' });
+    const patched = await api(server, 'PATCH', `${ITAG}/edit:b`, {
+      body: { spec: { from: { kind: 'DockerImage', name: 'quay.io/e/b:2' } } },
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.json<{ spec: { from: { name: string } } }>().spec.from.name, 'quay.io/e/b:2');
     const current = (await api(server, 'GET', `${ITAG}/edit:b`)).json<{ metadata: Record<string, unknown> }>();
@@ -350,4 +398,3 @@ describe('kubectl and the create-only kinds', () => {
     assert.equal(deleted.code, 0, deleted.stderr);
   });
 });
-

@@ -146,9 +146,14 @@ describe('registry faults', () => {
 
 describe('the request deadline', () => {
   it('answers 504 with a Status when a request runs past --request-timeout, and keeps serving', async () => {
-    const slow = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '30s', '--request-timeout', '2s'] });
+    const slow = await startServerProcess({
+      args: ['--import-allowed-networks', '127.0.0.0/8', '--image-import-request-timeout', '30s', '--request-timeout', '2s'],
+    });
     try {
-      assert.equal((await api(slow, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'faults' } } })).status, 201);
+      assert.equal(
+        (await api(slow, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'faults' } } })).status,
+        201,
+      );
       const r = await postPreview(`${host}/faults/stall:v1`, slow);
       assert.equal(r.status, 504, r.text);
       const st = r.json<{ kind: string; reason: string; message: string }>();
@@ -184,7 +189,9 @@ describe('registry behaviours a real registry will not show on demand', () => {
   // before its closing bytes; its digest is the payload's.
   const payload = JSON.stringify(JSON.parse(schema1), null, 3);
   const formatLength = payload.lastIndexOf('\n}');
-  const protectedHeader = Buffer.from(JSON.stringify({ formatLength, formatTail: Buffer.from(payload.slice(formatLength)).toString('base64url'), time: '2020-01-01T00:00:00Z' })).toString('base64url');
+  const protectedHeader = Buffer.from(
+    JSON.stringify({ formatLength, formatTail: Buffer.from(payload.slice(formatLength)).toString('base64url'), time: '2020-01-01T00:00:00Z' }),
+  ).toString('base64url');
   const signed = `${payload.slice(0, formatLength)},\n   "signatures": [{"header": {"alg": "ES256"}, "signature": "c2ln", "protected": "${protectedHeader}"}]${payload.slice(formatLength)}`;
   const tampered = signed.replace('"tag": "v1"', '"tag": "v2"');
   assert.notEqual(tampered, signed);
@@ -198,11 +205,14 @@ describe('registry behaviours a real registry will not show on demand', () => {
     const b = blobstore.address();
     const blobHost = `127.0.0.1:${typeof b === 'object' && b ? b.port : 0}`;
     authed = createServer((req, res) => {
-      if (req.headers.authorization !== basic) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"', 'Docker-Distribution-Api-Version': 'registry/2.0' }).end();
+      if (req.headers.authorization !== basic)
+        return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"', 'Docker-Distribution-Api-Version': 'registry/2.0' }).end();
       const url = req.url ?? '';
       if (url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{}');
       if (url === '/v2/old/app/manifests/v1')
-        return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(schema1) }).end(schema1);
+        return res
+          .writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(schema1) })
+          .end(schema1);
       if (url === '/v2/old/signed/manifests/v1' || url === '/v2/old/tampered/manifests/v1')
         return res
           .writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(payload) })
@@ -233,7 +243,10 @@ describe('registry behaviours a real registry will not show on demand', () => {
     assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
     assert.equal(img.image?.metadata.name, sha(schema1));
     assert.equal(img.image?.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.v1+json');
-    assert.deepEqual(img.image?.dockerImageLayers.map((l) => l.size), [10, 20]);
+    assert.deepEqual(
+      img.image?.dockerImageLayers.map((l) => l.size),
+      [10, 20],
+    );
   });
 
   it('identifies a signed schema 1 manifest by its payload, and refuses one changed after signing', async () => {
@@ -242,13 +255,19 @@ describe('registry behaviours a real registry will not show on demand', () => {
     assert.equal(ok.image?.metadata.name, sha(payload));
     const bad = await preview(`${authedHost}/old/tampered:v1`);
     assert.equal(bad.status.status, 'Failure');
-    assert.match(bad.status.message ?? '', /content integrity error: the registry named the manifest sha256:[0-9a-f]{64} but its content is sha256:[0-9a-f]{64}/);
+    assert.match(
+      bad.status.message ?? '',
+      /content integrity error: the registry named the manifest sha256:[0-9a-f]{64} but its content is sha256:[0-9a-f]{64}/,
+    );
   });
 
   it('follows a redirect to blob storage without sending the registry credentials there', async () => {
     const img = await preview(`${authedHost}/new/app:v1`);
     assert.equal(img.status.status, 'Success', JSON.stringify(img.status));
     assert.ok(blobRequests.length > 0, 'the blob store was never asked');
-    assert.ok(blobRequests.every((r) => r.authorization === undefined), 'credentials reached the blob store');
+    assert.ok(
+      blobRequests.every((r) => r.authorization === undefined),
+      'credentials reached the blob store',
+    );
   });
 });

@@ -42,9 +42,17 @@ async function created(path: string, body: unknown, token?: string) {
 before(async () => {
   registry = await startRegistry();
   real = await pushImage(registry.host, 'team/app', 'v1', { seed: 'real' });
-  writeFileSync(join(dir, 'tokens.csv'), Object.entries(TOKENS).map(([user, token]) => `${token},${user},uid-${user}`).join('\n'));
+  writeFileSync(
+    join(dir, 'tokens.csv'),
+    Object.entries(TOKENS)
+      .map(([user, token]) => `${token},${user},uid-${user}`)
+      .join('\n'),
+  );
   server = await startServerProcess({ args: ['--token-auth-file', join(dir, 'tokens.csv'), '--import-allowed-networks', '127.0.0.0/8'] });
-  for (const [ns, user] of [['tenant-a', 'mallory'], ['tenant-b', 'victor']] as const) {
+  for (const [ns, user] of [
+    ['tenant-a', 'mallory'],
+    ['tenant-b', 'victor'],
+  ] as const) {
     await created('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     await created(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -66,7 +74,11 @@ after(async () => {
 describe('an Image forged through a mapping in one namespace', () => {
   it('is replaced by the verified content when another namespace imports the real image', async () => {
     // Mallory, an editor of tenant-a only, names an Image after the real image's digest.
-    await created(`${V1}/namespaces/tenant-a/imagestreams`, { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'bait' } }, TOKENS.mallory);
+    await created(
+      `${V1}/namespaces/tenant-a/imagestreams`,
+      { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'bait' } },
+      TOKENS.mallory,
+    );
     await created(
       `${V1}/namespaces/tenant-a/imagestreammappings`,
       {
@@ -85,14 +97,21 @@ describe('an Image forged through a mapping in one namespace', () => {
       TOKENS.mallory,
     );
     const planted = (await api(server, 'GET', `${V1}/images/${real.digest}`)).json<Image>();
-    assert.deepEqual(planted.dockerImageLayers.map((l) => l.name), [FORGED_LAYER], 'the mapping did not plant the forged Image');
+    assert.deepEqual(
+      planted.dockerImageLayers.map((l) => l.name),
+      [FORGED_LAYER],
+      'the mapping did not plant the forged Image',
+    );
 
     // Victor, an editor of tenant-b only, imports the real image.
     const isi = {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStreamImport',
       metadata: { name: 'app' },
-      spec: { import: true, images: [{ from: { kind: 'DockerImage', name: `${registry.host}/team/app:v1` }, to: { name: 'v1' }, importPolicy: { insecure: true } }] },
+      spec: {
+        import: true,
+        images: [{ from: { kind: 'DockerImage', name: `${registry.host}/team/app:v1` }, to: { name: 'v1' }, importPolicy: { insecure: true } }],
+      },
     };
     const r = await created(`${V1}/namespaces/tenant-b/imagestreamimports`, isi, TOKENS.victor);
     const result = r.json<{ status: { images: { status: { status: string }; image: Image }[] } }>().status.images[0];
@@ -100,7 +119,10 @@ describe('an Image forged through a mapping in one namespace', () => {
     assert.equal(result?.image.metadata.name, real.digest);
 
     const image = (await api(server, 'GET', `${V1}/images/${real.digest}`)).json<Image>();
-    assert.deepEqual(image.dockerImageLayers.map((l) => l.name), [real.layerDigest]);
+    assert.deepEqual(
+      image.dockerImageLayers.map((l) => l.name),
+      [real.layerDigest],
+    );
     assert.equal(image.dockerImageMetadata.Id, real.configDigest);
     assert.notDeepEqual(image.dockerImageMetadata.Config?.Cmd, ['/bin/steal-secrets']);
     assert.ok(image.dockerImageMetadata.Config?.Env?.includes('SEED=real'), JSON.stringify(image.dockerImageMetadata));
@@ -117,7 +139,11 @@ describe('an Image forged through a mapping in one namespace', () => {
       const istag = await api(server, 'GET', path, { token });
       assert.equal(istag.status, 200, istag.text);
       const shown = istag.json<{ image: Image }>().image;
-      assert.deepEqual(shown.dockerImageLayers.map((l) => l.name), [real.layerDigest], path);
+      assert.deepEqual(
+        shown.dockerImageLayers.map((l) => l.name),
+        [real.layerDigest],
+        path,
+      );
       assert.ok(shown.dockerImageMetadata.Config?.Env?.includes('SEED=real'), path);
     }
 
@@ -141,7 +167,9 @@ describe('a signed schema 1 manifest with content outside its signed payload', (
   // Signed as docker/libtrust does: the payload, the signatures spliced in before its closing bytes.
   const payload = JSON.stringify(v1('/real', 'a'), null, 3);
   const formatLength = payload.lastIndexOf('\n}');
-  const prot = Buffer.from(JSON.stringify({ formatLength, formatTail: Buffer.from(payload.slice(formatLength)).toString('base64url'), time: '2020-01-01T00:00:00Z' })).toString('base64url');
+  const prot = Buffer.from(
+    JSON.stringify({ formatLength, formatTail: Buffer.from(payload.slice(formatLength)).toString('base64url'), time: '2020-01-01T00:00:00Z' }),
+  ).toString('base64url');
   const signatures = `,\n   "signatures": [{"header": {"alg": "ES256"}, "signature": "c2ln", "protected": "${prot}"}]`;
   const genuine = `${payload.slice(0, formatLength)}${signatures}${payload.slice(formatLength)}`;
   // The same payload and signatures, then members that replace the signed ones when parsed.
@@ -156,7 +184,9 @@ describe('a signed schema 1 manifest with content outside its signed payload', (
       if (url === '/v2/') return res.writeHead(200, { 'Docker-Distribution-Api-Version': 'registry/2.0' }).end('{}');
       const body = url.startsWith('/v2/old/smuggled/manifests/') ? smuggled : url.startsWith('/v2/old/genuine/manifests/') ? genuine : undefined;
       if (!body) return res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
-      return res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(payload) }).end(body);
+      return res
+        .writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'Docker-Content-Digest': sha(payload) })
+        .end(body);
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     const a = fake.address();
@@ -190,7 +220,11 @@ describe('a signed schema 1 manifest with content outside its signed payload', (
       const bad = await preview(ref);
       assert.equal(bad.status.status, 'Failure', ref);
       assert.equal(bad.image, undefined, ref);
-      assert.match(bad.status.message ?? '', new RegExp(`content integrity error: signed schema 1 manifest ${sha(payload)}: the manifest has content outside its signed payload`), ref);
+      assert.match(
+        bad.status.message ?? '',
+        new RegExp(`content integrity error: signed schema 1 manifest ${sha(payload)}: the manifest has content outside its signed payload`),
+        ref,
+      );
     }
   });
 });

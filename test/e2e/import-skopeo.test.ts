@@ -15,7 +15,12 @@ const layout = new OciLayout();
 
 interface Result {
   status: { status: string; reason?: string; message?: string };
-  image?: { metadata: { name: string }; dockerImageManifestMediaType: string; dockerImageMetadata: { Config?: { Env?: string[] } }; dockerImageManifests?: { mediaType: string; architecture: string }[] };
+  image?: {
+    metadata: { name: string };
+    dockerImageManifestMediaType: string;
+    dockerImageMetadata: { Config?: { Env?: string[] } };
+    dockerImageManifests?: { mediaType: string; architecture: string }[];
+  };
   manifests?: { metadata: { name: string }; dockerImageManifestMediaType: string }[];
 }
 
@@ -76,7 +81,10 @@ describe('images pushed by skopeo', () => {
     const all = await importOne(`${registry.host}/sk/multi:list`, 'PreserveOriginal');
     assert.equal(all.status.status, 'Success', JSON.stringify(all.status));
     assert.equal(all.image?.dockerImageManifestMediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
-    assert.deepEqual(all.image?.dockerImageManifests?.map((m) => m.architecture), ['amd64', 'arm64']);
+    assert.deepEqual(
+      all.image?.dockerImageManifests?.map((m) => m.architecture),
+      ['amd64', 'arm64'],
+    );
     assert.equal(all.manifests?.length, 2);
     assert.ok(all.manifests?.every((m) => m.dockerImageManifestMediaType === 'application/vnd.docker.distribution.manifest.v2+json'));
   });

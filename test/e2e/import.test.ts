@@ -29,7 +29,14 @@ interface NestedStatus {
 interface ImportResult {
   status: NestedStatus;
   tag?: string;
-  image?: { metadata: { name: string }; dockerImageReference: string; dockerImageLayers: { name: string }[]; dockerImageMetadata: { Config?: { Env?: string[] } }; dockerImageManifests?: { digest: string; architecture: string }[]; dockerImageManifest?: string };
+  image?: {
+    metadata: { name: string };
+    dockerImageReference: string;
+    dockerImageLayers: { name: string }[];
+    dockerImageMetadata: { Config?: { Env?: string[] } };
+    dockerImageManifests?: { digest: string; architecture: string }[];
+    dockerImageManifest?: string;
+  };
   manifests?: { metadata: { name: string } }[];
 }
 interface Isi {
@@ -38,7 +45,13 @@ interface Isi {
 interface Stream {
   metadata: { generation: number; resourceVersion: string; annotations?: Record<string, string> };
   spec: { tags: { name: string; from: { name: string }; generation: number }[] };
-  status: { tags: { tag: string; items: { image: string; generation: number }[] | null; conditions?: { type: string; status: string; reason: string; message: string }[] }[] };
+  status: {
+    tags: {
+      tag: string;
+      items: { image: string; generation: number }[] | null;
+      conditions?: { type: string; status: string; reason: string; message: string }[];
+    }[];
+  };
 }
 
 function isi(name: string, images: { from: string; to?: string; mode?: string; includeManifest?: boolean }[], doImport: boolean, repository?: string) {
@@ -72,7 +85,14 @@ before(async () => {
   index = await pushIndex(registry.host, 'team/multi', 'latest', 'multi');
   for (const t of ['latest', '1.0', '1.1', '2.0', 'other']) await pushImage(registry.host, 'team/many', t, { seed: `many-${t}` });
   server = await startServerProcess({
-    args: ['--import-allowed-networks', '127.0.0.0/8', '--max-images-bulk-imported-per-repository', '3', '--scheduled-image-import-minimum-interval-seconds', '1'],
+    args: [
+      '--import-allowed-networks',
+      '127.0.0.0/8',
+      '--max-images-bulk-imported-per-repository',
+      '3',
+      '--scheduled-image-import-minimum-interval-seconds',
+      '1',
+    ],
   });
   const ns = await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imp' } } });
   assert.equal(ns.status, 201);
@@ -92,7 +112,10 @@ describe('ImageStreamImport from a real registry', () => {
     assert.equal(r?.tag, 'v1');
     assert.equal(r?.image?.metadata.name, v1.digest);
     assert.equal(r?.image?.dockerImageReference, `${registry.host}/team/app@${v1.digest}`);
-    assert.deepEqual(r?.image?.dockerImageLayers.map((l) => l.name), [v1.layerDigest]);
+    assert.deepEqual(
+      r?.image?.dockerImageLayers.map((l) => l.name),
+      [v1.layerDigest],
+    );
     assert.ok(r?.image?.dockerImageMetadata.Config?.Env?.includes('SEED=v1'));
     assert.equal(r?.image?.dockerImageManifest, undefined);
     assert.equal(res.status.import, undefined);
@@ -160,8 +183,14 @@ describe('ImageStreamImport from a real registry', () => {
     const p = preserve.status.images?.[0];
     assert.equal(p?.status.status, 'Success', JSON.stringify(p?.status));
     assert.equal(p?.image?.metadata.name, index.digest);
-    assert.deepEqual(p?.image?.dockerImageManifests?.map((m) => m.architecture), ['amd64', 'arm64']);
-    assert.deepEqual(p?.manifests?.map((m) => m.metadata.name), [index.amd64.digest, index.arm64.digest]);
+    assert.deepEqual(
+      p?.image?.dockerImageManifests?.map((m) => m.architecture),
+      ['amd64', 'arm64'],
+    );
+    assert.deepEqual(
+      p?.manifests?.map((m) => m.metadata.name),
+      [index.amd64.digest, index.arm64.digest],
+    );
     for (const d of [index.digest, index.amd64.digest, index.arm64.digest]) {
       assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${d}`)).status, 200, d);
     }
@@ -173,7 +202,10 @@ describe('ImageStreamImport from a real registry', () => {
     const res = await post(isi('many', [], true, `${registry.host}/team/many`));
     const repo = res.status.repository;
     assert.equal(repo?.status.status, 'Success', JSON.stringify(repo?.status));
-    assert.deepEqual(repo?.images.map((i) => i.tag), ['latest', '2.0', '1.1']);
+    assert.deepEqual(
+      repo?.images.map((i) => i.tag),
+      ['latest', '2.0', '1.1'],
+    );
     assert.deepEqual(repo?.additionalTags, ['1.0', 'other']);
     const stream = res.status.import as Stream;
     assert.deepEqual(stream.status.tags.map((t) => t.tag).sort(), ['1.1', '2.0', 'latest']);
@@ -184,7 +216,16 @@ describe('ImageStreamImport from a real registry', () => {
       apiVersion: 'image.openshift.io/v1',
       kind: 'ImageStream',
       metadata: { name: 'pref' },
-      spec: { tags: [{ name: 'arm', annotations: { 'importer.image.openshift.io/prefer-arch': 'arm64' }, from: { kind: 'DockerImage', name: 'example.invalid/x:y' }, reference: true }] },
+      spec: {
+        tags: [
+          {
+            name: 'arm',
+            annotations: { 'importer.image.openshift.io/prefer-arch': 'arm64' },
+            from: { kind: 'DockerImage', name: 'example.invalid/x:y' },
+            reference: true,
+          },
+        ],
+      },
     };
     assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body: stream })).status, 201);
     const res = await post(isi('pref', [{ from: `${registry.host}/team/multi:latest`, to: 'arm' }], false));
@@ -196,13 +237,19 @@ describe('ImageStreamImport from a real registry', () => {
       body: { ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', resourceVersion: '1' } },
     });
     assert.equal(stale.status, 409);
-    assert.match(stale.json<NestedStatus>().message ?? '', /^Operation cannot be fulfilled on imagestream.image.openshift.io "app": the image stream was updated from "1" to "\d+"$/);
+    assert.match(
+      stale.json<NestedStatus>().message ?? '',
+      /^Operation cannot be fulfilled on imagestream.image.openshift.io "app": the image stream was updated from "1" to "\d+"$/,
+    );
     const missing = await api(server, 'POST', `${NS}/imagestreamimports`, {
       body: { ...isi('absent', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'absent', uid: 'x' } },
     });
     assert.equal(missing.status, 404);
     const wrongUid = await api(server, 'POST', `${NS}/imagestreamimports`, {
-      body: { ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', uid: '00000000-0000-4000-8000-000000000000' } },
+      body: {
+        ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true),
+        metadata: { name: 'app', uid: '00000000-0000-4000-8000-000000000000' },
+      },
     });
     assert.equal(wrongUid.status, 404);
     assert.equal(wrongUid.json<NestedStatus>().message, 'imagestream.image.openshift.io "app" not found');
@@ -213,7 +260,10 @@ describe('ImageStreamImport from a real registry', () => {
     assert.equal(res.status.images?.[0]?.tag, 'v1');
     assert.equal(res.status.images?.[1]?.tag, undefined);
     const stream = (await api(server, 'GET', `${NS}/imagestreams/defaults`)).json<Stream>();
-    assert.deepEqual(stream.spec.tags.map((t) => t.name), ['v1']);
+    assert.deepEqual(
+      stream.spec.tags.map((t) => t.name),
+      ['v1'],
+    );
   });
 
   it('reports a registry that is down as an InternalError Status', async () => {
@@ -223,7 +273,10 @@ describe('ImageStreamImport from a real registry', () => {
 
   it('uses the cluster default import mode for entries that name none', async () => {
     const patch = async (mode: string | null) => {
-      const r = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { imageStreamImportMode: mode } }, contentType: 'application/merge-patch+json' });
+      const r = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', {
+        body: { spec: { imageStreamImportMode: mode } },
+        contentType: 'application/merge-patch+json',
+      });
       assert.equal(r.status, 200, r.text);
     };
     await patch('PreserveOriginal');
@@ -309,7 +362,9 @@ describe('import controllers', () => {
     apiVersion: 'image.openshift.io/v1',
     kind: 'ImageStream',
     metadata: { name },
-    spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/${name}:latest` }, importPolicy: { insecure: true, ...policy } }] },
+    spec: {
+      tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `${registry.host}/team/${name}:latest` }, importPolicy: { insecure: true, ...policy } }],
+    },
   });
 
   it('re-imports a scheduled tag when it moves upstream', async () => {
@@ -323,7 +378,10 @@ describe('import controllers', () => {
       return now === moved.digest ? now : undefined;
     });
     assert.equal(second, moved.digest);
-    const history = (await api(server, 'GET', `${NS}/imagestreams/moving`)).json<Stream>().status.tags.find((t) => t.tag === 'latest')?.items?.map((i) => i.image);
+    const history = (await api(server, 'GET', `${NS}/imagestreams/moving`))
+      .json<Stream>()
+      .status.tags.find((t) => t.tag === 'latest')
+      ?.items?.map((i) => i.image);
     assert.deepEqual(history, [moved.digest, first]);
   });
 
@@ -356,8 +414,25 @@ describe('import controllers after a restart', () => {
         JSON.stringify({
           apiVersion: 'image.openshift.io/v1',
           kind: 'ImageStream',
-          metadata: { name: 'pending', namespace: 'offline', uid: '6f1b2c1e-0000-4000-8000-000000000001', creationTimestamp: new Date().toISOString(), generation: 2 },
-          spec: { lookupPolicy: { local: false }, tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `${registry.host}/team/offline:v1` }, generation: 2, importPolicy: { insecure: true }, referencePolicy: { type: 'Source' } }] },
+          metadata: {
+            name: 'pending',
+            namespace: 'offline',
+            uid: '6f1b2c1e-0000-4000-8000-000000000001',
+            creationTimestamp: new Date().toISOString(),
+            generation: 2,
+          },
+          spec: {
+            lookupPolicy: { local: false },
+            tags: [
+              {
+                name: 'v1',
+                from: { kind: 'DockerImage', name: `${registry.host}/team/offline:v1` },
+                generation: 2,
+                importPolicy: { insecure: true },
+                referencePolicy: { type: 'Source' },
+              },
+            ],
+          },
           status: { dockerImageRepository: '' },
         }),
       );

@@ -80,7 +80,10 @@ describe('kubectl against the server', () => {
       metadata: { annotations: Record<string, string>; generation: number };
       spec: { tags: { name: string }[] };
     };
-    assert.deepEqual(obj.spec.tags.map((t) => t.name), ['a', 'b']);
+    assert.deepEqual(
+      obj.spec.tags.map((t) => t.name),
+      ['a', 'b'],
+    );
     assert.ok(obj.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
     assert.equal(obj.metadata.generation, 2);
   });

@@ -24,11 +24,7 @@ interface Obj {
   data?: unknown;
 }
 
-const paths = [
-  '/api/v1/namespaces/moved',
-  '/api/v1/namespaces/moved/secrets/pull',
-  '/apis/image.openshift.io/v1/namespaces/moved/imagestreams/ruby',
-];
+const paths = ['/api/v1/namespaces/moved', '/api/v1/namespaces/moved/secrets/pull', '/apis/image.openshift.io/v1/namespaces/moved/imagestreams/ruby'];
 
 async function snapshot(s: ServerProcess): Promise<Map<string, Obj>> {
   const out = new Map<string, Obj>();
@@ -68,7 +64,15 @@ describe('npm run migrate', { timeout: 180_000 }, () => {
     const post = (path: string, body: unknown) => api(sqlite, 'POST', path, { body });
     assert.equal((await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'moved' } })).status, 201);
     assert.equal(
-      (await post('/api/v1/namespaces/moved/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pull' }, type: 'Opaque', data: { k: Buffer.from('v').toString('base64') } })).status,
+      (
+        await post('/api/v1/namespaces/moved/secrets', {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'pull' },
+          type: 'Opaque',
+          data: { k: Buffer.from('v').toString('base64') },
+        })
+      ).status,
       201,
     );
     const stream = {

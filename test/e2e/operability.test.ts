@@ -32,7 +32,12 @@ describe('imagestreams/status', () => {
   // A reference tag: no import controller writes to the stream behind the test's back.
   it('takes status from an update and keeps spec and generation from the stored stream', async () => {
     const created = await api(server, 'POST', IS, {
-      body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'st' }, spec: { tags: [{ name: 'keep', from: { kind: 'DockerImage', name: 'example.com/a:1' }, reference: true }] } },
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStream',
+        metadata: { name: 'st' },
+        spec: { tags: [{ name: 'keep', from: { kind: 'DockerImage', name: 'example.com/a:1' }, reference: true }] },
+      },
     });
     assert.equal(created.status, 201);
     const s = created.json<Stream>();
@@ -43,12 +48,20 @@ describe('imagestreams/status', () => {
         kind: 'ImageStream',
         metadata: { name: 'st', resourceVersion: s.metadata.resourceVersion },
         spec: { tags: [{ name: 'ignored', from: { kind: 'DockerImage', name: 'example.com/b:1' } }] },
-        status: { dockerImageRepository: '', tags: [{ tag: 'keep', items: [{ created: new Date().toISOString(), dockerImageReference: `example.com/a@${digest}`, image: digest, generation: 0 }] }] },
+        status: {
+          dockerImageRepository: '',
+          tags: [
+            { tag: 'keep', items: [{ created: new Date().toISOString(), dockerImageReference: `example.com/a@${digest}`, image: digest, generation: 0 }] },
+          ],
+        },
       },
     });
     assert.equal(put.status, 200, put.text);
     const after = put.json<Stream>();
-    assert.deepEqual(after.spec.tags?.map((t) => t.name), ['keep']);
+    assert.deepEqual(
+      after.spec.tags?.map((t) => t.name),
+      ['keep'],
+    );
     assert.equal(after.metadata.generation, s.metadata.generation);
     assert.equal(after.status.tags?.[0]?.items[0]?.image, digest);
     // A newest event without a generation is given the stream's.
@@ -59,7 +72,10 @@ describe('imagestreams/status', () => {
       body: { spec: { tags: [] }, status: { tags: [] } },
     });
     assert.equal(patched.status, 200, patched.text);
-    assert.deepEqual(patched.json<Stream>().spec.tags?.map((t) => t.name), ['keep']);
+    assert.deepEqual(
+      patched.json<Stream>().spec.tags?.map((t) => t.name),
+      ['keep'],
+    );
     assert.deepEqual(patched.json<Stream>().status.tags ?? [], []);
   });
 });
@@ -75,7 +91,10 @@ describe('tables', () => {
       body: { apiVersion: 'image.openshift.io/v1', kind: 'Image', metadata: { name: digest }, dockerImageReference: `example.com/app@${digest}` },
     });
     assert.equal(img.status, 201, img.text);
-    for (const args of [['get', 'images'], ['get', 'images', '-o', 'wide']]) {
+    for (const args of [
+      ['get', 'images'],
+      ['get', 'images', '-o', 'wide'],
+    ]) {
       const out = await kubectl(server.kubeconfig, args);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /^NAME\s+IMAGE REFERENCE/m);

@@ -37,7 +37,17 @@ interface Rule {
 }
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const IMAGE_NAMESPACED = ['imagestreams', 'imagestreams/status', 'imagestreams/layers', 'imagestreams/secrets', 'imagestreamtags', 'imagetags', 'imagestreamimages', 'imagestreamimports', 'imagestreammappings'];
+const IMAGE_NAMESPACED = [
+  'imagestreams',
+  'imagestreams/status',
+  'imagestreams/layers',
+  'imagestreams/secrets',
+  'imagestreamtags',
+  'imagetags',
+  'imagestreamimages',
+  'imagestreamimports',
+  'imagestreammappings',
+];
 const STREAM_VIEWS = ['imagestreams', 'imagestreams/status', 'imagestreamtags', 'imagetags', 'imagestreamimages'];
 
 const POLICY: Record<string, readonly Rule[]> = {
@@ -297,7 +307,12 @@ function createBody(r: DiscoveredResource): unknown {
     case `${IMG}/imagetags`:
       return { ...base, metadata: { name: 'm:new' }, spec: { name: 'new', from: { kind: 'DockerImage', name: 'quay.io/matrix/new:1' }, reference: true } };
     case `${IMG}/imagestreammappings`:
-      return { ...base, metadata: { name: 'm' }, tag: 'new', image: { metadata: { name: NEW_DIGEST }, dockerImageReference: `quay.io/matrix/m@${NEW_DIGEST}`, dockerImageManifest: NEW_MANIFEST } };
+      return {
+        ...base,
+        metadata: { name: 'm' },
+        tag: 'new',
+        image: { metadata: { name: NEW_DIGEST }, dockerImageReference: `quay.io/matrix/m@${NEW_DIGEST}`, dockerImageManifest: NEW_MANIFEST },
+      };
     case `${IMG}/imagestreamimports`:
       // A loopback registry the importer refuses to contact: the answer comes without any network.
       return { ...base, metadata: { name: 'm' }, spec: { import: false, images: [{ from: { kind: 'DockerImage', name: '127.0.0.1:1/matrix/m:1' } }] } };
@@ -349,7 +364,15 @@ function buildCells(resources: readonly DiscoveredResource[], current: ReadonlyM
             cells.push({ ...base, id, method: 'GET', path: `${collection}?watch=true&timeoutSeconds=1`, write: false, ...scoped(ns) });
             break;
           case 'create':
-            cells.push({ ...base, id, method: 'POST', path: `${subresource ? item : collection}?dryRun=All`, body: createBody(r), write: true, ...scoped(subresource ? itemNs : ns) });
+            cells.push({
+              ...base,
+              id,
+              method: 'POST',
+              path: `${subresource ? item : collection}?dryRun=All`,
+              body: createBody(r),
+              write: true,
+              ...scoped(subresource ? itemNs : ns),
+            });
             break;
           case 'update':
             cells.push({ ...base, id, method: 'PUT', path: `${item}?dryRun=All`, body: current.get(item) ?? createBody(r), write: true, ...scoped(itemNs) });
@@ -361,7 +384,10 @@ function buildCells(resources: readonly DiscoveredResource[], current: ReadonlyM
               method: 'PATCH',
               path: `${item}?dryRun=All`,
               // An ImageTag is changed through its spec only; everything else through its metadata.
-              body: r.group === IMG && r.name === 'imagetags' ? { spec: { annotations: { 'matrix.example.com/patched': 'yes' } } } : { metadata: { annotations: { 'matrix.example.com/patched': 'yes' } } },
+              body:
+                r.group === IMG && r.name === 'imagetags'
+                  ? { spec: { annotations: { 'matrix.example.com/patched': 'yes' } } }
+                  : { metadata: { annotations: { 'matrix.example.com/patched': 'yes' } } },
               contentType: 'application/merge-patch+json',
               write: true,
               ...scoped(itemNs),
@@ -378,7 +404,20 @@ function buildCells(resources: readonly DiscoveredResource[], current: ReadonlyM
     }
   }
   // Non-resource paths: discovery, OpenAPI, health, version, metrics.
-  for (const path of ['/api', '/api/v1', '/apis', `/apis/${IMG}`, `/apis/${IMG}/v1`, '/openapi/v2', '/openapi/v3', '/version', '/healthz', '/livez', '/readyz', '/metrics']) {
+  for (const path of [
+    '/api',
+    '/api/v1',
+    '/apis',
+    `/apis/${IMG}`,
+    `/apis/${IMG}/v1`,
+    '/openapi/v2',
+    '/openapi/v3',
+    '/version',
+    '/healthz',
+    '/livez',
+    '/readyz',
+    '/metrics',
+  ]) {
     cells.push({ id: `get path ${path}`, method: 'GET', path, verb: 'get', resourceRequest: false, group: '', resource: path, write: false });
   }
   return cells;
@@ -423,7 +462,23 @@ before(async () => {
       .map((u) => `${tokenOf(u)},${u.name},uid-${u.name}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`)
       .join('\n') + '\n',
   );
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=matrix-client-ca']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=matrix-client-ca',
+  ]);
   for (const u of USERS.filter((x) => x.auth === 'cert')) {
     const subj = `/CN=${u.name}${u.groups.map((g) => `/O=${g}`).join('')}`;
     openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${u.name}.key`, '-out', `${u.name}.csr`, '-subj', subj]);
@@ -437,24 +492,110 @@ before(async () => {
       const subject = { kind: b.subject.kind, apiGroup: RBAC, name: b.subject.name };
       const roleRef = { apiGroup: RBAC, kind: 'ClusterRole', name: b.role };
       const name = `matrix-${b.subject.name}-${b.role.replace(/:/g, '-')}`;
-      if (b.scope === 'cluster') await adminJson('POST', `/apis/${RBAC}/v1/clusterrolebindings`, { apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name }, roleRef, subjects: [subject] }, 201);
-      else await adminJson('POST', `/apis/${RBAC}/v1/namespaces/${b.scope}/rolebindings`, { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name }, roleRef, subjects: [subject] }, 201);
+      if (b.scope === 'cluster')
+        await adminJson(
+          'POST',
+          `/apis/${RBAC}/v1/clusterrolebindings`,
+          { apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name }, roleRef, subjects: [subject] },
+          201,
+        );
+      else
+        await adminJson(
+          'POST',
+          `/apis/${RBAC}/v1/namespaces/${b.scope}/rolebindings`,
+          { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name }, roleRef, subjects: [subject] },
+          201,
+        );
     }
   }
 
   // Fixtures the item cells address: cluster-scoped ones once, namespaced ones in both namespaces.
   const someone = [{ kind: 'User', apiGroup: RBAC, name: 'fixture-someone' }];
-  await adminJson('POST', `/apis/${RBAC}/v1/clusterroles`, { apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: { name: 'matrix-fixture' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }, 201);
-  await adminJson('POST', `/apis/${RBAC}/v1/clusterrolebindings`, { apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'matrix-fixture' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'matrix-fixture' }, subjects: someone }, 201);
+  await adminJson(
+    'POST',
+    `/apis/${RBAC}/v1/clusterroles`,
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'matrix-fixture' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+    },
+    201,
+  );
+  await adminJson(
+    'POST',
+    `/apis/${RBAC}/v1/clusterrolebindings`,
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'matrix-fixture' },
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'matrix-fixture' },
+      subjects: someone,
+    },
+    201,
+  );
   for (const ns of [TEAM, OTHER]) {
-    await adminJson('POST', `/apis/${IMG}/v1/namespaces/${ns}/imagestreams`, { apiVersion: `${IMG}/v1`, kind: 'ImageStream', metadata: { name: 'm' }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/matrix/m:1' }, reference: true }] } }, 201);
-    await adminJson('POST', `/apis/${IMG}/v1/namespaces/${ns}/imagestreammappings`, { apiVersion: `${IMG}/v1`, kind: 'ImageStreamMapping', metadata: { name: 'm' }, tag: 't', image: { metadata: { name: DIGEST }, dockerImageReference: `quay.io/matrix/m@${DIGEST}`, dockerImageManifest: MANIFEST } }, 201);
-    await adminJson('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, type: 'Opaque', stringData: { password: 'hunter2' } }, 201);
+    await adminJson(
+      'POST',
+      `/apis/${IMG}/v1/namespaces/${ns}/imagestreams`,
+      {
+        apiVersion: `${IMG}/v1`,
+        kind: 'ImageStream',
+        metadata: { name: 'm' },
+        spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/matrix/m:1' }, reference: true }] },
+      },
+      201,
+    );
+    await adminJson(
+      'POST',
+      `/apis/${IMG}/v1/namespaces/${ns}/imagestreammappings`,
+      {
+        apiVersion: `${IMG}/v1`,
+        kind: 'ImageStreamMapping',
+        metadata: { name: 'm' },
+        tag: 't',
+        image: { metadata: { name: DIGEST }, dockerImageReference: `quay.io/matrix/m@${DIGEST}`, dockerImageManifest: MANIFEST },
+      },
+      201,
+    );
+    await adminJson(
+      'POST',
+      `/api/v1/namespaces/${ns}/secrets`,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, type: 'Opaque', stringData: { password: 'hunter2' } },
+      201,
+    );
     await adminJson('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { k: 'v' } }, 201);
-    await adminJson('POST', `/apis/${RBAC}/v1/namespaces/${ns}/roles`, { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'matrix-fixture' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }, 201);
-    await adminJson('POST', `/apis/${RBAC}/v1/namespaces/${ns}/rolebindings`, { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'matrix-fixture' }, roleRef: { apiGroup: RBAC, kind: 'Role', name: 'matrix-fixture' }, subjects: someone }, 201);
+    await adminJson(
+      'POST',
+      `/apis/${RBAC}/v1/namespaces/${ns}/roles`,
+      { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'matrix-fixture' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] },
+      201,
+    );
+    await adminJson(
+      'POST',
+      `/apis/${RBAC}/v1/namespaces/${ns}/rolebindings`,
+      {
+        apiVersion: `${RBAC}/v1`,
+        kind: 'RoleBinding',
+        metadata: { name: 'matrix-fixture' },
+        roleRef: { apiGroup: RBAC, kind: 'Role', name: 'matrix-fixture' },
+        subjects: someone,
+      },
+      201,
+    );
   }
-  await adminJson('POST', `/apis/${IMG}/v1/imagesignatures`, { apiVersion: `${IMG}/v1`, kind: 'ImageSignature', metadata: { name: `${DIGEST}@sig1` }, type: 'atomic', content: Buffer.from('signed').toString('base64') }, 201);
+  await adminJson(
+    'POST',
+    `/apis/${IMG}/v1/imagesignatures`,
+    {
+      apiVersion: `${IMG}/v1`,
+      kind: 'ImageSignature',
+      metadata: { name: `${DIGEST}@sig1` },
+      type: 'atomic',
+      content: Buffer.from('signed').toString('base64'),
+    },
+    201,
+  );
 });
 
 after(async () => {
@@ -469,7 +610,17 @@ describe('the permission matrix, with real requests', () => {
     const resources = await discover();
     // The discovery documents must hold what the README says is served (so a discovery bug cannot shrink the matrix).
     const names = new Set(resources.map((r) => `${r.group}/${r.name}`));
-    for (const must of [`${IMG}/imagestreams`, `${IMG}/imagestreams/status`, `${IMG}/imagestreams/layers`, `${IMG}/imagestreams/secrets`, `${IMG}/images`, `${IMG}/imagestreamtags`, '/secrets', 'config.openshift.io/images', `${RBAC}/rolebindings`])
+    for (const must of [
+      `${IMG}/imagestreams`,
+      `${IMG}/imagestreams/status`,
+      `${IMG}/imagestreams/layers`,
+      `${IMG}/imagestreams/secrets`,
+      `${IMG}/images`,
+      `${IMG}/imagestreamtags`,
+      '/secrets',
+      'config.openshift.io/images',
+      `${RBAC}/rolebindings`,
+    ])
       assert.ok(names.has(must), `discovery lists ${must}`);
 
     // The bodies updates send: each item as it is now (read as the server's admin).
@@ -530,13 +681,20 @@ describe('the permission matrix, with real requests', () => {
     }
 
     const resourceCells = cells.filter((c) => c.resourceRequest).length;
-    console.log(`# permission matrix: ${results.length} cells = ${USERS.length} users x ${cells.length} requests (${resourceCells} resource cells over ${resources.length} discovered resources/subresources in ${TEAM} and ${OTHER}, ${cells.length - resourceCells} non-resource paths)`);
+    console.log(
+      `# permission matrix: ${results.length} cells = ${USERS.length} users x ${cells.length} requests (${resourceCells} resource cells over ${resources.length} discovered resources/subresources in ${TEAM} and ${OTHER}, ${cells.length - resourceCells} non-resource paths)`,
+    );
     console.log(`# permission matrix: ${allowed} allowed, ${denied} denied (${deniedWrites} of them writes), ${mismatches.length} mismatches`);
     for (const u of USERS) {
       const p = perUser.get(u.name);
       console.log(`#   ${u.name} [${u.auth}] ${u.label}: ${p?.cells ?? 0} cells, ${p?.allowed ?? 0} allowed, ${p?.denied ?? 0} denied`);
     }
-    console.log(`# status codes: ${[...codes.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    console.log(
+      `# status codes: ${[...codes.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
 
     assert.deepEqual(mismatches, [], 'cells whose answer differs from the documented policy');
     assert.deepEqual(badDenials, [], 'denials without the Kubernetes Status');

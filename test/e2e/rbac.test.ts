@@ -16,8 +16,24 @@ import { kubectl } from '../support/kubectl.js';
 
 let server: ServerProcess;
 const dir = mkdtempSync(join(tmpdir(), 'rbac-'));
-const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', viewer: 'viewer-token-0123456789', puller: 'puller-token-0123456789', dana: 'dana-token-0123456789' };
-const MATRIX_ROLES = ['view', 'edit', 'admin', 'system:image-puller', 'system:image-pusher', 'system:image-builder', 'system:registry', 'system:image-signer', 'cluster-admin'];
+const TOKENS = {
+  alice: 'alice-token-0123456789',
+  bob: 'bob-token-0123456789',
+  viewer: 'viewer-token-0123456789',
+  puller: 'puller-token-0123456789',
+  dana: 'dana-token-0123456789',
+};
+const MATRIX_ROLES = [
+  'view',
+  'edit',
+  'admin',
+  'system:image-puller',
+  'system:image-pusher',
+  'system:image-builder',
+  'system:registry',
+  'system:image-signer',
+  'cluster-admin',
+];
 const matrixUser = (role: string) => `matrix-${role.replace(/:/g, '-')}`;
 const MATRIX_TOKENS: Record<string, string> = Object.fromEntries(MATRIX_ROLES.map((r) => [r, `${matrixUser(r)}-token-0123456789`]));
 const admin = (args: string[]) => kubectl(server.kubeconfig, args);
@@ -79,7 +95,13 @@ describe('authentication', () => {
     const body = await new Promise<string>((resolve, reject) => {
       const req = request(
         new URL('/apis/authentication.k8s.io/v1/selfsubjectreviews', server.url),
-        { method: 'POST', ca: server.ca, cert: readFileSync(join(dir, 'carol.crt')), key: readFileSync(join(dir, 'carol.key')), headers: { 'Content-Type': 'application/json' } },
+        {
+          method: 'POST',
+          ca: server.ca,
+          cert: readFileSync(join(dir, 'carol.crt')),
+          key: readFileSync(join(dir, 'carol.key')),
+          headers: { 'Content-Type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));
@@ -107,9 +129,15 @@ describe('authorization', () => {
     assert.equal(r.status, 403);
     const s = r.json<Status>();
     assert.equal(s.reason, 'Forbidden');
-    assert.equal(s.message, 'imagestreams.image.openshift.io is forbidden: User "alice" cannot list resource "imagestreams" in API group "image.openshift.io" in the namespace "team"');
+    assert.equal(
+      s.message,
+      'imagestreams.image.openshift.io is forbidden: User "alice" cannot list resource "imagestreams" in API group "image.openshift.io" in the namespace "team"',
+    );
     const one = await api(server, 'GET', '/apis/image.openshift.io/v1/images/x', { token: TOKENS.alice });
-    assert.equal(one.json<Status>().message, 'images.image.openshift.io "x" is forbidden: User "alice" cannot get resource "images" in API group "image.openshift.io" at the cluster scope');
+    assert.equal(
+      one.json<Status>().message,
+      'images.image.openshift.io "x" is forbidden: User "alice" cannot get resource "images" in API group "image.openshift.io" at the cluster scope',
+    );
   });
 
   it('answers kubectl auth can-i from the bindings made with kubectl', async () => {
@@ -125,13 +153,35 @@ describe('authorization', () => {
     const IS = '/apis/image.openshift.io/v1/namespaces/team/imagestreams';
     const checks: { what: string; method: string; path: string; body?: unknown; allowed: Partial<Record<keyof typeof TOKENS, boolean>> }[] = [
       { what: 'list streams', method: 'GET', path: IS, allowed: { alice: false, bob: true, viewer: true, puller: false } },
-      { what: 'create a stream', method: 'POST', path: IS, body: { ...stream, metadata: { generateName: 'x' } }, allowed: { alice: false, bob: true, viewer: false, puller: false } },
+      {
+        what: 'create a stream',
+        method: 'POST',
+        path: IS,
+        body: { ...stream, metadata: { generateName: 'x' } },
+        allowed: { alice: false, bob: true, viewer: false, puller: false },
+      },
       { what: 'pull (layers)', method: 'GET', path: `${IS}/m/layers`, allowed: { alice: false, bob: true, viewer: false, puller: true } },
       { what: 'read pull secrets', method: 'GET', path: `${IS}/m/secrets`, allowed: { alice: false, bob: true, viewer: false, puller: false } },
       { what: 'list secrets', method: 'GET', path: '/api/v1/namespaces/team/secrets', allowed: { alice: false, bob: true, viewer: false, puller: false } },
-      { what: 'create an image', method: 'POST', path: '/apis/image.openshift.io/v1/images', body: { apiVersion: 'image.openshift.io/v1', kind: 'Image', metadata: { name: 'sha256:x' }, dockerImageReference: 'a/b' }, allowed: { alice: false, bob: false, viewer: false, puller: false } },
-      { what: 'bind roles', method: 'GET', path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', allowed: { alice: false, bob: false, viewer: false, puller: false } },
-      { what: 'list streams elsewhere', method: 'GET', path: '/apis/image.openshift.io/v1/namespaces/other/imagestreams', allowed: { alice: false, bob: false, viewer: false, puller: false } },
+      {
+        what: 'create an image',
+        method: 'POST',
+        path: '/apis/image.openshift.io/v1/images',
+        body: { apiVersion: 'image.openshift.io/v1', kind: 'Image', metadata: { name: 'sha256:x' }, dockerImageReference: 'a/b' },
+        allowed: { alice: false, bob: false, viewer: false, puller: false },
+      },
+      {
+        what: 'bind roles',
+        method: 'GET',
+        path: '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings',
+        allowed: { alice: false, bob: false, viewer: false, puller: false },
+      },
+      {
+        what: 'list streams elsewhere',
+        method: 'GET',
+        path: '/apis/image.openshift.io/v1/namespaces/other/imagestreams',
+        allowed: { alice: false, bob: false, viewer: false, puller: false },
+      },
     ];
     const seen: string[] = [];
     for (const c of checks) {
@@ -149,7 +199,7 @@ describe('authorization', () => {
 });
 
 describe('impersonation', () => {
-  it('runs the request as the impersonated user, with that user\'s permissions', async () => {
+  it("runs the request as the impersonated user, with that user's permissions", async () => {
     const who = ok(await admin(['auth', 'whoami', '--as=bob', '--as-group=devs']));
     assert.match(who, /Username\s+bob/);
     assert.match(who, /devs/);
@@ -165,9 +215,15 @@ describe('impersonation', () => {
     const refused = await as('bob', ['--as=alice', '-n', 'team', 'get', 'imagestreams']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Forbidden/);
-    const asAlice = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.bob, headers: { 'Impersonate-User': 'alice' } });
+    const asAlice = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', {
+      token: TOKENS.bob,
+      headers: { 'Impersonate-User': 'alice' },
+    });
     assert.equal(asAlice.status, 403);
-    assert.equal(asAlice.json<Status>().message, 'users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
+    assert.equal(
+      asAlice.json<Status>().message,
+      'users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
     ok(await admin(['create', 'clusterrole', 'impersonate-viewer', '--verb=impersonate', '--resource=users', '--resource-name=viewer']));
     ok(await admin(['create', 'clusterrolebinding', 'alice-impersonates-viewer', '--clusterrole=impersonate-viewer', '--user=alice']));
     assert.match(ok(await as('alice', ['auth', 'whoami', '--as=viewer'])), /Username\s+viewer/);
@@ -178,7 +234,10 @@ describe('impersonation', () => {
     });
     assert.equal(group.status, 403);
     assert.match(group.json<Status>().message, /groups "system:masters" is forbidden: User "alice" cannot impersonate resource "groups"/);
-    const other = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.alice, headers: { 'Impersonate-User': 'bob' } });
+    const other = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', {
+      token: TOKENS.alice,
+      headers: { 'Impersonate-User': 'bob' },
+    });
     assert.equal(other.status, 403);
     const noUser = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { headers: { 'Impersonate-Group': 'devs' } });
     assert.equal(noUser.status, 400);
@@ -189,7 +248,10 @@ describe('escalation prevention', () => {
   it('refuses a namespace admin a binding to cluster-admin, naming the permissions not held', async () => {
     const r = await as('dana', ['-n', 'team', 'create', 'rolebinding', 'dana-root', '--clusterrole=cluster-admin', '--user=dana']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /rolebindings\.rbac\.authorization\.k8s\.io "dana-root" is forbidden: user "dana" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:/);
+    assert.match(
+      r.stderr,
+      /rolebindings\.rbac\.authorization\.k8s\.io "dana-root" is forbidden: user "dana" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:/,
+    );
     assert.equal((await api(server, 'DELETE', '/api/v1/namespaces/team?dryRun=All', { token: TOKENS.dana })).status, 403);
     assert.equal((await admin(['-n', 'team', 'get', 'rolebinding', 'dana-root'])).code, 1, 'nothing was written');
   });
@@ -199,7 +261,10 @@ describe('escalation prevention', () => {
     ok(await as('dana', ['-n', 'team', 'create', 'role', 'stream-reader', '--verb=get,list', '--resource=imagestreams.image.openshift.io']));
     const wider = await as('dana', ['-n', 'team', 'create', 'role', 'config-writer', '--verb=update', '--resource=images.config.openshift.io']);
     assert.notEqual(wider.code, 0);
-    assert.match(wider.stderr, /roles\.rbac\.authorization\.k8s\.io "config-writer" is forbidden: .*\{APIGroups:\["config\.openshift\.io"\], Resources:\["images"\], Verbs:\["update"\]\}/s);
+    assert.match(
+      wider.stderr,
+      /roles\.rbac\.authorization\.k8s\.io "config-writer" is forbidden: .*\{APIGroups:\["config\.openshift\.io"\], Resources:\["images"\], Verbs:\["update"\]\}/s,
+    );
     // A binding in a namespace where they hold nothing is refused by plain authorization first.
     assert.notEqual((await as('dana', ['-n', 'other', 'create', 'rolebinding', 'x', '--clusterrole=view', '--user=dana'])).code, 0);
     // Who holds everything (system:masters) binds anything.
@@ -216,10 +281,16 @@ describe('the image API permission rules', () => {
   });
 
   it('holds an editor to allowedRegistriesForImport, but not a cluster admin', async () => {
-    const patch = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { allowedRegistriesForImport: [{ domainName: 'quay.io' }] } }, contentType: 'application/merge-patch+json' });
+    const patch = await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', {
+      body: { spec: { allowedRegistriesForImport: [{ domainName: 'quay.io' }] } },
+      contentType: 'application/merge-patch+json',
+    });
     assert.equal(patch.status, 200, patch.text);
     try {
-      const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreamimports', { token: TOKENS.bob, body: isi('registry.example.com/a/b:1') });
+      const r = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreamimports', {
+        token: TOKENS.bob,
+        body: isi('registry.example.com/a/b:1'),
+      });
       assert.equal(r.status, 422, r.text);
       assert.match(
         r.json<Status>().message,
@@ -228,14 +299,27 @@ describe('the image API permission rules', () => {
       const asAdmin = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreamimports', { body: isi('registry.example.com/a/b:1') });
       assert.equal(asAdmin.status, 201, asAdmin.text);
     } finally {
-      await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', { body: { spec: { allowedRegistriesForImport: null } }, contentType: 'application/merge-patch+json' });
+      await api(server, 'PATCH', '/apis/config.openshift.io/v1/images/cluster', {
+        body: { spec: { allowedRegistriesForImport: null } },
+        contentType: 'application/merge-patch+json',
+      });
     }
   });
 
   it('lets a user tag from another namespace only with get imagestreams/layers there', async () => {
-    const src = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'src' }, spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' }, reference: true }] } };
+    const src = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'src' },
+      spec: { tags: [{ name: 't', from: { kind: 'DockerImage', name: 'quay.io/x/y:1' }, reference: true }] },
+    };
     assert.equal((await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/other/imagestreams', { body: src })).status, 201);
-    const tagging = { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'copy' }, spec: { tags: [{ name: 't', from: { kind: 'ImageStreamTag', name: 'src:t', namespace: 'other' } }] } };
+    const tagging = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'ImageStream',
+      metadata: { name: 'copy' },
+      spec: { tags: [{ name: 't', from: { kind: 'ImageStreamTag', name: 'src:t', namespace: 'other' } }] },
+    };
     const denied = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/team/imagestreams', { token: TOKENS.bob, body: tagging });
     assert.equal(denied.status, 422, denied.text);
     assert.match(denied.json<Status>().message, /spec.tags\[t\].from: Forbidden: other\/src/);
@@ -295,7 +379,10 @@ describe('the permission matrix of the default roles', () => {
           (res === 'imagestreammappings' && verb === 'create')
         );
       case 'system:image-signer':
-        return (image && (res === 'images' || res === 'imagestreams/layers') && verb === 'get') || (res === 'imagesignatures' && (verb === 'create' || verb === 'delete'));
+        return (
+          (image && (res === 'images' || res === 'imagestreams/layers') && verb === 'get') ||
+          (res === 'imagesignatures' && (verb === 'create' || verb === 'delete'))
+        );
       default:
         return false;
     }
@@ -320,7 +407,15 @@ describe('the permission matrix of the default roles', () => {
           const review = {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SelfSubjectAccessReview',
-            spec: { resourceAttributes: { verb, group: r.group, resource: r.resource, ...(r.subresource ? { subresource: r.subresource } : {}), ...(r.namespaced ? { namespace: 'team' } : {}) } },
+            spec: {
+              resourceAttributes: {
+                verb,
+                group: r.group,
+                resource: r.resource,
+                ...(r.subresource ? { subresource: r.subresource } : {}),
+                ...(r.namespaced ? { namespace: 'team' } : {}),
+              },
+            },
           };
           const res = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review, token: MATRIX_TOKENS[role] ?? null });
           assert.equal(res.status, 201, res.text);
@@ -336,4 +431,3 @@ describe('the permission matrix of the default roles', () => {
     assert.deepEqual(mismatches, []);
   });
 });
-

@@ -90,7 +90,11 @@ describe('the server process', () => {
       const response = new Promise<number>((resolve, reject) => {
         const req = request(
           new URL('/apis/image.openshift.io/v1/namespaces/inflight/imagestreams', s.url),
-          { method: 'POST', headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }, ca: s.ca },
+          {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+            ca: s.ca,
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
@@ -99,10 +103,12 @@ describe('the server process', () => {
         req.on('error', reject);
         req.write(body.slice(0, half), () => sentFirstHalf());
         // The rest of the body goes out only after the server was told to stop.
-        void firstHalf.then(() => new Promise((r) => setTimeout(r, 200))).then(() => {
-          s.child.kill('SIGINT');
-          setTimeout(() => req.end(body.slice(half)), 300);
-        });
+        void firstHalf
+          .then(() => new Promise((r) => setTimeout(r, 200)))
+          .then(() => {
+            s.child.kill('SIGINT');
+            setTimeout(() => req.end(body.slice(half)), 300);
+          });
       });
       assert.equal(await response, 201);
       assert.equal(await s.stop(), 0);
@@ -122,7 +128,11 @@ describe('the server process', () => {
     try {
       await api(s, 'GET', '/apis/image.openshift.io/v1/namespaces/default/imagestreams/missing');
       await s.stop();
-      const lines = s.stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = s.stdout
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const line = lines.find((l) => l['msg'] === 'request' && l['name'] === 'missing');
       assert.ok(line, 'no request log line');
       assert.equal(line['verb'], 'get');

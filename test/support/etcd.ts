@@ -46,7 +46,23 @@ function makeTls(dir: string): EtcdTls & { serverCert: string; serverKey: string
   const issue = (name: string, cn: string, ext: string) => {
     writeFileSync(f(`${name}.ext`), ext);
     run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`);
-    run('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${name}.crt`), '-days', '2', '-extfile', f(`${name}.ext`));
+    run(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.crt`),
+      '-days',
+      '2',
+      '-extfile',
+      f(`${name}.ext`),
+    );
   };
   issue('server', 'etcd', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   issue('client', 'image-apiserver', 'extendedKeyUsage=clientAuth\n');
@@ -103,18 +119,29 @@ export async function startEtcd(opts: { members?: number; tls?: boolean } = {}):
       proc = spawn(
         'etcd',
         [
-          '--name', s.name,
-          '--data-dir', join(root, s.name),
-          '--listen-client-urls', clientUrl,
-          '--advertise-client-urls', clientUrl,
-          '--listen-peer-urls', `http://127.0.0.1:${s.peer}`,
-          '--initial-advertise-peer-urls', `http://127.0.0.1:${s.peer}`,
-          '--initial-cluster', initialCluster,
-          '--initial-cluster-token', 'image-apiserver-test',
+          '--name',
+          s.name,
+          '--data-dir',
+          join(root, s.name),
+          '--listen-client-urls',
+          clientUrl,
+          '--advertise-client-urls',
+          clientUrl,
+          '--listen-peer-urls',
+          `http://127.0.0.1:${s.peer}`,
+          '--initial-advertise-peer-urls',
+          `http://127.0.0.1:${s.peer}`,
+          '--initial-cluster',
+          initialCluster,
+          '--initial-cluster-token',
+          'image-apiserver-test',
           // Short raft timings: a new leader within a second after the old one dies.
-          '--heartbeat-interval', '50',
-          '--election-timeout', '500',
-          '--log-level', 'error',
+          '--heartbeat-interval',
+          '50',
+          '--election-timeout',
+          '500',
+          '--log-level',
+          'error',
           ...(certs ? ['--cert-file', certs.serverCert, '--key-file', certs.serverKey, '--trusted-ca-file', certs.caFile, '--client-cert-auth'] : []),
         ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -138,7 +165,14 @@ export async function startEtcd(opts: { members?: number; tls?: boolean } = {}):
       },
       async start() {
         launch();
-        await until(`${s.name} to serve`, async () => (await get(`${clientUrl}/version`, tls).then((r) => r.status === 200).catch(() => false)), 15_000);
+        await until(
+          `${s.name} to serve`,
+          async () =>
+            await get(`${clientUrl}/version`, tls)
+              .then((r) => r.status === 200)
+              .catch(() => false),
+          15_000,
+        );
       },
     };
     return member;
@@ -162,10 +196,14 @@ export async function startEtcd(opts: { members?: number; tls?: boolean } = {}):
       return undefined;
     },
     async waitHealthy(timeoutMs = 20_000) {
-      await until('a healthy cluster', async () => {
-        for (const m of members) if (m.running && (await healthy(m.clientUrl, tls))) return true;
-        return false;
-      }, timeoutMs);
+      await until(
+        'a healthy cluster',
+        async () => {
+          for (const m of members) if (m.running && (await healthy(m.clientUrl, tls))) return true;
+          return false;
+        },
+        timeoutMs,
+      );
     },
     async stop() {
       await Promise.all(members.map((m) => m.kill()));

@@ -29,14 +29,27 @@ const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pa
 async function startTokenServer(dir: string): Promise<{ realm: string; certPath: string; close(): void; token(scope: string): string }> {
   const keyPath = join(dir, 'token.key');
   const certPath = join(dir, 'token.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=test-token-issuer'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=test-token-issuer'],
+    { stdio: 'ignore' },
+  );
   const key = readFileSync(keyPath, 'utf8');
   const der = new X509Certificate(readFileSync(certPath)).raw.toString('base64');
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const token = (scope: string, granted: boolean) => {
     const [type = 'repository', name = '', actions = ''] = scope.split(':');
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: 'test-issuer', sub: granted ? TEST_USER : '', aud: 'test-registry', exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access: granted ? [{ type, name, actions: actions.split(',') }] : [] };
+    const claims = {
+      iss: 'test-issuer',
+      sub: granted ? TEST_USER : '',
+      aud: 'test-registry',
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access: granted ? [{ type, name, actions: actions.split(',') }] : [],
+    };
     const head = `${b64({ alg: 'RS256', typ: 'JWT', x5c: [der] })}.${b64(claims)}`;
     return `${head}.${sign('RSA-SHA256', Buffer.from(head), key).toString('base64url')}`;
   };
@@ -154,9 +167,22 @@ async function pushManifest(host: string, repo: string, ref: string, body: strin
 }
 
 /** Pushes a one-layer image (OCI, or Docker schema 2) and tags it. */
-export async function pushImage(host: string, repo: string, tag: string, opts: { seed: string; arch?: string; docker?: boolean; auth?: Record<string, string> }): Promise<PushedImage> {
+export async function pushImage(
+  host: string,
+  repo: string,
+  tag: string,
+  opts: { seed: string; arch?: string; docker?: boolean; auth?: Record<string, string> },
+): Promise<PushedImage> {
   const auth = opts.auth ?? {};
-  const config = Buffer.from(JSON.stringify({ architecture: opts.arch ?? 'amd64', os: 'linux', created: '2025-01-01T00:00:00Z', config: { Cmd: ['/bin/app'], Env: [`SEED=${opts.seed}`] }, rootfs: { type: 'layers', diff_ids: [] } }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: opts.arch ?? 'amd64',
+      os: 'linux',
+      created: '2025-01-01T00:00:00Z',
+      config: { Cmd: ['/bin/app'], Env: [`SEED=${opts.seed}`] },
+      rootfs: { type: 'layers', diff_ids: [] },
+    }),
+  );
   const layer = Buffer.from(`layer for ${opts.seed}`);
   const configDigest = await pushBlob(host, repo, config, auth);
   const layerDigest = await pushBlob(host, repo, layer, auth);
@@ -164,8 +190,18 @@ export async function pushImage(host: string, repo: string, tag: string, opts: {
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType,
-    config: { mediaType: opts.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-    layers: [{ mediaType: opts.docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
+    config: {
+      mediaType: opts.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+      digest: configDigest,
+      size: config.length,
+    },
+    layers: [
+      {
+        mediaType: opts.docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: layerDigest,
+        size: layer.length,
+      },
+    ],
   });
   const digest = await pushManifest(host, repo, tag, manifest, mediaType, auth);
   return { digest, configDigest, layerDigest, mediaType };
@@ -175,7 +211,9 @@ export async function pushImage(host: string, repo: string, tag: string, opts: {
 export async function pushIndex(host: string, repo: string, tag: string, seed: string): Promise<{ digest: string; amd64: PushedImage; arm64: PushedImage }> {
   const amd64 = await pushImage(host, repo, `${tag}-amd64`, { seed: `${seed}-amd64`, arch: 'amd64' });
   const arm64 = await pushImage(host, repo, `${tag}-arm64`, { seed: `${seed}-arm64`, arch: 'arm64' });
-  const size = async (d: string) => (await (await fetch(`http://${host}/v2/${repo}/manifests/${d}`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).arrayBuffer()).byteLength;
+  const size = async (d: string) =>
+    (await (await fetch(`http://${host}/v2/${repo}/manifests/${d}`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } })).arrayBuffer())
+      .byteLength;
   const index = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',

@@ -32,7 +32,19 @@ export async function startServerProcess(opts: { dataDir?: string; args?: string
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'image-apiserver-'));
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'src/main.ts'), '--data-dir', dataDir, '--secure-port', '0', '--log-level', 'warn', ...(opts.args ?? [])],
+    [
+      ...(opts.nodeArgs ?? []),
+      '--import',
+      'tsx',
+      join(ROOT, 'src/main.ts'),
+      '--data-dir',
+      dataDir,
+      '--secure-port',
+      '0',
+      '--log-level',
+      'warn',
+      ...(opts.args ?? []),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];

@@ -97,7 +97,15 @@ export class OciLayout {
 export function skopeoCopy(layout: OciLayout, tag: string, dest: string, opts: { docker?: boolean; all?: boolean } = {}): void {
   execFileSync(
     'skopeo',
-    ['copy', '--quiet', '--dest-tls-verify=false', ...(opts.all ? ['--all'] : []), ...(opts.docker ? ['--format', 'v2s2'] : []), `oci:${layout.dir}:${tag}`, `docker://${dest}`],
+    [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      ...(opts.all ? ['--all'] : []),
+      ...(opts.docker ? ['--format', 'v2s2'] : []),
+      `oci:${layout.dir}:${tag}`,
+      `docker://${dest}`,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
 }

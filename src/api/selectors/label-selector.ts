@@ -4,9 +4,7 @@
  */
 import { badRequest } from '../errors.js';
 
-export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!' };
+export type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!' };
 
 export interface LabelSelector {
   readonly requirements: readonly Requirement[];
@@ -23,13 +21,21 @@ function fail(selector: string, why: string): never {
 function checkKey(selector: string, key: string): string {
   const k = key.trim();
   const name = k.includes('/') ? k.slice(k.indexOf('/') + 1) : k;
-  if (!KEY.test(k) || name.length > 63) fail(selector, `invalid label key "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+  if (!KEY.test(k) || name.length > 63)
+    fail(
+      selector,
+      `invalid label key "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   return k;
 }
 
 function checkValue(selector: string, v: string): string {
   const value = v.trim();
-  if (value.length > 63 || !VALUE.test(value)) fail(selector, `invalid label value: "${value}": at key: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+  if (value.length > 63 || !VALUE.test(value))
+    fail(
+      selector,
+      `invalid label value: "${value}": at key: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   return value;
 }
 
@@ -55,7 +61,7 @@ export function parseLabelSelector(selector: string): LabelSelector {
   if (selector.trim() !== '') {
     for (const raw of splitTop(selector)) {
       const part = raw.trim();
-      if (part === '') fail(selector, 'found \'\', expected: !, identifier, or \'end of string\'');
+      if (part === '') fail(selector, "found '', expected: !, identifier, or 'end of string'");
       let m: RegExpExecArray | null;
       if ((m = /^(.+?)\s+(in|notin)\s*\((.*)\)$/.exec(part))) {
         const values = (m[3] ?? '').split(',').map((v) => checkValue(selector, v));

@@ -24,7 +24,11 @@ describe('label selectors', () => {
   }
   it('answers 400 for bad syntax', () => {
     for (const bad of ['a in (', 'a=b,', 'Bad Key=x', 'a=in valid', ',']) {
-      assert.throws(() => parseLabelSelector(bad), (e) => isApiError(e, 'BadRequest'), bad);
+      assert.throws(
+        () => parseLabelSelector(bad),
+        (e) => isApiError(e, 'BadRequest'),
+        bad,
+      );
     }
   });
 });
@@ -42,6 +46,9 @@ describe('field selectors', () => {
       () => parseFieldSelector('spec.foo=x', supported),
       (e) => isApiError(e, 'BadRequest') && e.message === 'field label not supported: spec.foo',
     );
-    assert.throws(() => parseFieldSelector('metadata.name', supported), (e) => isApiError(e, 'BadRequest'));
+    assert.throws(
+      () => parseFieldSelector('metadata.name', supported),
+      (e) => isApiError(e, 'BadRequest'),
+    );
   });
 });

@@ -135,8 +135,7 @@ export function validateObjectMeta(meta: ObjectMeta, rules: MetaRules, path = 'm
 export function validateObjectMetaUpdate(meta: ObjectMeta, old: ObjectMeta, path = 'metadata'): FieldError[] {
   const errs: FieldError[] = [];
   const immutable = (field: 'name' | 'namespace' | 'uid' | 'creationTimestamp') => {
-    if ((meta[field] ?? '') !== (old[field] ?? ''))
-      errs.push(fieldErr.invalid(`${path}.${field}`, meta[field] ?? '', 'field is immutable'));
+    if ((meta[field] ?? '') !== (old[field] ?? '')) errs.push(fieldErr.invalid(`${path}.${field}`, meta[field] ?? '', 'field is immutable'));
   };
   immutable('name');
   immutable('namespace');

@@ -4,12 +4,16 @@ import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
 const attrs = {
   namespace: Type.Optional(Type.String({ description: 'Namespace is the namespace of the action being requested.' })),
-  verb: Type.Optional(Type.String({ description: 'Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.' })),
+  verb: Type.Optional(
+    Type.String({ description: 'Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.' }),
+  ),
   group: Type.Optional(Type.String({ description: 'Group is the API Group of the Resource.  "*" means all.' })),
   version: Type.Optional(Type.String({ description: 'Version is the API Version of the Resource.  "*" means all.' })),
   resource: Type.Optional(Type.String({ description: 'Resource is one of the existing resource types.  "*" means all.' })),
   subresource: Type.Optional(Type.String({ description: 'Subresource is one of the existing resource types.  "" means none.' })),
-  name: Type.Optional(Type.String({ description: 'Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.' })),
+  name: Type.Optional(
+    Type.String({ description: 'Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.' }),
+  ),
 };
 
 export const SelfSubjectAccessReview = named(
@@ -20,10 +24,15 @@ export const SelfSubjectAccessReview = named(
       ...objectHeader('Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'),
       spec: Type.Object(
         {
-          resourceAttributes: Type.Optional(Type.Object(attrs, { description: 'ResourceAuthorizationAttributes describes information for a resource access request' })),
+          resourceAttributes: Type.Optional(
+            Type.Object(attrs, { description: 'ResourceAuthorizationAttributes describes information for a resource access request' }),
+          ),
           nonResourceAttributes: Type.Optional(
             Type.Object(
-              { path: Type.Optional(Type.String({ description: 'Path is the URL path of the request' })), verb: Type.Optional(Type.String({ description: 'Verb is the standard HTTP verb' })) },
+              {
+                path: Type.Optional(Type.String({ description: 'Path is the URL path of the request' })),
+                verb: Type.Optional(Type.String({ description: 'Verb is the standard HTTP verb' })),
+              },
               { description: 'NonResourceAttributes describes information for a non-resource access request' },
             ),
           ),

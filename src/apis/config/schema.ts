@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
 const HOSTNAMES_DESCRIPTION =
-  "externalRegistryHostnames provides the hostnames for the default external image registry. The external hostname should be set only when the image registry is exposed externally. The first value is used in 'publicDockerImageRepository' field in ImageStreams. The value must be in \"hostname[:port]\" format.";
+  'externalRegistryHostnames provides the hostnames for the default external image registry. The external hostname should be set only when the image registry is exposed externally. The first value is used in \'publicDockerImageRepository\' field in ImageStreams. The value must be in "hostname[:port]" format.';
 
 export const RegistryLocation = named(
   'com.github.openshift.api.config.v1.RegistryLocation',
@@ -22,7 +22,10 @@ export const RegistryLocation = named(
         }),
       ),
     },
-    { description: "RegistryLocation contains a location of the registry specified by the registry domain name. The domain name might include wildcards, like '*' or '??'." },
+    {
+      description:
+        "RegistryLocation contains a location of the registry specified by the registry domain name. The domain name might include wildcards, like '*' or '??'.",
+    },
   ),
 );
 
@@ -108,7 +111,7 @@ export const ClusterImageConfig = named(
     },
     {
       description:
-        'Image governs policies related to imagestream imports and runtime configuration for external registries. It allows cluster admins to configure which registries OpenShift is allowed to import images from, extra CA trust bundles for external registries, and policies to block or allow registry hostnames. When exposing OpenShift\'s image registry to the public, this also lets cluster admins specify the external hostname.',
+        "Image governs policies related to imagestream imports and runtime configuration for external registries. It allows cluster admins to configure which registries OpenShift is allowed to import images from, extra CA trust bundles for external registries, and policies to block or allow registry hostnames. When exposing OpenShift's image registry to the public, this also lets cluster admins specify the external hostname.",
     },
   ),
 );

@@ -11,7 +11,12 @@ const cfg = (spec: ClusterImageConfig['spec'], status?: ClusterImageConfig['stat
 
 describe('cluster image config validation', () => {
   it('accepts host[:port] patterns with wildcards', () => {
-    assert.deepEqual(validateClusterImageSpec(cfg({ allowedRegistriesForImport: [{ domainName: 'quay.io' }, { domainName: '*.example.com:5000' }, { domainName: 'reg?.io:*' }] })), []);
+    assert.deepEqual(
+      validateClusterImageSpec(
+        cfg({ allowedRegistriesForImport: [{ domainName: 'quay.io' }, { domainName: '*.example.com:5000' }, { domainName: 'reg?.io:*' }] }),
+      ),
+      [],
+    );
   });
 
   it('rejects a path in allowedRegistriesForImport with a message that says only host[:port] is matched', () => {
@@ -26,7 +31,10 @@ describe('cluster image config validation', () => {
     assert.equal(errs[0]?.field, 'spec.registrySources');
     assert.match(errs[0]?.detail ?? '', /Only one of blockedRegistries or allowedRegistries may be set/);
     assert.deepEqual(validateClusterImageSpec(cfg({ registrySources: { blockedRegistries: ['*.bad.io', 'quay.io/org/repo', 'h:5000'] } })), []);
-    assert.equal(validateClusterImageSpec(cfg({ registrySources: { insecureRegistries: ['Not Valid'] } }))[0]?.field, 'spec.registrySources.insecureRegistries[0]');
+    assert.equal(
+      validateClusterImageSpec(cfg({ registrySources: { insecureRegistries: ['Not Valid'] } }))[0]?.field,
+      'spec.registrySources.insecureRegistries[0]',
+    );
   });
 
   it('checks hostnames and the import mode', () => {

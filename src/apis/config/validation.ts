@@ -8,7 +8,8 @@ import type { ClusterImageConfig } from './schema.js';
 
 const HOST_PATTERN = /^[A-Za-z0-9*?]([A-Za-z0-9*?.-]*[A-Za-z0-9*?])?(:([0-9]{1,5}|\*))?$/;
 const HOSTNAME = /^(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$/;
-const SOURCE_ENTRY = /^(\*(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*)$/;
+const SOURCE_ENTRY =
+  /^(\*(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*)$/;
 export const IMPORT_MODES = ['', 'Legacy', 'PreserveOriginal'] as const;
 
 function validateHostnames(list: readonly string[] | undefined, path: string): FieldError[] {
@@ -44,7 +45,9 @@ export function validateClusterImageSpec(cfg: ClusterImageConfig): FieldError[] 
         ),
       );
     else if (!HOST_PATTERN.test(name))
-      errs.push(fieldErr.invalid(path, name, 'must be a host[:port] pattern where the host may use the wildcards "*" and "?" (e.g. "quay.io", "*.example.com:5000")'));
+      errs.push(
+        fieldErr.invalid(path, name, 'must be a host[:port] pattern where the host may use the wildcards "*" and "?" (e.g. "quay.io", "*.example.com:5000")'),
+      );
   });
   errs.push(...validateHostnames(spec.externalRegistryHostnames, 'spec.externalRegistryHostnames'));
   const rs = spec.registrySources;
@@ -65,7 +68,9 @@ export function validateClusterImageStatus(cfg: ClusterImageConfig): FieldError[
   const errs: FieldError[] = [];
   const st = cfg.status ?? {};
   if (st.internalRegistryHostname && !HOSTNAME.test(st.internalRegistryHostname))
-    errs.push(fieldErr.invalid('status.internalRegistryHostname', st.internalRegistryHostname, 'must be a hostname with an optional port, in "hostname[:port]" format'));
+    errs.push(
+      fieldErr.invalid('status.internalRegistryHostname', st.internalRegistryHostname, 'must be a hostname with an optional port, in "hostname[:port]" format'),
+    );
   errs.push(...validateHostnames(st.externalRegistryHostnames, 'status.externalRegistryHostnames'));
   if (st.imageStreamImportMode !== undefined && !(IMPORT_MODES as readonly string[]).includes(st.imageStreamImportMode))
     errs.push(fieldErr.notSupported('status.imageStreamImportMode', st.imageStreamImportMode, ['Legacy', 'PreserveOriginal']));

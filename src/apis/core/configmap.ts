@@ -11,9 +11,19 @@ export const ConfigMap = named(
   Type.Object(
     {
       ...objectHeader(),
-      data: Type.Optional({ ...StringMap, description: 'Data contains the configuration data. Each key must consist of alphanumeric characters, \'-\', \'_\' or \'.\'.' }),
-      binaryData: Type.Optional({ ...StringMap, description: 'BinaryData contains the binary data (base64). Keys stored in BinaryData must not overlap with the ones in the Data field.' }),
-      immutable: Type.Optional(Type.Boolean({ description: 'Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified).' })),
+      data: Type.Optional({
+        ...StringMap,
+        description: "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'.",
+      }),
+      binaryData: Type.Optional({
+        ...StringMap,
+        description: 'BinaryData contains the binary data (base64). Keys stored in BinaryData must not overlap with the ones in the Data field.',
+      }),
+      immutable: Type.Optional(
+        Type.Boolean({
+          description: 'Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified).',
+        }),
+      ),
     },
     { description: 'ConfigMap holds configuration data for pods to consume.' },
   ),

@@ -8,7 +8,13 @@ export function validateDataKeys(keys: readonly string[], path: string): FieldEr
   for (const k of keys) {
     if (k.length > 253) errs.push(fieldErr.invalid(path, k, 'must be no more than 253 characters'));
     if (!CONFIG_KEY.test(k))
-      errs.push(fieldErr.invalid(path, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      errs.push(
+        fieldErr.invalid(
+          path,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
     else if (k === '.' || k === '..' || k.startsWith('..')) errs.push(fieldErr.invalid(path, k, `must not be '.' or '..' or start with '..'`));
   }
   return errs;

@@ -18,7 +18,7 @@ export const Secret = named(
       data: Type.Optional({
         ...StringMap,
         description:
-          'Data contains the secret data. Each key must consist of alphanumeric characters, \'-\', \'_\' or \'.\'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here.',
+          "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here.",
       }),
       stringData: Type.Optional({
         ...StringMap,
@@ -27,7 +27,9 @@ export const Secret = named(
       }),
       type: Type.Optional(Type.String({ description: 'Used to facilitate programmatic handling of secret data.' })),
       immutable: Type.Optional(
-        Type.Boolean({ description: 'Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified).' }),
+        Type.Boolean({
+          description: 'Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified).',
+        }),
       ),
     },
     { description: 'Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.' },

@@ -14,7 +14,7 @@ import type { Image, ImageSignature } from './schema.js';
 const DIGEST = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
 const MEDIA_TYPE = /^ *([A-Za-z0-9][A-Za-z0-9!#$&^_-]{0,126})\/([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}) *$/;
 
-export function validateSignature(sig: Omit<ImageSignature, "metadata"> & { metadata?: ImageSignature["metadata"] }, path: string): FieldError[] {
+export function validateSignature(sig: Omit<ImageSignature, 'metadata'> & { metadata?: ImageSignature['metadata'] }, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const name = sig.metadata?.name ?? '';
   for (const m of validatePathSegmentName(name, false)) errs.push(fieldErr.invalid(`${path}.metadata.name`, name, m));
@@ -22,7 +22,8 @@ export function validateSignature(sig: Omit<ImageSignature, "metadata"> & { meta
   if (parts.length !== 2 || !parts[0] || !parts[1])
     errs.push(fieldErr.invalid(`${path}.metadata.name`, name, 'name must be of format <imageName>@<signatureName>'));
   if (Object.keys(sig.metadata?.labels ?? {}).length > 0) errs.push(fieldErr.forbidden(`${path}.metadata.labels`, 'signature labels cannot be set'));
-  if (Object.keys(sig.metadata?.annotations ?? {}).length > 0) errs.push(fieldErr.forbidden(`${path}.metadata.annotations`, 'signature annotations cannot be set'));
+  if (Object.keys(sig.metadata?.annotations ?? {}).length > 0)
+    errs.push(fieldErr.forbidden(`${path}.metadata.annotations`, 'signature annotations cannot be set'));
   if (!sig.type) errs.push(fieldErr.required(`${path}.type`));
   if (!sig.content) errs.push(fieldErr.required(`${path}.content`));
   const newest = (t: string) =>

@@ -26,7 +26,8 @@ describe('docker image references', () => {
     [`a@md5:${'a'.repeat(32)}`, 'unsupported digest algorithm'],
     [`${'a'.repeat(256)}`, 'repository name must not be more than 255 characters'],
   ];
-  for (const [spec, msg] of bad) it(`rejects ${JSON.stringify(spec.slice(0, 30))} with "${msg}"`, () => assert.throws(() => parseDockerImageReference(spec), { message: msg }));
+  for (const [spec, msg] of bad)
+    it(`rejects ${JSON.stringify(spec.slice(0, 30))} with "${msg}"`, () => assert.throws(() => parseDockerImageReference(spec), { message: msg }));
 
   it('applies Docker client defaults and renders exact and full forms', () => {
     const r = parseDockerImageReference('busybox');

@@ -116,4 +116,3 @@ export function registryHostPort(r: DockerImageReference, insecure: boolean): { 
   if (i > 0 && /^[0-9]+$/.test(registry.slice(i + 1))) return { host: registry.slice(0, i), port: registry.slice(i + 1) };
   return { host: registry, port: insecure ? '80' : '443' };
 }
-

@@ -28,7 +28,11 @@ export const ObjectReference = named(
       uid: opt(Type.String({ description: 'UID of the referent.' })),
       apiVersion: opt(Type.String({ description: 'API version of the referent.' })),
       resourceVersion: opt(Type.String({ description: 'Specific resourceVersion to which this reference is made, if any.' })),
-      fieldPath: opt(Type.String({ description: 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.' })),
+      fieldPath: opt(
+        Type.String({
+          description: 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.',
+        }),
+      ),
     },
     { description: 'ObjectReference contains enough information to let you inspect or modify the referred object.', 'x-kubernetes-map-type': 'atomic' },
   ),
@@ -227,7 +231,10 @@ export const ImageStream = named(
       spec: opt({ ...ImageStreamSpec, description: 'Spec describes the desired state of this stream' }),
       status: opt({ ...ImageStreamStatus, description: 'Status describes the current state of this stream' }),
     },
-    { description: 'An ImageStream stores a mapping of tags to images, metadata overrides that are applied when images are tagged in a stream, and an optional reference to a container image repository on a registry. Users typically update the spec.tags field to point to external images which are imported from container registries using credentials in your namespace with the pull secret type, or to existing image stream tags and images which are immediately accessible for tagging or pulling. The history of images applied to a tag is visible in the status.tags field and any user who can view an image stream is allowed to tag that image into their own image streams. Access to pull images from the integrated registry is granted by having the "get imagestreams/layers" permission on a given image stream. Users may remove a tag by deleting the imagestreamtag resource, which causes both spec and status for that tag to be removed. Image stream history is retained until an administrator runs the prune operation, which removes references that are no longer in use. To preserve a historical image, ensure there is a tag in spec pointing to that image by its digest.' },
+    {
+      description:
+        'An ImageStream stores a mapping of tags to images, metadata overrides that are applied when images are tagged in a stream, and an optional reference to a container image repository on a registry. Users typically update the spec.tags field to point to external images which are imported from container registries using credentials in your namespace with the pull secret type, or to existing image stream tags and images which are immediately accessible for tagging or pulling. The history of images applied to a tag is visible in the status.tags field and any user who can view an image stream is allowed to tag that image into their own image streams. Access to pull images from the integrated registry is granted by having the "get imagestreams/layers" permission on a given image stream. Users may remove a tag by deleting the imagestreamtag resource, which causes both spec and status for that tag to be removed. Image stream history is retained until an administrator runs the prune operation, which removes references that are no longer in use. To preserve a historical image, ensure there is a tag in spec pointing to that image by its digest.',
+    },
   ),
 );
 export type ImageStream = Static<typeof ImageStream> & KubeObject;

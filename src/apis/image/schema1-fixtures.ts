@@ -20,7 +20,8 @@ export const manifest = (cmd: string, layer: string) => ({
   ],
 });
 
-export const protectedHeader = (formatLength: unknown, formatTail: unknown, time = '2020-01-01T00:00:00Z') => b64url(JSON.stringify({ formatLength, formatTail, time }));
+export const protectedHeader = (formatLength: unknown, formatTail: unknown, time = '2020-01-01T00:00:00Z') =>
+  b64url(JSON.stringify({ formatLength, formatTail, time }));
 export const signature = (prot: string) => `{"header": {"alg": "ES256"}, "signature": "c2ln", "protected": "${prot}"}`;
 
 /**

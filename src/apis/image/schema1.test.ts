@@ -72,8 +72,14 @@ describe('schema 1 manifest digests (schema1Payload)', () => {
   it('refuses signatures that disagree on formatLength or formatTail', () => {
     const s = signed(manifest('/real', 'b'));
     const good = signature(protectedHeader(s.formatLength, b64url(s.tail)));
-    refused(schema1Payload(signed(manifest('/real', 'b'), { signatures: [good, signature(protectedHeader(s.formatLength - 1, b64url(s.tail)))] }).body), /disagree/);
-    refused(schema1Payload(signed(manifest('/real', 'b'), { signatures: [good, signature(protectedHeader(s.formatLength, b64url('\n }')))] }).body), /disagree/);
+    refused(
+      schema1Payload(signed(manifest('/real', 'b'), { signatures: [good, signature(protectedHeader(s.formatLength - 1, b64url(s.tail)))] }).body),
+      /disagree/,
+    );
+    refused(
+      schema1Payload(signed(manifest('/real', 'b'), { signatures: [good, signature(protectedHeader(s.formatLength, b64url('\n }')))] }).body),
+      /disagree/,
+    );
   });
 
   it('refuses malformed signatures and protected headers', () => {
@@ -100,7 +106,10 @@ describe('schema 1 manifest digests (schema1Payload)', () => {
 
   it('refuses a payload that is not a JSON object, or that has signatures of its own', () => {
     const s = signed(manifest('/real', 'b'));
-    refused(schema1Payload(signed(manifest('/real', 'b'), { signatures: [signature(protectedHeader(s.formatLength - 5, b64url(s.tail)))] }).body), /payload is not a JSON object/);
+    refused(
+      schema1Payload(signed(manifest('/real', 'b'), { signatures: [signature(protectedHeader(s.formatLength - 5, b64url(s.tail)))] }).body),
+      /payload is not a JSON object/,
+    );
     const inner = signed({ ...manifest('/real', 'b'), signatures: [] });
     // The payload carries `"signatures": []`; the body's signatures (spliced after it) win when parsed.
     refused(schema1Payload(inner.body), /signatures member of its own/);

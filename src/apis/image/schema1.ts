@@ -73,7 +73,10 @@ export function schema1Payload(body: Buffer): Schema1Content | Schema1Refusal {
   for (const sig of signatures) {
     const f = payloadFormat(sig, body.length);
     if (typeof f === 'string') return refuse(bytesDigest, f);
-    if (format && (f.formatLength !== format.formatLength || Buffer.compare(Buffer.from(f.formatTail, 'base64url'), Buffer.from(format.formatTail, 'base64url')) !== 0))
+    if (
+      format &&
+      (f.formatLength !== format.formatLength || Buffer.compare(Buffer.from(f.formatTail, 'base64url'), Buffer.from(format.formatTail, 'base64url')) !== 0)
+    )
       return refuse(bytesDigest, 'its signatures disagree on the signed payload');
     format ??= f;
   }

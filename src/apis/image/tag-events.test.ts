@@ -3,20 +3,52 @@ import assert from 'node:assert/strict';
 import type { ImageStream, TagEvent } from './schema.js';
 import { addTagEvent, tagRefChanged, trackingTags } from './tag-events.js';
 
-const ev = (ref: string, image: string, generation = 1, created = '2026-01-01T00:00:00Z'): TagEvent => ({ created, dockerImageReference: ref, image, generation });
+const ev = (ref: string, image: string, generation = 1, created = '2026-01-01T00:00:00Z'): TagEvent => ({
+  created,
+  dockerImageReference: ref,
+  image,
+  generation,
+});
 
 function withHistory(items: TagEvent[]): ImageStream {
-  return { metadata: { name: 's', namespace: 'ns' }, status: { dockerImageRepository: '', tags: [{ tag: 't', items, conditions: [{ type: 'ImportSuccess', status: 'False', generation: 1 }] }] } };
+  return {
+    metadata: { name: 's', namespace: 'ns' },
+    status: { dockerImageRepository: '', tags: [{ tag: 't', items, conditions: [{ type: 'ImportSuccess', status: 'False', generation: 1 }] }] },
+  };
 }
 
 describe('addTagEvent (AddTagEventToImageStream)', () => {
   const cases: { name: string; history: TagEvent[]; next: TagEvent; changed: boolean; want: TagEvent[] }[] = [
     { name: 'starts a history', history: [], next: ev('a', 'sha256:1'), changed: true, want: [ev('a', 'sha256:1')] },
     { name: 'ignores an identical event', history: [ev('a', 'sha256:1')], next: ev('a', 'sha256:1', 1, 'later'), changed: false, want: [ev('a', 'sha256:1')] },
-    { name: 'collapses a new generation into the newest event', history: [ev('a', 'sha256:1')], next: ev('a', 'sha256:1', 2, 'later'), changed: true, want: [ev('a', 'sha256:1', 2)] },
-    { name: 'moves the image under the same reference', history: [ev('a', 'sha256:1')], next: ev('a', 'sha256:2', 2), changed: true, want: [ev('a', 'sha256:2', 2)] },
-    { name: 'moves the reference of the same image', history: [ev('a', 'sha256:1')], next: ev('b', 'sha256:1', 2), changed: true, want: [ev('b', 'sha256:1', 2)] },
-    { name: 'prepends anything else', history: [ev('a', 'sha256:1')], next: ev('b', 'sha256:2', 2), changed: true, want: [ev('b', 'sha256:2', 2), ev('a', 'sha256:1')] },
+    {
+      name: 'collapses a new generation into the newest event',
+      history: [ev('a', 'sha256:1')],
+      next: ev('a', 'sha256:1', 2, 'later'),
+      changed: true,
+      want: [ev('a', 'sha256:1', 2)],
+    },
+    {
+      name: 'moves the image under the same reference',
+      history: [ev('a', 'sha256:1')],
+      next: ev('a', 'sha256:2', 2),
+      changed: true,
+      want: [ev('a', 'sha256:2', 2)],
+    },
+    {
+      name: 'moves the reference of the same image',
+      history: [ev('a', 'sha256:1')],
+      next: ev('b', 'sha256:1', 2),
+      changed: true,
+      want: [ev('b', 'sha256:1', 2)],
+    },
+    {
+      name: 'prepends anything else',
+      history: [ev('a', 'sha256:1')],
+      next: ev('b', 'sha256:2', 2),
+      changed: true,
+      want: [ev('b', 'sha256:2', 2), ev('a', 'sha256:1')],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -41,7 +73,12 @@ describe('tagRefChanged', () => {
     ['other namespace', tag({ kind: 'ImageStreamTag', name: 'a' }), tag({ kind: 'ImageStreamTag', name: 'a', namespace: 'other' }), true],
     ['reference flips', tag({ kind: 'DockerImage', name: 'a' }), tag({ kind: 'DockerImage', name: 'a' }, { reference: true }), true],
     ['generation reset to 0', tag({ kind: 'DockerImage', name: 'a' }, { generation: 3 }), tag({ kind: 'DockerImage', name: 'a' }, { generation: 0 }), true],
-    ['scheduled is not a change', tag({ kind: 'DockerImage', name: 'a' }), tag({ kind: 'DockerImage', name: 'a' }, { importPolicy: { scheduled: true } }), false],
+    [
+      'scheduled is not a change',
+      tag({ kind: 'DockerImage', name: 'a' }),
+      tag({ kind: 'DockerImage', name: 'a' }, { importPolicy: { scheduled: true } }),
+      false,
+    ],
   ];
   for (const [name, old, next, want] of cases) it(name, () => assert.equal(tagRefChanged(old, next, 'ns'), want));
 });
@@ -59,6 +96,9 @@ describe('tracking tags', () => {
         ],
       },
     };
-    assert.deepEqual(trackingTags(s, 'src').map((t) => t.name), ['a', 'b']);
+    assert.deepEqual(
+      trackingTags(s, 'src').map((t) => t.name),
+      ['a', 'b'],
+    );
   });
 });

@@ -271,7 +271,9 @@ export const ImageStreamImport = named(
       status: Type.Optional(
         Type.Object(
           {
-            import: Type.Optional(Type.Union([ImageStream, Type.Null()], { description: 'Import is the image stream that was successfully updated or created when \'to\' was set.' })),
+            import: Type.Optional(
+              Type.Union([ImageStream, Type.Null()], { description: "Import is the image stream that was successfully updated or created when 'to' was set." }),
+            ),
             repository: Type.Optional(
               Type.Union(
                 [

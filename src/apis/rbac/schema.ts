@@ -8,13 +8,23 @@ export const PolicyRule = named(
   'io.k8s.api.rbac.v1.PolicyRule',
   Type.Object(
     {
-      verbs: Type.Array(Type.String(), { description: "Verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs.", 'x-kubernetes-list-type': 'atomic' }),
-      apiGroups: strings('APIGroups is the name of the APIGroup that contains the resources. "" represents the core API group and "*" represents all API groups.'),
+      verbs: Type.Array(Type.String(), {
+        description: "Verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs.",
+        'x-kubernetes-list-type': 'atomic',
+      }),
+      apiGroups: strings(
+        'APIGroups is the name of the APIGroup that contains the resources. "" represents the core API group and "*" represents all API groups.',
+      ),
       resources: strings("Resources is a list of resources this rule applies to. '*' represents all resources; 'resource/subresource' a subresource."),
       resourceNames: strings('ResourceNames is an optional white list of names that the rule applies to. An empty set means that everything is allowed.'),
-      nonResourceURLs: strings("NonResourceURLs is a set of partial urls that a user should have access to. *s are allowed, but only as the full, final step in the path."),
+      nonResourceURLs: strings(
+        'NonResourceURLs is a set of partial urls that a user should have access to. *s are allowed, but only as the full, final step in the path.',
+      ),
     },
-    { description: 'PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.' },
+    {
+      description:
+        'PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.',
+    },
   ),
 );
 export type PolicyRule = Static<typeof PolicyRule>;
@@ -46,7 +56,9 @@ export const RoleRef = named(
 );
 
 const rules = Type.Optional(Type.Array(PolicyRule, { description: 'Rules holds all the PolicyRules for this Role', 'x-kubernetes-list-type': 'atomic' }));
-const subjects = Type.Optional(Type.Array(Subject, { description: 'Subjects holds references to the objects the role applies to.', 'x-kubernetes-list-type': 'atomic' }));
+const subjects = Type.Optional(
+  Type.Array(Subject, { description: 'Subjects holds references to the objects the role applies to.', 'x-kubernetes-list-type': 'atomic' }),
+);
 /** RBAC words the `metadata` field of its kinds so. */
 const header = () => objectHeader("Standard object's metadata.");
 

@@ -4,8 +4,7 @@ import type { ResourceHandler } from './handler.js';
 
 export function withAfterWrite<T extends KubeObject>(h: ResourceHandler<T>, after: () => Promise<void>): ResourceHandler<T> {
   const wrapped: ResourceHandler<T> = { ...h };
-  const wrap =
-    <A extends unknown[], R>(fn: ((...args: A) => Promise<R>) | undefined) =>
+  const wrap = <A extends unknown[], R>(fn: ((...args: A) => Promise<R>) | undefined) =>
     fn &&
     (async (...args: A): Promise<R> => {
       const r = await fn(...args);

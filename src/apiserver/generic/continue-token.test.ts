@@ -16,6 +16,11 @@ describe('continue tokens', () => {
       Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 0, start: 'a' })).toString('base64url'),
       Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 3, start: '../secrets/x' })).toString('base64url'),
     ];
-    for (const t of bad) assert.throws(() => decodeContinue(t), (e) => isApiError(e, 'BadRequest'), t);
+    for (const t of bad)
+      assert.throws(
+        () => decodeContinue(t),
+        (e) => isApiError(e, 'BadRequest'),
+        t,
+      );
   });
 });

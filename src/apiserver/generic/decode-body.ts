@@ -15,7 +15,9 @@ export interface ExpectedType {
 
 export function decodeBody<T>(body: unknown, schema: TSchema, expected: ExpectedType, ctx: RequestContext, req: WriteRequest): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw badRequest(`${expected.kind} in version "${expected.apiVersion.split('/').pop()}" cannot be handled as a ${expected.kind}: the request body must be a JSON object`);
+    throw badRequest(
+      `${expected.kind} in version "${expected.apiVersion.split('/').pop()}" cannot be handled as a ${expected.kind}: the request body must be a JSON object`,
+    );
   const b = body as Record<string, unknown>;
   if (b['apiVersion'] !== undefined && b['apiVersion'] !== expected.apiVersion)
     throw badRequest(`the API version in the data (${String(b['apiVersion'])}) does not match the expected API version (${expected.apiVersion})`);

@@ -84,7 +84,10 @@ describe('ResourceStore', () => {
 
   it('answers 404 for a missing namespace and 409 for an existing name', async () => {
     const { things, ctx } = setup();
-    await assert.rejects(things.create({ ...ctx, namespace: 'gone' }, thing('a'), { dryRun: false }), (e) => isApiError(e, 'NotFound') && /namespaces "gone" not found/.test(e.message));
+    await assert.rejects(
+      things.create({ ...ctx, namespace: 'gone' }, thing('a'), { dryRun: false }),
+      (e) => isApiError(e, 'NotFound') && /namespaces "gone" not found/.test(e.message),
+    );
     await things.create(ctx, thing('a'), { dryRun: false });
     await assert.rejects(things.create(ctx, thing('a'), { dryRun: false }), (e) => isApiError(e, 'AlreadyExists'));
   });
@@ -92,7 +95,10 @@ describe('ResourceStore', () => {
   it('enforces resourceVersion on update and skips writes that change nothing', async () => {
     const { things, ctx } = setup();
     const a = await things.create(ctx, thing('a'), { dryRun: false });
-    await assert.rejects(things.update(ctx, 'a', thing('a', 2), { dryRun: false }), (e) => isApiError(e, 'Invalid') && /must be specified for an update/.test(e.message));
+    await assert.rejects(
+      things.update(ctx, 'a', thing('a', 2), { dryRun: false }),
+      (e) => isApiError(e, 'Invalid') && /must be specified for an update/.test(e.message),
+    );
     const same = await things.update(ctx, 'a', structuredClone(a), { dryRun: false });
     assert.equal(same.object.metadata.resourceVersion, a.metadata.resourceVersion);
     const bigger = await things.update(ctx, 'a', { ...structuredClone(a), spec: { size: 5 } }, { dryRun: false });
@@ -123,16 +129,28 @@ describe('ResourceStore', () => {
     const { things, ctx } = setup();
     for (const n of ['a', 'b', 'c', 'd', 'e']) await things.create(ctx, thing(n, 1, { odd: String('ace'.includes(n)) }), { dryRun: false });
     const p1 = await things.list(ctx, { limit: 2 });
-    assert.deepEqual(p1.items.map((i) => i.metadata.name), ['a', 'b']);
+    assert.deepEqual(
+      p1.items.map((i) => i.metadata.name),
+      ['a', 'b'],
+    );
     assert.equal(p1.remainingItemCount, 3);
     await things.create(ctx, thing('bb'), { dryRun: false });
     const p2 = await things.list(ctx, { limit: 2, continue: p1.continue as string });
-    assert.deepEqual(p2.items.map((i) => i.metadata.name), ['c', 'd']);
+    assert.deepEqual(
+      p2.items.map((i) => i.metadata.name),
+      ['c', 'd'],
+    );
     assert.equal(p2.resourceVersion, p1.resourceVersion);
     const odd = await things.list(ctx, { labelSelector: { matches: (l) => l['odd'] === 'true' }, limit: 2 });
-    assert.deepEqual(odd.items.map((i) => i.metadata.name), ['a', 'c']);
+    assert.deepEqual(
+      odd.items.map((i) => i.metadata.name),
+      ['a', 'c'],
+    );
     const rest = await things.list(ctx, { labelSelector: { matches: (l) => l['odd'] === 'true' }, limit: 2, continue: odd.continue as string });
-    assert.deepEqual(rest.items.map((i) => i.metadata.name), ['e']);
+    assert.deepEqual(
+      rest.items.map((i) => i.metadata.name),
+      ['e'],
+    );
     assert.equal(rest.continue, undefined);
   });
 
@@ -153,7 +171,11 @@ describe('ResourceStore', () => {
     const abort = new AbortController();
     const events: WatchEvent<Thing>[] = [];
     const done = (async () => {
-      for await (const ev of things.watch(ctx, { resourceVersion: a.metadata.resourceVersion as string, labelSelector: { matches: (l) => l['app'] === 'x' } }, abort.signal)) {
+      for await (const ev of things.watch(
+        ctx,
+        { resourceVersion: a.metadata.resourceVersion as string, labelSelector: { matches: (l) => l['app'] === 'x' } },
+        abort.signal,
+      )) {
         events.push(ev);
         if (events.length === 3) abort.abort();
       }
@@ -163,7 +185,10 @@ describe('ResourceStore', () => {
     await things.create(ctx, thing('b', 1, { app: 'x' }), { dryRun: false });
     await things.update(ctx, 'a', { ...moved.object, metadata: { ...moved.object.metadata, labels: { app: 'x' } } }, { dryRun: false });
     await done;
-    assert.deepEqual(events.map((e) => `${e.type}:${e.type === 'BOOKMARK' ? '' : e.object.metadata.name}`), ['DELETED:a', 'ADDED:b', 'ADDED:a']);
+    assert.deepEqual(
+      events.map((e) => `${e.type}:${e.type === 'BOOKMARK' ? '' : e.object.metadata.name}`),
+      ['DELETED:a', 'ADDED:b', 'ADDED:a'],
+    );
   });
 
   it('sends the initial ADDED events of a watch from one snapshot, across pages, then the changes after it', async () => {
@@ -197,7 +222,10 @@ describe('ResourceStore', () => {
       if (events.length === names.length + 2) abort.abort();
     }
     const initial = events.slice(0, names.length);
-    assert.deepEqual(initial.map((e) => (e.type === 'BOOKMARK' ? '' : `${e.type}:${e.object.metadata.name}`)), names.map((n) => `ADDED:${n}`));
+    assert.deepEqual(
+      initial.map((e) => (e.type === 'BOOKMARK' ? '' : `${e.type}:${e.object.metadata.name}`)),
+      names.map((n) => `ADDED:${n}`),
+    );
     assert.equal(new Set(initial.map((e) => e.revision)).size, 1, 'every initial event is at the snapshot revision');
     const lastInitial = initial[initial.length - 1];
     assert.equal(lastInitial?.type !== 'BOOKMARK' && lastInitial?.object.spec?.size, 1, 'the snapshot holds the object as it was');
@@ -225,9 +253,15 @@ describe('ResourceStore', () => {
       assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.metadata), 'a shared object is frozen');
       assert.deepEqual((await things.listShared(ctx, {})).items, (await things.list(ctx, {})).items);
       const listed = await things.list(ctx, {});
-      assert.deepEqual((await things.listJson(ctx, {})).items.map(String), listed.items.map((t) => JSON.stringify(t)));
+      assert.deepEqual(
+        (await things.listJson(ctx, {})).items.map(String),
+        listed.items.map((t) => JSON.stringify(t)),
+      );
       const selected = await things.listJson(ctx, { labelSelector: { matches: (l) => l['app'] === 'x' } });
-      assert.deepEqual(selected.items.map((t) => (JSON.parse(t.toString()) as Thing).metadata.name), ['b']);
+      assert.deepEqual(
+        selected.items.map((t) => (JSON.parse(t.toString()) as Thing).metadata.name),
+        ['b'],
+      );
     };
     await same();
     assert.equal(cache.size.entries, 2, 'both objects are held');
@@ -313,8 +347,14 @@ describe('ResourceStore', () => {
     abort.abort();
     assert.deepEqual(texts, objects);
     assert.deepEqual(selectedTexts, selectedObjects);
-    assert.deepEqual(objects.map((e) => e.split(' ')[0]), ['ADDED', 'ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
-    assert.deepEqual(selectedObjects.map((e) => e.split(' ')[0]), ['ADDED', 'ADDED', 'DELETED', 'DELETED']);
+    assert.deepEqual(
+      objects.map((e) => e.split(' ')[0]),
+      ['ADDED', 'ADDED', 'MODIFIED', 'MODIFIED', 'DELETED'],
+    );
+    assert.deepEqual(
+      selectedObjects.map((e) => e.split(' ')[0]),
+      ['ADDED', 'ADDED', 'DELETED', 'DELETED'],
+    );
   });
 
   it('checks uid and resourceVersion preconditions on delete', async () => {

@@ -242,9 +242,7 @@ export class ResourceStore<T extends KubeObject> {
 
   /** Like get, but absent ⇒ undefined, and no decoration (for read-modify-write callers). */
   async getRaw(namespace: string | undefined, name: string): Promise<{ obj: T; kv: KeyValue } | undefined> {
-    const kv = await this.store
-      .get(this.keyFor(namespace, name))
-      .catch((e: unknown) => Promise.reject(interpretStorageError(e, 'get', this.gr, name)));
+    const kv = await this.store.get(this.keyFor(namespace, name)).catch((e: unknown) => Promise.reject(interpretStorageError(e, 'get', this.gr, name)));
     return kv ? { obj: this.decode(kv), kv } : undefined;
   }
 
@@ -285,7 +283,11 @@ export class ResourceStore<T extends KubeObject> {
 
   /** What list answers, as objects shared with other readers: frozen, never to be changed. */
   async listShared(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>> {
-    return this.listWith(ctx, opts, this.cachedItems(opts, (kv, c, decoded) => this.sharedForClient(kv, c, decoded)));
+    return this.listWith(
+      ctx,
+      opts,
+      this.cachedItems(opts, (kv, c, decoded) => this.sharedForClient(kv, c, decoded)),
+    );
   }
 
   /** List items as objects; undefined for a non-match. */
@@ -318,12 +320,7 @@ export class ResourceStore<T extends KubeObject> {
    * One list algorithm for objects and for their encodings: `item` answers undefined for a
    * non-match. countRemaining false spares the store counting what lies beyond the page.
    */
-  private async listWith<I>(
-    ctx: RequestContext,
-    opts: ListOptions,
-    item: (kv: KeyValue) => I | undefined,
-    countRemaining = true,
-  ): Promise<ListResult<I>> {
+  private async listWith<I>(ctx: RequestContext, opts: ListOptions, item: (kv: KeyValue) => I | undefined, countRemaining = true): Promise<ListResult<I>> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     // A page is at most MAX_LIST_PAGE objects, however large a limit the client asked for: the
     // server may always answer fewer items with a continue token, and one request then cannot make
@@ -435,12 +432,7 @@ export class ResourceStore<T extends KubeObject> {
     if (!this.opts.namespacePhase) return;
     const phase = await this.opts.namespacePhase(namespace);
     if (phase === undefined) throw notFound({ group: '', resource: 'namespaces' }, namespace);
-    if (phase === 'Terminating')
-      throw forbidden(
-        this.gr,
-        name,
-        `unable to create new content in namespace ${namespace} because it is being terminated`,
-      );
+    if (phase === 'Terminating') throw forbidden(this.gr, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
   }
 
   async create(ctx: RequestContext, obj: T, opts: WriteOptions): Promise<T> {
@@ -465,12 +457,7 @@ export class ResourceStore<T extends KubeObject> {
    * `tryUpdate` sees the current object (undefined if absent) and returns the desired one; it must
    * throw itself when a caller-supplied precondition fails, so that retries stay correct.
    */
-  async guaranteedUpdate(
-    ctx: RequestContext,
-    name: string,
-    tryUpdate: TryUpdate<T>,
-    opts: WriteOptions & { allowCreate?: boolean },
-  ): Promise<UpdateResult<T>> {
+  async guaranteedUpdate(ctx: RequestContext, name: string, tryUpdate: TryUpdate<T>, opts: WriteOptions & { allowCreate?: boolean }): Promise<UpdateResult<T>> {
     const key = this.keyFor(this.namespaceOf(ctx), name);
     // Writers of one object in this replica take turns: with group commit, all of them would read
     // the same revision, and all but one would conflict and compute their change again, round
@@ -520,8 +507,7 @@ export class ResourceStore<T extends KubeObject> {
   /** System fields that never change on update, then the kind's update rules. */
   private async admitUpdate(ctx: RequestContext, name: string, obj: T, old: T, opts: WriteOptions): Promise<T> {
     const meta = (obj.metadata ??= {});
-    if (meta.name !== undefined && meta.name !== name)
-      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     meta.name = name;
     if (this.info.namespaced) {
       if (meta.namespace && meta.namespace !== old.metadata.namespace)
@@ -563,9 +549,7 @@ export class ResourceStore<T extends KubeObject> {
         }
         if (!rv) {
           if (!this.strategy.allowUnconditionalUpdate)
-            throw invalid(this.kindRef(), name, [
-              fieldErr.invalid('metadata.resourceVersion', 0, 'must be specified for an update'),
-            ]);
+            throw invalid(this.kindRef(), name, [fieldErr.invalid('metadata.resourceVersion', 0, 'must be specified for an update')]);
         } else if (rv !== current.metadata.resourceVersion) {
           throw conflict(this.gr, name, OBJECT_MODIFIED);
         }
@@ -583,11 +567,7 @@ export class ResourceStore<T extends KubeObject> {
       if (!current) throw notFound(this.gr, name);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== current.obj.metadata.uid)
-        throw conflict(
-          this.gr,
-          name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.obj.metadata.uid ?? ''}`,
-        );
+        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.obj.metadata.uid ?? ''}`);
       if (pre?.resourceVersion && pre.resourceVersion !== current.obj.metadata.resourceVersion)
         throw conflict(
           this.gr,
@@ -717,8 +697,7 @@ export class ResourceStore<T extends KubeObject> {
 }
 
 export function parseResourceVersion(rv: string): number {
-  if (!/^[0-9]+$/.test(rv))
-    throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  if (!/^[0-9]+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return Number(rv);
 }
 

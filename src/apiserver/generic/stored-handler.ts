@@ -30,8 +30,7 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     kind: store.info.kind,
   };
 
-  const decode = (body: unknown, ctx: RequestContext, req: WriteRequest): T =>
-    decodeBody<T>(body, schema, expected, ctx, req);
+  const decode = (body: unknown, ctx: RequestContext, req: WriteRequest): T => decodeBody<T>(body, schema, expected, ctx, req);
 
   const get = (ctx: RequestContext, name: string) => store.get(ctx, name);
 
@@ -41,7 +40,8 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
   };
 
   const patch = async (ctx: RequestContext, name: string, req: PatchRequest): Promise<WriteResult<T>> => {
-    if (req.type === 'apply' && !req.fieldManager) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (req.type === 'apply' && !req.fieldManager)
+      throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     return store.guaranteedUpdate(
       ctx,
       name,
@@ -87,8 +87,7 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     handler.create = (ctx: RequestContext, body: unknown, req: WriteRequest) => store.create(ctx, decode(body, ctx, req), writeOptions(req));
   if (!without.has('delete'))
     handler.delete = async (ctx: RequestContext, name: string, delOpts: DeleteOptions) => deleted(store, await store.delete(ctx, name, delOpts));
-  if (!without.has('deletecollection'))
-    handler.deleteCollection = (ctx, listOpts, delOpts) => store.deleteCollection(ctx, listOpts, delOpts);
+  if (!without.has('deletecollection')) handler.deleteCollection = (ctx, listOpts, delOpts) => store.deleteCollection(ctx, listOpts, delOpts);
   return handler;
 }
 

@@ -2,5 +2,4 @@
 import { updateManagedFields } from '../patch/managed-fields.js';
 import type { ManagedFieldsTracker } from './resource-store.js';
 
-export const trackManagedFields: ManagedFieldsTracker = (args) =>
-  updateManagedFields({ ...args, operation: 'Update' });
+export const trackManagedFields: ManagedFieldsTracker = (args) => updateManagedFields({ ...args, operation: 'Update' });

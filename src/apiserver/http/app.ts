@@ -7,7 +7,17 @@ import { clientErrorAnswerer } from './client-errors.js';
 import { guardConnections, type ConnectionGuard } from './connection-guard.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { accessDenied, methodNotAllowed, notAcceptable, notFound, pathNotFound, requestTimedOut, serviceUnavailable, tooManyRequests, unauthorized } from '../../api/errors.js';
+import {
+  accessDenied,
+  methodNotAllowed,
+  notAcceptable,
+  notFound,
+  pathNotFound,
+  requestTimedOut,
+  serviceUnavailable,
+  tooManyRequests,
+  unauthorized,
+} from '../../api/errors.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Authenticator, Credentials } from '../../auth/authenticator.js';

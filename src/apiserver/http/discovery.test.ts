@@ -37,7 +37,9 @@ describe('discovery', () => {
 
   it('recognises the aggregated discovery Accept header kubectl sends', () => {
     assert.equal(
-      wantsAggregated('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'),
+      wantsAggregated(
+        'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',
+      ),
       'v2',
     );
     assert.equal(wantsAggregated('application/json'), undefined);
@@ -58,7 +60,10 @@ describe('discovery', () => {
   it('builds the aggregated v2 document with scope, categories and subresources', () => {
     const agg = d.aggregated('apis', 'apidiscovery.k8s.io/v2') as {
       kind: string;
-      items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string; categories?: string[]; subresources?: { subresource: string }[] }[] }[] }[];
+      items: {
+        metadata: { name: string };
+        versions: { version: string; resources: { resource: string; scope: string; categories?: string[]; subresources?: { subresource: string }[] }[] }[];
+      }[];
     };
     assert.equal(agg.kind, 'APIGroupDiscoveryList');
     const r = agg.items[0]?.versions[0]?.resources[0];
@@ -71,7 +76,10 @@ describe('discovery', () => {
   });
 
   it('serves the legacy group list and version list', () => {
-    assert.deepEqual((d.apiGroupList() as { groups: { name: string }[] }).groups.map((g) => g.name), ['image.openshift.io']);
+    assert.deepEqual(
+      (d.apiGroupList() as { groups: { name: string }[] }).groups.map((g) => g.name),
+      ['image.openshift.io'],
+    );
     assert.deepEqual((d.apiVersions('h:1') as { versions: string[] }).versions, ['v1']);
     assert.equal(d.apiGroup('nope'), undefined);
   });

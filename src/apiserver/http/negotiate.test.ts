@@ -5,8 +5,7 @@ import { isApiError } from '../../api/errors.js';
 
 describe('negotiate', () => {
   it('picks the v1 Table kubectl asks for first', () => {
-    const accept =
-      'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
     assert.deepEqual(negotiate(accept, undefined, true), { kind: 'table', version: 'v1', includeObject: 'Metadata' });
   });
   it('falls back to JSON for kinds without tables and for */*', () => {

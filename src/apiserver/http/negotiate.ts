@@ -5,10 +5,7 @@
  */
 import { notAcceptable } from '../../api/errors.js';
 
-export type ResponseFormat =
-  | { kind: 'json' }
-  | { kind: 'yaml' }
-  | { kind: 'table'; version: 'v1' | 'v1beta1'; includeObject: 'None' | 'Metadata' | 'Object' };
+export type ResponseFormat = { kind: 'json' } | { kind: 'yaml' } | { kind: 'table'; version: 'v1' | 'v1beta1'; includeObject: 'None' | 'Metadata' | 'Object' };
 
 interface MediaRange {
   type: string;
@@ -47,7 +44,5 @@ export function negotiate(accept: string | undefined, includeObject: string | un
     if (JSON_TYPES.has(r.type)) return { kind: 'json' };
     if (r.type === 'application/yaml') return { kind: 'yaml' };
   }
-  throw notAcceptable(
-    'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io',
-  );
+  throw notAcceptable('only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
 }

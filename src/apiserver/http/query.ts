@@ -48,9 +48,7 @@ export function parseWatchOptions(q: URLSearchParams, selectableFields: Readonly
   const rvm = single(q, 'resourceVersionMatch');
   if (rvm) {
     if (rvm !== 'Exact' && rvm !== 'NotOlderThan')
-      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
-        fieldErr.notSupported('resourceVersionMatch', rvm, ['Exact', 'NotOlderThan']),
-      ]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [fieldErr.notSupported('resourceVersionMatch', rvm, ['Exact', 'NotOlderThan'])]);
     opts.resourceVersionMatch = rvm;
   }
   if (cont && rv && rv !== '0')

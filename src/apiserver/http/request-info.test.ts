@@ -85,7 +85,12 @@ describe('watches as clients spell them', () => {
       name: 'ruby',
       verb: 'watch',
     });
-    assert.deepEqual(parseResourcePath('GET', '/apis/image.openshift.io/v1/watch/images', q()), { group: 'image.openshift.io', version: 'v1', resource: 'images', verb: 'watch' });
+    assert.deepEqual(parseResourcePath('GET', '/apis/image.openshift.io/v1/watch/images', q()), {
+      group: 'image.openshift.io',
+      version: 'v1',
+      resource: 'images',
+      verb: 'watch',
+    });
     assert.equal(parseResourcePath('GET', '/api/v1/watch/namespaces', q())?.verb, 'watch');
     assert.equal(parseResourcePath('GET', '/api/v1/watch/namespaces/default/secrets', q())?.verb, 'watch');
     assert.equal(parseResourcePath('DELETE', '/apis/image.openshift.io/v1/watch/images/x', q())?.verb, 'unknown');

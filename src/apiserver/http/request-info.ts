@@ -30,7 +30,10 @@ function decodeSegment(s: string): string {
 
 /** Returns undefined when the path is not a resource path (discovery, or unknown). */
 export function parseResourcePath(method: string, path: string, query: URLSearchParams): ResourceRequest | undefined {
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeSegment);
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];

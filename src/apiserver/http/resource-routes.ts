@@ -12,14 +12,7 @@ import type { PatchKind, ResourceHandler, WriteRequest } from '../generic/handle
 import type { ListResult, WatchEvent } from '../generic/resource-store.js';
 import type { KubeObject } from '../../api/meta.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
-import {
-  defaultFieldManager,
-  parseDryRun,
-  parseFieldManager,
-  parseFieldValidation,
-  parseForce,
-  parseWatchOptions,
-} from './query.js';
+import { defaultFieldManager, parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseWatchOptions } from './query.js';
 import { toTable } from './table.js';
 import { WRITE_MEDIA_TYPES } from './to-status.js';
 import { streamWatch } from './watch-stream.js';
@@ -124,13 +117,7 @@ function describePath(r: ResourceRequest): string {
 
 export function createResourceRouter(o: ResourceRouterOptions) {
   const watchesByUser = new Map<string, number>();
-  return async function handleResource(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    r: ResourceRequest,
-    state: RequestState,
-    q: URLSearchParams,
-  ): Promise<void> {
+  return async function handleResource(req: FastifyRequest, reply: FastifyReply, r: ResourceRequest, state: RequestState, q: URLSearchParams): Promise<void> {
     const handler = o.lookup(r.group, r.version, r.resource, r.subresource);
     if (!handler || (handler.info.namespaced === false && r.namespace !== undefined && r.resource !== 'namespaces')) {
       throw pathNotFound();
@@ -179,7 +166,10 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         // A subresource that answers with a list (imagestreams/secrets) takes list options too.
         const listOpts = handler.subresource ? parseWatchOptions(q, selectable(handler)) : undefined;
         if (fmt.kind === 'json' && handler.getJson && !listOpts) {
-          return reply.code(200).type('application/json').send(await handler.getJson(ctx, r.name as string));
+          return reply
+            .code(200)
+            .type('application/json')
+            .send(await handler.getJson(ctx, r.name as string));
         }
         // A table is printed from the object, never changing it: the shared one serves.
         if (fmt.kind === 'table' && handler.getShared && !listOpts) return send(200, await handler.getShared(ctx, r.name as string), fmt);
@@ -191,7 +181,10 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         const opts = parseWatchOptions(q, selectable(handler));
         if (fmt.kind === 'json' && handler.listJson) {
           const encoded = await handler.listJson(ctx, opts);
-          return reply.code(200).type('application/json').send(listText(handler, listMetaOf(encoded), encoded.items));
+          return reply
+            .code(200)
+            .type('application/json')
+            .send(listText(handler, listMetaOf(encoded), encoded.items));
         }
         const result = fmt.kind === 'table' && handler.listShared ? await handler.listShared(ctx, opts) : await handler.list(ctx, opts);
         const listMeta = listMetaOf(result);
@@ -212,10 +205,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         const fmt = format();
         const parsed = parseWatchOptions(q, selectable(handler));
         // A watch on one object is a watch on the collection narrowed to that name.
-        const opts =
-          r.name === undefined
-            ? parsed
-            : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
+        const opts = r.name === undefined ? parsed : { ...parsed, fieldSelector: { matches: (f: Record<string, string>) => f['metadata.name'] === r.name } };
         const contentType = fmt.kind === 'table' ? `application/json;as=Table;v=${fmt.version};g=meta.k8s.io` : 'application/json';
         // HEAD asks for the headers alone: a stream it never reads would hold its connection (the
         // client's next request on it unanswered) and a watch slot until the watch timed out.
@@ -335,21 +325,27 @@ function deleteOptions(req: FastifyRequest, q: URLSearchParams, groupVersion: st
   const text = rawText(req);
   if (text && text.trim() !== '') {
     const parsed = parseBody(text, mediaType(req) === 'application/yaml' ? 'yaml' : 'json');
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw badRequest('DeleteOptions must be a JSON object');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('DeleteOptions must be a JSON object');
     body = parsed as Record<string, unknown>;
   }
   // Another kind is not read as DeleteOptions: its fields would be dropped and the delete would run
   // without the options its sender meant.
   const kind = body['kind'];
   const apiVersion = body['apiVersion'];
-  if ((kind !== undefined && kind !== 'DeleteOptions') || (apiVersion !== undefined && apiVersion !== groupVersion && !DELETE_OPTIONS_VERSIONS.has(String(apiVersion))))
-    throw badRequest(`the body of a delete must be a DeleteOptions (apiVersion meta.k8s.io/v1, v1 or ${groupVersion}), not kind ${JSON.stringify(kind ?? '')} of apiVersion ${JSON.stringify(apiVersion ?? '')}`);
+  if (
+    (kind !== undefined && kind !== 'DeleteOptions') ||
+    (apiVersion !== undefined && apiVersion !== groupVersion && !DELETE_OPTIONS_VERSIONS.has(String(apiVersion)))
+  )
+    throw badRequest(
+      `the body of a delete must be a DeleteOptions (apiVersion meta.k8s.io/v1, v1 or ${groupVersion}), not kind ${JSON.stringify(kind ?? '')} of apiVersion ${JSON.stringify(apiVersion ?? '')}`,
+    );
   // A field of the wrong type is refused (as Go's decoder refuses it), not ignored: a dryRun or a
   // precondition dropped for its type would turn into a real, unconditional delete.
   const mistyped = (field: string, v: unknown, want: string, ok: boolean) => {
     if (v !== undefined && v !== null && !ok)
-      throw badRequest(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v} into Go struct field DeleteOptions.${field} of type ${want}`);
+      throw badRequest(
+        `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v} into Go struct field DeleteOptions.${field} of type ${want}`,
+      );
   };
   mistyped('dryRun', body['dryRun'], '[]string', Array.isArray(body['dryRun']));
   const dryRunBody = Array.isArray(body['dryRun']) ? (body['dryRun'] as unknown[]) : [];

@@ -20,12 +20,7 @@ const NAME_COLUMN = {
   priority: 0,
 } as const;
 
-export function toTable<T extends KubeObject>(
-  columns: readonly TableColumn<T>[] | undefined,
-  objects: readonly T[],
-  opts: TableOptions,
-  now: Date,
-): object {
+export function toTable<T extends KubeObject>(columns: readonly TableColumn<T>[] | undefined, objects: readonly T[], opts: TableOptions, now: Date): object {
   const cols: readonly TableColumn<T>[] = columns ?? [ageColumn<T>()];
   return {
     kind: 'Table',
@@ -47,9 +42,7 @@ export function toTable<T extends KubeObject>(
         ? {}
         : {
             object:
-              opts.includeObject === 'Object'
-                ? obj
-                : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${opts.version}`, metadata: obj.metadata },
+              opts.includeObject === 'Object' ? obj : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${opts.version}`, metadata: obj.metadata },
           }),
     })),
   };

@@ -20,7 +20,6 @@ function gvPath(r: { group: string; version: string }): string {
   return r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`;
 }
 
-
 /** `<Kind>List` schema for a resource. */
 export function listSchema(info: ResourceInfo): TSchema {
   const itemName = definitionName(info.schema);
@@ -78,9 +77,7 @@ export function buildOpenApiV3(resources: readonly ResourceInfo[]): OpenApiV3 {
     docs.set(path, { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() });
   }
   const index = {
-    paths: Object.fromEntries(
-      [...docs.entries()].map(([path, d]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${d.hash}` }]),
-    ),
+    paths: Object.fromEntries([...docs.entries()].map(([path, d]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${d.hash}` }])),
   };
   return { index: () => index, document: (p) => docs.get(p) };
 }

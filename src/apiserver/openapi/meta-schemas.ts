@@ -17,7 +17,7 @@ const Status = named(
       details: Type.Optional(Type.Unknown({ description: 'Extended data associated with the reason.' })),
       code: Type.Optional(Type.Integer({ description: 'Suggested HTTP return code for this status, 0 if not set.' })),
     },
-    { description: 'Status is a return value for calls that don\'t return other objects.' },
+    { description: "Status is a return value for calls that don't return other objects." },
   ),
 );
 
@@ -27,15 +27,22 @@ const DeleteOptions = named(
     {
       apiVersion: Type.Optional(Type.String({ description: API_VERSION_DESCRIPTION })),
       kind: Type.Optional(Type.String({ description: KIND_DESCRIPTION })),
-      dryRun: Type.Optional(Type.Array(Type.String(), { description: 'When present, indicates that modifications should not be persisted. Valid value: All.' })),
+      dryRun: Type.Optional(
+        Type.Array(Type.String(), { description: 'When present, indicates that modifications should not be persisted. Valid value: All.' }),
+      ),
       gracePeriodSeconds: Type.Optional(Type.Integer({ description: 'The duration in seconds before the object should be deleted.' })),
       preconditions: Type.Optional(
         Type.Object(
-          { uid: Type.Optional(Type.String({ description: 'Specifies the target UID.' })), resourceVersion: Type.Optional(Type.String({ description: 'Specifies the target ResourceVersion' })) },
+          {
+            uid: Type.Optional(Type.String({ description: 'Specifies the target UID.' })),
+            resourceVersion: Type.Optional(Type.String({ description: 'Specifies the target ResourceVersion' })),
+          },
           { description: 'Must be fulfilled before a deletion is carried out.' },
         ),
       ),
-      propagationPolicy: Type.Optional(Type.String({ description: "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'." })),
+      propagationPolicy: Type.Optional(
+        Type.String({ description: "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'." }),
+      ),
     },
     { description: 'DeleteOptions may be provided when deleting an API object.' },
   ),

@@ -18,10 +18,27 @@ const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+jso
 
 const PARAMS: Record<string, { in: 'query' | 'path'; description: string; type?: string }> = {
   pretty: { in: 'query', description: "If 'true', then the output is pretty printed." },
-  dryRun: { in: 'query', description: 'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed' },
-  fieldManager: { in: 'query', description: 'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.' },
-  fieldValidation: { in: 'query', description: 'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. This is the default. - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.' },
-  force: { in: 'query', description: 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.', type: 'boolean' },
+  dryRun: {
+    in: 'query',
+    description:
+      'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed',
+  },
+  fieldManager: {
+    in: 'query',
+    description:
+      'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.',
+  },
+  fieldValidation: {
+    in: 'query',
+    description:
+      'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. This is the default. - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.',
+  },
+  force: {
+    in: 'query',
+    description:
+      'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.',
+    type: 'boolean',
+  },
   allowWatchBookmarks: { in: 'query', description: 'allowWatchBookmarks requests watch events with type "BOOKMARK".', type: 'boolean' },
   continue: { in: 'query', description: 'The continue option should be set when retrieving more results from the server.' },
   fieldSelector: { in: 'query', description: 'A selector to restrict the list of returned objects by their fields. Defaults to everything.' },
@@ -29,16 +46,38 @@ const PARAMS: Record<string, { in: 'query' | 'path'; description: string; type?:
   limit: { in: 'query', description: 'limit is a maximum number of responses to return for a list call.', type: 'integer' },
   resourceVersion: { in: 'query', description: 'resourceVersion sets a constraint on what resource versions a request may be served from.' },
   resourceVersionMatch: { in: 'query', description: 'resourceVersionMatch determines how resourceVersion is applied to list calls.' },
-  sendInitialEvents: { in: 'query', description: 'sendInitialEvents=true may be set together with watch=true to begin the watch stream with synthetic events of the current state.', type: 'boolean' },
+  sendInitialEvents: {
+    in: 'query',
+    description: 'sendInitialEvents=true may be set together with watch=true to begin the watch stream with synthetic events of the current state.',
+    type: 'boolean',
+  },
   timeoutSeconds: { in: 'query', description: 'Timeout for the list/watch call.', type: 'integer' },
-  watch: { in: 'query', description: 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.', type: 'boolean' },
+  watch: {
+    in: 'query',
+    description: 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.',
+    type: 'boolean',
+  },
   gracePeriodSeconds: { in: 'query', description: 'The duration in seconds before the object should be deleted.', type: 'integer' },
-  propagationPolicy: { in: 'query', description: "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'." },
+  propagationPolicy: {
+    in: 'query',
+    description: "Whether and how garbage collection will be performed. Acceptable values are: 'Orphan', 'Background', 'Foreground'.",
+  },
   name: { in: 'path', description: 'name of the resource' },
   namespace: { in: 'path', description: 'object name and auth scope, such as for teams and projects' },
 };
 
-const LIST_PARAMS = ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch'];
+const LIST_PARAMS = [
+  'allowWatchBookmarks',
+  'continue',
+  'fieldSelector',
+  'labelSelector',
+  'limit',
+  'resourceVersion',
+  'resourceVersionMatch',
+  'sendInitialEvents',
+  'timeoutSeconds',
+  'watch',
+];
 const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'];
 
 /**
@@ -67,7 +106,10 @@ function responses(o: PathOptions, schema: Json, codes: string[]): Json {
   const out: Json = {};
   for (const code of codes) {
     out[code] = o.v3
-      ? { description: code === '201' ? 'Created' : code === '202' ? 'Accepted' : 'OK', content: { 'application/json': { schema }, 'application/yaml': { schema } } }
+      ? {
+          description: code === '201' ? 'Created' : code === '202' ? 'Accepted' : 'OK',
+          content: { 'application/json': { schema }, 'application/yaml': { schema } },
+        }
       : { description: code === '201' ? 'Created' : code === '202' ? 'Accepted' : 'OK', schema };
   }
   out['401'] = { description: 'Unauthorized' };
@@ -115,9 +157,24 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
 
     const coll: Json = { parameters: [...scope, 'pretty'].map((p) => param(p, o.v3)) };
     if (has(r, 'list')) coll['get'] = op(r, o, 'list', `list${ns}${K}`, { responses: responses(o, listRef, ['200']) }, LIST_PARAMS);
-    if (has(r, 'create')) coll['post'] = op(r, o, 'post', `create${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201', '202']) }, writeParams(o.v3));
+    if (has(r, 'create'))
+      coll['post'] = op(
+        r,
+        o,
+        'post',
+        `create${ns}${K}`,
+        { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201', '202']) },
+        writeParams(o.v3),
+      );
     if (has(r, 'deletecollection'))
-      coll['delete'] = op(r, o, 'deletecollection', `deleteCollection${ns}${K}`, { ...body(o, deleteBody, ['*/*']), responses: responses(o, statusRef, ['200']) }, [...LIST_PARAMS, 'dryRun', 'gracePeriodSeconds', 'propagationPolicy']);
+      coll['delete'] = op(
+        r,
+        o,
+        'deletecollection',
+        `deleteCollection${ns}${K}`,
+        { ...body(o, deleteBody, ['*/*']), responses: responses(o, statusRef, ['200']) },
+        [...LIST_PARAMS, 'dryRun', 'gracePeriodSeconds', 'propagationPolicy'],
+      );
     paths[collection] = coll;
 
     if (r.namespaced && has(r, 'list')) {
@@ -129,10 +186,19 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
 
     const one: Json = { parameters: [...scope, 'name', 'pretty'].map((p) => param(p, o.v3)) };
     if (has(r, 'get')) one['get'] = op(r, o, 'get', `read${ns}${K}`, { responses: responses(o, kindRef, ['200']) }, []);
-    if (has(r, 'update')) one['put'] = op(r, o, 'put', `replace${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201']) }, writeParams(o.v3));
-    if (has(r, 'patch')) one['patch'] = op(r, o, 'patch', `patch${ns}${K}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, kindRef, ['200', '201']) }, [...writeParams(o.v3), 'force']);
+    if (has(r, 'update'))
+      one['put'] = op(r, o, 'put', `replace${ns}${K}`, { ...body(o, kindRef, ['*/*']), responses: responses(o, kindRef, ['200', '201']) }, writeParams(o.v3));
+    if (has(r, 'patch'))
+      one['patch'] = op(r, o, 'patch', `patch${ns}${K}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, kindRef, ['200', '201']) }, [
+        ...writeParams(o.v3),
+        'force',
+      ]);
     if (has(r, 'delete'))
-      one['delete'] = op(r, o, 'delete', `delete${ns}${K}`, { ...body(o, deleteBody, ['*/*']), responses: responses(o, kindRef, ['200', '202']) }, ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']);
+      one['delete'] = op(r, o, 'delete', `delete${ns}${K}`, { ...body(o, deleteBody, ['*/*']), responses: responses(o, kindRef, ['200', '202']) }, [
+        'dryRun',
+        'gracePeriodSeconds',
+        'propagationPolicy',
+      ]);
     paths[item] = one;
 
     for (const sub of r.subresources) {
@@ -140,9 +206,26 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
       const S = sub.name.charAt(0).toUpperCase() + sub.name.slice(1);
       const p: Json = { parameters: [...scope, 'name', 'pretty'].map((x) => param(x, o.v3)) };
       if (sub.verbs.includes('get')) p['get'] = op(r, o, 'get', `read${ns}${K}${S}`, { responses: responses(o, subRef, ['200']) }, [], sub.kind);
-      if (sub.verbs.includes('update')) p['put'] = op(r, o, 'put', `replace${ns}${K}${S}`, { ...body(o, subRef, ['*/*']), responses: responses(o, subRef, ['200', '201']) }, writeParams(o.v3), sub.kind);
+      if (sub.verbs.includes('update'))
+        p['put'] = op(
+          r,
+          o,
+          'put',
+          `replace${ns}${K}${S}`,
+          { ...body(o, subRef, ['*/*']), responses: responses(o, subRef, ['200', '201']) },
+          writeParams(o.v3),
+          sub.kind,
+        );
       if (sub.verbs.includes('patch'))
-        p['patch'] = op(r, o, 'patch', `patch${ns}${K}${S}`, { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, subRef, ['200', '201']) }, [...writeParams(o.v3), 'force'], sub.kind);
+        p['patch'] = op(
+          r,
+          o,
+          'patch',
+          `patch${ns}${K}${S}`,
+          { ...body(o, patchBody, PATCH_TYPES), responses: responses(o, subRef, ['200', '201']) },
+          [...writeParams(o.v3), 'force'],
+          sub.kind,
+        );
       paths[`${item}/${sub.name}`] = p;
     }
   }

@@ -70,7 +70,11 @@ const w = () => new Writer();
 function vendorExtensions(obj: Json): Writer[] {
   return Object.entries(obj)
     .filter(([k]) => k.startsWith('x-'))
-    .map(([k, v]) => w().string(1, k).message(2, w().string(2, YAML.stringify(v))));
+    .map(([k, v]) =>
+      w()
+        .string(1, k)
+        .message(2, w().string(2, YAML.stringify(v))),
+    );
 }
 
 function schema(s: Json): Writer {
@@ -101,12 +105,20 @@ function schema(s: Json): Writer {
 
 function parameter(p: Json): Writer {
   if (p['in'] === 'body') {
-    const body = w().string(1, p['description'] as string | undefined).string(2, p['name'] as string).string(3, 'body').bool(4, p['required']);
+    const body = w()
+      .string(1, p['description'] as string | undefined)
+      .string(2, p['name'] as string)
+      .string(3, 'body')
+      .bool(4, p['required']);
     body.message(5, schema((p['schema'] as Json | undefined) ?? {}));
     return w().message(1, w().message(1, body));
   }
   const isPath = p['in'] === 'path';
-  const sub = w().bool(1, p['required']).string(2, p['in'] as string).string(3, p['description'] as string | undefined).string(4, p['name'] as string);
+  const sub = w()
+    .bool(1, p['required'])
+    .string(2, p['in'] as string)
+    .string(3, p['description'] as string | undefined)
+    .string(4, p['name'] as string);
   sub.string(isPath ? 5 : 6, p['type'] as string | undefined);
   sub.bool(isPath ? 19 : 20, p['uniqueItems']);
   return w().message(1, w().message(2, w().message(isPath ? 4 : 3, sub)));
@@ -134,7 +146,12 @@ const METHODS: Record<string, number> = { get: 2, put: 3, post: 4, delete: 5, pa
 export function encodeOpenApiV2(doc: Json): Buffer {
   const out = w().string(1, doc['swagger'] as string);
   const info = (doc['info'] as Json | undefined) ?? {};
-  out.message(2, w().string(1, info['title'] as string | undefined).string(2, info['version'] as string | undefined));
+  out.message(
+    2,
+    w()
+      .string(1, info['title'] as string | undefined)
+      .string(2, info['version'] as string | undefined),
+  );
   const paths = w();
   for (const [path, item] of Object.entries((doc['paths'] as Record<string, Json> | undefined) ?? {})) {
     const pi = w();
@@ -144,7 +161,8 @@ export function encodeOpenApiV2(doc: Json): Buffer {
   }
   out.message(8, paths);
   const defs = w();
-  for (const [name, s] of Object.entries((doc['definitions'] as Record<string, Json> | undefined) ?? {})) defs.message(1, w().string(1, name).message(2, schema(s)));
+  for (const [name, s] of Object.entries((doc['definitions'] as Record<string, Json> | undefined) ?? {}))
+    defs.message(1, w().string(1, name).message(2, schema(s)));
   out.message(9, defs);
   return out.finish();
 }

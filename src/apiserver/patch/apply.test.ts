@@ -58,19 +58,28 @@ describe('server-side apply', () => {
     const forced = apply(a, cfg({ latest: 'x:2' }), 'bob', true);
     assert.equal(forced.spec?.tags?.[0]?.from?.name, 'x:2');
     // alice lost the field; applying her old value now conflicts with bob
-    assert.throws(() => apply(forced, cfg({ latest: 'x:1' }), 'alice'), (e) => isApiError(e, 'Conflict') && /conflict with "bob"/.test(e.message));
+    assert.throws(
+      () => apply(forced, cfg({ latest: 'x:1' }), 'alice'),
+      (e) => isApiError(e, 'Conflict') && /conflict with "bob"/.test(e.message),
+    );
   });
 
   it('shares ownership when two managers apply the same value', () => {
     const a = apply(undefined, cfg({ latest: 'x:1' }), 'alice');
     const b = apply(a, cfg({ latest: 'x:1' }), 'bob');
-    assert.deepEqual(b.metadata.managedFields?.map((m) => m.manager), ['alice', 'bob']);
+    assert.deepEqual(
+      b.metadata.managedFields?.map((m) => m.manager),
+      ['alice', 'bob'],
+    );
   });
 
   it('removes fields a manager stops applying, but keeps those another manager owns', () => {
     const a = apply(undefined, cfg({ one: 'x:1', two: 'x:2' }, { keep: 'y', drop: 'z' }), 'alice');
     const b = apply(a, cfg({ one: 'x:1' }, { keep: 'y' }), 'alice');
-    assert.deepEqual(b.spec?.tags?.map((t) => t.name), ['one']);
+    assert.deepEqual(
+      b.spec?.tags?.map((t) => t.name),
+      ['one'],
+    );
     assert.deepEqual(b.metadata.labels, { keep: 'y' });
     const shared = apply(a, cfg({ two: 'x:2' }), 'bob');
     const c = apply(shared, cfg({ one: 'x:1' }), 'alice');
@@ -79,7 +88,15 @@ describe('server-side apply', () => {
 
   it('conflicts with fields set by an Update from another manager (kubectl edit, then apply)', () => {
     const created = cfg({ latest: 'x:1' });
-    created.metadata.managedFields = updateManagedFields({ live: undefined, next: created, manager: 'kubectl-create', operation: 'Update', apiVersion: 'image.openshift.io/v1', now, schema });
+    created.metadata.managedFields = updateManagedFields({
+      live: undefined,
+      next: created,
+      manager: 'kubectl-create',
+      operation: 'Update',
+      apiVersion: 'image.openshift.io/v1',
+      now,
+      schema,
+    });
     assert.throws(
       () => apply(created, cfg({ latest: 'x:9' }), 'kubectl'),
       (e) => isApiError(e, 'Conflict') && /conflict with "kubectl-create" using image.openshift.io\/v1/.test(e.message),

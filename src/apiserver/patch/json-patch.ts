@@ -31,7 +31,15 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
   const invalid = validate(ops, structuredClone(doc));
   if (invalid) {
     if (invalid.name === 'TEST_OPERATION_FAILED') throw unprocessable(`testing value at ${invalid.operation?.path ?? ''} failed`);
-    if (['OPERATION_OP_INVALID', 'OPERATION_PATH_INVALID', 'OPERATION_FROM_REQUIRED', 'OPERATION_VALUE_REQUIRED', 'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED'].includes(invalid.name))
+    if (
+      [
+        'OPERATION_OP_INVALID',
+        'OPERATION_PATH_INVALID',
+        'OPERATION_FROM_REQUIRED',
+        'OPERATION_VALUE_REQUIRED',
+        'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED',
+      ].includes(invalid.name)
+    )
       throw badRequest(`invalid JSON patch: ${invalid.message.split('\n')[0] ?? invalid.name}`);
     throw unprocessable(`${invalid.message.split('\n')[0] ?? invalid.name}`);
   }

@@ -25,7 +25,11 @@ const doc = {
 
 describe('strategic merge patch', () => {
   it('merges lists of maps by merge key and replaces lists without a strategy', () => {
-    const out = applyStrategicMergePatch(doc, { spec: { tags: [{ name: 'b', from: { kind: 'DockerImage', name: 'two' } }, { name: 'c' }], args: ['3'] } }, schema);
+    const out = applyStrategicMergePatch(
+      doc,
+      { spec: { tags: [{ name: 'b', from: { kind: 'DockerImage', name: 'two' } }, { name: 'c' }], args: ['3'] } },
+      schema,
+    );
     assert.deepEqual(out, {
       metadata: doc.metadata,
       spec: {
@@ -56,14 +60,23 @@ describe('strategic merge patch', () => {
       { spec: { '$setElementOrder/tags': [{ name: 'c' }, { name: 'b' }, { name: 'a' }], tags: [{ name: 'c' }] } },
       schema,
     ) as typeof doc;
-    assert.deepEqual(ordered.spec.tags.map((t) => t.name), ['c', 'b', 'a']);
+    assert.deepEqual(
+      ordered.spec.tags.map((t) => t.name),
+      ['c', 'b', 'a'],
+    );
     const listReplace = applyStrategicMergePatch(doc, { spec: { tags: [{ name: 'z' }, { $patch: 'replace' }] } }, schema) as typeof doc;
     assert.deepEqual(listReplace.spec.tags, [{ name: 'z' }]);
   });
 
   it('answers 400 for an unknown directive or an element without its merge key', () => {
-    assert.throws(() => applyStrategicMergePatch(doc, { spec: { $patch: 'explode' } }, schema), (e) => isApiError(e, 'BadRequest'));
-    assert.throws(() => applyStrategicMergePatch(doc, { spec: { tags: [{ from: { kind: 'x', name: 'y' } }] } }, schema), (e) => isApiError(e, 'BadRequest'));
+    assert.throws(
+      () => applyStrategicMergePatch(doc, { spec: { $patch: 'explode' } }, schema),
+      (e) => isApiError(e, 'BadRequest'),
+    );
+    assert.throws(
+      () => applyStrategicMergePatch(doc, { spec: { tags: [{ from: { kind: 'x', name: 'y' } }] } }, schema),
+      (e) => isApiError(e, 'BadRequest'),
+    );
   });
 });
 
@@ -73,8 +86,17 @@ describe('merge patch and JSON patch', () => {
   });
   it('JSON patch applies, answers 422 for a failed test and 400 for a malformed body', () => {
     assert.deepEqual(applyJsonPatch({ a: 1 }, [{ op: 'replace', path: '/a', value: 2 }]), { a: 2 });
-    assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 3 }]), (e) => isApiError(e) && e.code === 422);
-    assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'remove', path: '/nope' }]), (e) => isApiError(e) && e.code === 422);
-    assert.throws(() => applyJsonPatch({ a: 1 }, { op: 'add' }), (e) => isApiError(e, 'BadRequest'));
+    assert.throws(
+      () => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 3 }]),
+      (e) => isApiError(e) && e.code === 422,
+    );
+    assert.throws(
+      () => applyJsonPatch({ a: 1 }, [{ op: 'remove', path: '/nope' }]),
+      (e) => isApiError(e) && e.code === 422,
+    );
+    assert.throws(
+      () => applyJsonPatch({ a: 1 }, { op: 'add' }),
+      (e) => isApiError(e, 'BadRequest'),
+    );
   });
 });

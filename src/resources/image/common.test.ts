@@ -8,12 +8,19 @@ describe('view names', () => {
   it('parses <stream>:<tag> and rejects everything else with the reference message', () => {
     assert.deepEqual(parseStreamTag('ruby:2.7', 'ImageStreamTags'), { stream: 'ruby', tag: '2.7' });
     for (const bad of ['ruby', 'a:b:c', ':t', 's:', 'a@b:c']) {
-      assert.throws(() => parseStreamTag(bad, 'ImageTags'), (e) => isApiError(e, 'BadRequest') && e.message === 'ImageTags must be retrieved with <name>:<tag>', bad);
+      assert.throws(
+        () => parseStreamTag(bad, 'ImageTags'),
+        (e) => isApiError(e, 'BadRequest') && e.message === 'ImageTags must be retrieved with <name>:<tag>',
+        bad,
+      );
     }
   });
   it('parses <stream>@<id>', () => {
     assert.deepEqual(parseStreamImage('s@sha256:ab'), { stream: 's', id: 'sha256:ab' });
-    assert.throws(() => parseStreamImage('s@a@b'), (e) => isApiError(e, 'BadRequest') && e.message === 'ImageStreamImages must be retrieved with <name>@<id>');
+    assert.throws(
+      () => parseStreamImage('s@a@b'),
+      (e) => isApiError(e, 'BadRequest') && e.message === 'ImageStreamImages must be retrieved with <name>@<id>',
+    );
   });
 });
 

@@ -27,7 +27,8 @@ function validateSubjects(subjects: readonly Subject[] | undefined): FieldError[
   const errs: FieldError[] = [];
   (subjects ?? []).forEach((s, i) => {
     if (!s.name) errs.push(fieldErr.required(`subjects[${i}].name`));
-    if (!['User', 'Group', 'ServiceAccount'].includes(s.kind)) errs.push(fieldErr.notSupported(`subjects[${i}].kind`, s.kind, ['ServiceAccount', 'User', 'Group']));
+    if (!['User', 'Group', 'ServiceAccount'].includes(s.kind))
+      errs.push(fieldErr.notSupported(`subjects[${i}].kind`, s.kind, ['ServiceAccount', 'User', 'Group']));
     if (s.kind === 'ServiceAccount' && !s.namespace) errs.push(fieldErr.required(`subjects[${i}].namespace`));
   });
   return errs;
@@ -55,7 +56,8 @@ export function createRbacStrategies(guard: () => EscalationGuard | undefined = 
     allowCreateOnUpdate: true,
     allowUnconditionalUpdate: true,
     prepareForCreate: () => undefined,
-    admit: (r, _old, ctx) => guard()?.checkRole(ctx, namespaced ? 'roles' : 'clusterroles', r.metadata.name ?? '', namespaced ? r.metadata.namespace : undefined, r.rules),
+    admit: (r, _old, ctx) =>
+      guard()?.checkRole(ctx, namespaced ? 'roles' : 'clusterroles', r.metadata.name ?? '', namespaced ? r.metadata.namespace : undefined, r.rules),
     validate: (r) => [...validateObjectMeta(r.metadata, { namespaced, validateName: validatePathSegmentName }), ...validateRules(r.rules)],
     prepareForUpdate: () => undefined,
     validateUpdate: (r, old) => [...validateObjectMetaUpdate(r.metadata, old.metadata), ...validateRules(r.rules)],
@@ -66,7 +68,11 @@ export function createRbacStrategies(guard: () => EscalationGuard | undefined = 
     allowUnconditionalUpdate: true,
     prepareForCreate: () => undefined,
     admit: (b, _old, ctx) => guard()?.checkBinding(ctx, namespaced ? 'rolebindings' : 'clusterrolebindings', b, namespaced ? b.metadata.namespace : undefined),
-    validate: (b) => [...validateObjectMeta(b.metadata, { namespaced, validateName: validatePathSegmentName }), ...validateRoleRef(b, !namespaced), ...validateSubjects(b.subjects)],
+    validate: (b) => [
+      ...validateObjectMeta(b.metadata, { namespaced, validateName: validatePathSegmentName }),
+      ...validateRoleRef(b, !namespaced),
+      ...validateSubjects(b.subjects),
+    ],
     prepareForUpdate: () => undefined,
     validateUpdate(b, old) {
       const errs = [...validateObjectMetaUpdate(b.metadata, old.metadata), ...validateSubjects(b.subjects)];
@@ -74,5 +80,10 @@ export function createRbacStrategies(guard: () => EscalationGuard | undefined = 
       return errs;
     },
   });
-  return { role: roleStrategy(true), clusterRole: roleStrategy(false), roleBinding: bindingStrategy<RoleBinding>(true), clusterRoleBinding: bindingStrategy<ClusterRoleBinding>(false) };
+  return {
+    role: roleStrategy(true),
+    clusterRole: roleStrategy(false),
+    roleBinding: bindingStrategy<RoleBinding>(true),
+    clusterRoleBinding: bindingStrategy<ClusterRoleBinding>(false),
+  };
 }

@@ -50,7 +50,7 @@ describe('etcd store', () => {
       await etcd.stop();
     });
 
-    it('sees the other replica\'s writes in reads, watches and compare-and-swap', async () => {
+    it("sees the other replica's writes in reads, watches and compare-and-swap", async () => {
       const abort = new AbortController();
       const start = await b.currentRevision();
       const seen = take(b, '/r/', start, 2, abort.signal);
@@ -60,10 +60,13 @@ describe('etcd store', () => {
       await assert.rejects(a.update('/r/x', 'stale', kv.modRevision), (e) => isStorageError(e, 'Conflict') && e.current?.value === 'from-b');
       const evs = await seen;
       abort.abort();
-      assert.deepEqual(evs.map((e) => [e.type, e.kv.value, e.kv.modRevision]), [
-        ['put', 'from-a', kv.modRevision],
-        ['put', 'from-b', up.modRevision],
-      ]);
+      assert.deepEqual(
+        evs.map((e) => [e.type, e.kv.value, e.kv.modRevision]),
+        [
+          ['put', 'from-a', kv.modRevision],
+          ['put', 'from-b', up.modRevision],
+        ],
+      );
       assert.equal(await a.currentRevision(), await b.currentRevision());
     });
 
@@ -78,7 +81,7 @@ describe('etcd store', () => {
       }
     });
 
-    it('refuses a value over etcd\'s request limit as TooLarge, stores nothing and stays available', async () => {
+    it("refuses a value over etcd's request limit as TooLarge, stores nothing and stays available", async () => {
       const kv = await a.create('/big/k', 'small');
       for (const mib of [1.6, 2.5]) {
         await assert.rejects(a.create('/big/other', 'x'.repeat(mib * 1024 * 1024)), (e) => isStorageError(e, 'TooLarge'));
@@ -147,7 +150,10 @@ describe('etcd store', () => {
       await store.create('/down/b', '1');
       const evs = [(await events.next()).value, (await events.next()).value] as StorageEvent[];
       abort.abort();
-      assert.deepEqual(evs.map((e) => `${e.kv.key}=${e.kv.value}`), ['/down/a=2', '/down/b=1']);
+      assert.deepEqual(
+        evs.map((e) => `${e.kv.key}=${e.kv.value}`),
+        ['/down/a=2', '/down/b=1'],
+      );
     } finally {
       abort.abort();
       await store.close();

@@ -116,10 +116,7 @@ export class EtcdStore implements Store {
     const { start, end } = this.bounds(prefix);
     const from = opts.after !== undefined && opts.after >= prefix ? Buffer.concat([this.full(opts.after), Buffer.from([0])]) : start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const res = await this.range(
-      { key: from, range_end: end, ...(limit ? { limit } : {}), ...(opts.revision ? { revision: opts.revision } : {}) },
-      prefix,
-    );
+    const res = await this.range({ key: from, range_end: end, ...(limit ? { limit } : {}), ...(opts.revision ? { revision: opts.revision } : {}) }, prefix);
     const items = res.kvs.map((kv) => this.toKv(kv));
     const revision = opts.revision || Number(res.header.revision);
     if (!res.more) return { items, revision, more: false };

@@ -85,7 +85,9 @@ export async function* watchEtcd(o: EtcdWatchOptions): AsyncGenerator<StorageEve
         (e: unknown) => toStorageError(e, o.label).code === 'Compacted',
       )
       .then((compacted) => {
-        failure ??= compacted ? new StorageError('Compacted', o.label, `required revision ${last} has been compacted`, undefined, last) : toStorageError(err, o.label);
+        failure ??= compacted
+          ? new StorageError('Compacted', o.label, `required revision ${last} has been compacted`, undefined, last)
+          : toStorageError(err, o.label);
         notify();
       });
   });

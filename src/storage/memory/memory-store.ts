@@ -96,16 +96,14 @@ export class MemoryStore implements Store {
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
     const cur = this.latest(key);
     if (!cur || cur.deleted) throw new StorageError('NotFound', key, `key ${key} not found`);
-    if (expectedRevision !== undefined && cur.kv.modRevision !== expectedRevision)
-      throw new StorageError('Conflict', key, `key ${key} has moved`, cur.kv);
+    if (expectedRevision !== undefined && cur.kv.modRevision !== expectedRevision) throw new StorageError('Conflict', key, `key ${key} has moved`, cur.kv);
     const kv = { ...cur.kv, modRevision: ++this.revision };
     this.append(key, kv, true, { type: 'delete', kv, prev: cur.kv });
     return kv;
   }
 
   async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
-    if (afterRevision < this.compacted)
-      throw new StorageError('Compacted', prefix, `revision ${afterRevision} has been compacted`, undefined, afterRevision);
+    if (afterRevision < this.compacted) throw new StorageError('Compacted', prefix, `revision ${afterRevision} has been compacted`, undefined, afterRevision);
     const queue: StorageEvent[] = [];
     let wake: (() => void) | undefined;
     let dropped = false;

@@ -52,10 +52,24 @@ describe('sqlite store', () => {
     ];
     const results = await Promise.allSettled(asked);
     assert.deepEqual(commits, [11], 'one commit made the eleven successful writes durable');
-    const reasons = results.map((r) => (r.status === 'fulfilled' ? 'ok' : isStorageError(r.reason, 'KeyExists') ? 'exists' : isStorageError(r.reason, 'Conflict') ? 'conflict' : isStorageError(r.reason, 'NotFound') ? 'notfound' : 'other'));
+    const reasons = results.map((r) =>
+      r.status === 'fulfilled'
+        ? 'ok'
+        : isStorageError(r.reason, 'KeyExists')
+          ? 'exists'
+          : isStorageError(r.reason, 'Conflict')
+            ? 'conflict'
+            : isStorageError(r.reason, 'NotFound')
+              ? 'notfound'
+              : 'other',
+    );
     assert.deepEqual(reasons, [...Array(10).fill('ok'), 'exists', 'conflict', 'ok', 'notfound']);
     const revs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.modRevision] : []));
-    assert.deepEqual(revs, Array.from({ length: 11 }, (_, i) => a.modRevision + 1 + i), 'consecutive revisions in the order asked');
+    assert.deepEqual(
+      revs,
+      Array.from({ length: 11 }, (_, i) => a.modRevision + 1 + i),
+      'consecutive revisions in the order asked',
+    );
     await watching;
     // Read back from this store (its row cache) and, below, from the file after a reopen.
     assert.equal((await s1.get('/a'))?.value, 'v1');
@@ -63,7 +77,11 @@ describe('sqlite store', () => {
     await s1.delete('/k9');
     assert.equal(await s1.get('/k9'), undefined, 'a deleted row is not answered from memory');
     await s1.create('/k9', 'v');
-    assert.deepEqual(seen, [...Array.from({ length: 10 }, (_, i) => `put:/k${i}:${a.modRevision + 1 + i}`), `put:/a:${a.modRevision + 11}`], 'watchers see the group in revision order');
+    assert.deepEqual(
+      seen,
+      [...Array.from({ length: 10 }, (_, i) => `put:/k${i}:${a.modRevision + 1 + i}`), `put:/a:${a.modRevision + 11}`],
+      'watchers see the group in revision order',
+    );
     await s1.close();
     const s2 = openSqliteStore({ path, compactInterval: 0 });
     try {
@@ -84,7 +102,10 @@ describe('sqlite store', () => {
       // A value better-sqlite3 cannot bind: the statement itself throws inside the transaction.
       const unbindable = {} as unknown as string;
       const results = await Promise.allSettled([s1.create('/g1', 'v'), s1.create('/bad', unbindable), s1.create('/g2', 'v')]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
       const refused = results[1];
       assert.ok(refused?.status === 'rejected' && isStorageError(refused.reason, 'Unavailable'));
       assert.deepEqual(commits, [1, 1], 'the others were committed one by one after the group failed');
@@ -115,9 +136,16 @@ describe('sqlite store', () => {
       const s4 = openSqliteStore({ path: s3path, compactInterval: 0 });
       for (let i = 0; i < 7; i++) await s4.get(`/h/${i}`);
       const partly = await s4.list('/h/', { limit: 5 });
-      assert.deepEqual(partly.items.map((kv) => kv.value), ['v0', 'v1', 'v2', 'v3b', 'v4']);
+      assert.deepEqual(
+        partly.items.map((kv) => kv.value),
+        ['v0', 'v1', 'v2', 'v3b', 'v4'],
+      );
       const all = await s4.list('/h/');
-      assert.deepEqual(all.items.map((kv) => kv.value), expected.map((kv) => kv.value), 'the one row not held is read by key');
+      assert.deepEqual(
+        all.items.map((kv) => kv.value),
+        expected.map((kv) => kv.value),
+        'the one row not held is read by key',
+      );
       assert.deepEqual(all.items[7], await s4.get('/h/7'));
       await s4.close();
     } finally {

@@ -163,9 +163,7 @@ export class SqliteStore implements Store {
       ),
       maxRev: this.db.prepare<[], { rev: number | null }>("SELECT seq AS rev FROM sqlite_sequence WHERE name = 'log'"),
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
-      setMeta: this.db.prepare<[string, number]>(
-        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
-      ),
+      setMeta: this.db.prepare<[string, number]>('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
       // Rows superseded by a write in (from, to], and tombstones in (from, to]: what no read at a
       // revision >= to can see. Each batch looks only at its own new writes (index on key, rev).
       compactBatch: this.db.prepare<{ from: number; to: number }>(
@@ -176,7 +174,10 @@ export class SqliteStore implements Store {
       ),
     };
     const rowBytes = opts.rowCacheBytes ?? 32 * 2 ** 20;
-    this.rows = rowBytes > 0 ? new LRUCache<string, KeyValue>({ maxSize: rowBytes, sizeCalculation: (kv) => Math.max(1, (kv.key.length + kv.value.length) * 2) }) : undefined;
+    this.rows =
+      rowBytes > 0
+        ? new LRUCache<string, KeyValue>({ maxSize: rowBytes, sizeCalculation: (kv) => Math.max(1, (kv.key.length + kv.value.length) * 2) })
+        : undefined;
     this.revision = this.stmt.maxRev.get()?.rev ?? 0;
     this.compacted = this.stmt.getMeta.get('compact_rev')?.value ?? 0;
     this.hub = new WatchHub(opts.watchBufferSize ?? 10_000);
@@ -387,7 +388,8 @@ export class SqliteStore implements Store {
   private historyAfter(prefix: string, rev: number): StorageEvent[] {
     return this.stmt.history.all(rev, prefix, prefixEnd(prefix), HISTORY_BATCH).map((r) => {
       const kv = toKv(r);
-      const prev = r.p_rev !== null && r.p_value !== null ? { key: r.key, value: r.p_value, createRevision: r.p_created ?? r.created, modRevision: r.p_rev } : undefined;
+      const prev =
+        r.p_rev !== null && r.p_value !== null ? { key: r.key, value: r.p_value, createRevision: r.p_created ?? r.created, modRevision: r.p_rev } : undefined;
       if (r.deleted) return { type: 'delete', kv, prev: prev ?? { ...kv, modRevision: r.prev_rev } } as const;
       return prev ? ({ type: 'put', kv, prev } as const) : ({ type: 'put', kv } as const);
     });
@@ -438,10 +440,12 @@ export class SqliteStore implements Store {
     // Batches of revisions, each its own transaction, yielding to the event loop in between.
     for (let from = this.compacted; from < target && !this.closed; from += COMPACT_BATCH) {
       const to = Math.min(from + COMPACT_BATCH, target);
-      this.db.transaction(() => {
-        this.stmt.compactBatch.run({ from, to });
-        this.stmt.setMeta.run('compact_rev', to);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.stmt.compactBatch.run({ from, to });
+          this.stmt.setMeta.run('compact_rev', to);
+        })
+        .immediate();
       this.compacted = to;
       await new Promise((r) => setImmediate(r));
     }

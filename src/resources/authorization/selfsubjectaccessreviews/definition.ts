@@ -24,6 +24,9 @@ export const selfSubjectAccessReviewsInfo: ResourceInfo = {
 export const selfSubjectAccessReviews: ResourceDefinition = {
   infos: [selfSubjectAccessReviewsInfo],
   install(api) {
-    api.serve({ ...createSelfSubjectAccessReviewHandler(selfSubjectAccessReviewsInfo, api.need('authorize')), protobuf: decodeSelfSubjectAccessReview } as ResourceHandler);
+    api.serve({
+      ...createSelfSubjectAccessReviewHandler(selfSubjectAccessReviewsInfo, api.need('authorize')),
+      protobuf: decodeSelfSubjectAccessReview,
+    } as ResourceHandler);
   },
 };

@@ -47,7 +47,10 @@ export const clusterImageConfigs: ResourceDefinition = {
     const refreshed = () => cache.refresh();
     api.serve(
       withAfterWrite(createStoredHandler({ store, schema: ClusterImageConfig }), refreshed),
-      withAfterWrite(createStoredHandler({ store: store.withStrategy(strategies.status, 'status'), schema: ClusterImageConfig, subresource: 'status' }), refreshed),
+      withAfterWrite(
+        createStoredHandler({ store: store.withStrategy(strategies.status, 'status'), schema: ClusterImageConfig, subresource: 'status' }),
+        refreshed,
+      ),
     );
   },
 };

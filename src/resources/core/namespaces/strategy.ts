@@ -8,9 +8,7 @@ const meta = { namespaced: false, validateName: nameIsDNSLabel } as const;
 
 function validatePhase(ns: Namespace): FieldError[] {
   const phase = ns.status?.phase;
-  return phase === undefined || phase === 'Active' || phase === 'Terminating'
-    ? []
-    : [fieldErr.notSupported('status.phase', phase, ['Active', 'Terminating'])];
+  return phase === undefined || phase === 'Active' || phase === 'Terminating' ? [] : [fieldErr.notSupported('status.phase', phase, ['Active', 'Terminating'])];
 }
 
 export function createNamespaceStrategies(): { main: Strategy<Namespace>; status: Strategy<Namespace>; finalize: Strategy<Namespace> } {

@@ -30,7 +30,10 @@ describe('Image strategy', () => {
     const img = image();
     strategy.prepareForCreate(img, ctx);
     assert.deepEqual(await strategy.validate(img, ctx), []);
-    assert.deepEqual(img.dockerImageLayers?.map((l) => l.size), [100, 50]);
+    assert.deepEqual(
+      img.dockerImageLayers?.map((l) => l.size),
+      [100, 50],
+    );
     assert.equal(img.dockerImageManifestMediaType, MEDIA.ociManifest);
     const meta = img.dockerImageMetadata as Record<string, unknown>;
     assert.equal(meta['Id'], sha256Digest(config));
@@ -47,7 +50,9 @@ describe('Image strategy', () => {
     });
     const img: Image = { metadata: { name: sha256Digest(list) }, dockerImageReference: 'quay.io/a/b', dockerImageManifest: list };
     strategy.prepareForCreate(img, ctx);
-    assert.deepEqual(img.dockerImageManifests, [{ digest, mediaType: MEDIA.ociManifest, manifestSize: manifest.length, architecture: 'arm64', os: 'linux', variant: 'v8' }]);
+    assert.deepEqual(img.dockerImageManifests, [
+      { digest, mediaType: MEDIA.ociManifest, manifestSize: manifest.length, architecture: 'arm64', os: 'linux', variant: 'v8' },
+    ]);
     assert.equal((img.dockerImageMetadata as Record<string, unknown>)['Id'], img.metadata.name);
   });
 

@@ -34,7 +34,12 @@ export function createImageSignatureHandler(o: { info: ResourceInfo; schema: TSc
       sig.metadata.creationTimestamp = rfc3339(ctx.now);
       const name = sig.metadata.name ?? '';
       const errs = validateSignature(sig, '');
-      if (errs.length) throw invalid({ group: 'image.openshift.io', kind: 'ImageSignature' }, name, errs.map((e) => ({ ...e, field: e.field.replace(/^\./, '') })));
+      if (errs.length)
+        throw invalid(
+          { group: 'image.openshift.io', kind: 'ImageSignature' },
+          name,
+          errs.map((e) => ({ ...e, field: e.field.replace(/^\./, '') })),
+        );
       const { image } = splitName(name);
       const stored = { ...sig, apiVersion: undefined, kind: undefined };
       delete stored.apiVersion;

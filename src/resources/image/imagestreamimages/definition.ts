@@ -22,7 +22,12 @@ export const imageStreamImages: ResourceDefinition = {
   infos: [imageStreamImagesInfo],
   install(api) {
     api.serve(
-      createImageStreamImageHandler({ info: imageStreamImagesInfo, streams: api.need('imageStreams').streams, images: api.need('images'), columns: imageStreamImageColumns }) as ResourceHandler,
+      createImageStreamImageHandler({
+        info: imageStreamImagesInfo,
+        streams: api.need('imageStreams').streams,
+        images: api.need('images'),
+        columns: imageStreamImageColumns,
+      }) as ResourceHandler,
     );
   },
 };

@@ -102,7 +102,8 @@ function validateImport(isi: ImageStreamImport): FieldError[] {
     else {
       try {
         const ref = parseDockerImageReference(repo.from.name);
-        if (ref.tag || ref.id) errs.push(fieldErr.invalid('spec.repository.from.name', repo.from.name, 'you must specify an image repository, not a tag or ID'));
+        if (ref.tag || ref.id)
+          errs.push(fieldErr.invalid('spec.repository.from.name', repo.from.name, 'you must specify an image repository, not a tag or ID'));
       } catch (e) {
         errs.push(fieldErr.invalid('spec.repository.from.name', repo.from.name, (e as Error).message));
       }
@@ -140,12 +141,25 @@ function defaultTo(isi: ImageStreamImport): void {
   }
 }
 
-function ensureSpecTag(stream: ImageStream, tag: string, from: string, importPolicy: TagReference['importPolicy'], referencePolicy: TagReference['referencePolicy'], reset: boolean): TagReference {
+function ensureSpecTag(
+  stream: ImageStream,
+  tag: string,
+  from: string,
+  importPolicy: TagReference['importPolicy'],
+  referencePolicy: TagReference['referencePolicy'],
+  reset: boolean,
+): TagReference {
   const spec = (stream.spec ??= {});
   const tags = (spec.tags ??= []);
   let t = tags.find((x) => x.name === tag);
   if (!t) {
-    t = { name: tag, from: { kind: 'DockerImage', name: from }, generation: 0, ...(importPolicy ? { importPolicy } : {}), referencePolicy: referencePolicy ?? { type: 'Source' } };
+    t = {
+      name: tag,
+      from: { kind: 'DockerImage', name: from },
+      generation: 0,
+      ...(importPolicy ? { importPolicy } : {}),
+      referencePolicy: referencePolicy ?? { type: 'Source' },
+    };
     tags.push(t);
     return t;
   }
@@ -180,14 +194,28 @@ function imagesToStore(isi: ImageStreamImport): Image[] {
 function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): Applied {
   const nextGeneration = (stream.metadata.generation ?? 0) + 1;
   let changed = false;
-  const apply = (tag: string, from: string, result: ImageImportStatus, importPolicy: TagReference['importPolicy'], referencePolicy: TagReference['referencePolicy'], createSpec: boolean) => {
+  const apply = (
+    tag: string,
+    from: string,
+    result: ImageImportStatus,
+    importPolicy: TagReference['importPolicy'],
+    referencePolicy: TagReference['referencePolicy'],
+    createSpec: boolean,
+  ) => {
     const s = result.status as { status?: string; reason?: string; message?: string };
     if (s.status !== 'Success' || !result.image) {
       const list = statusTag(stream, tag);
       const message = s.message || 'unknown error prevented import';
       const same = list?.conditions?.some((c) => c.type === 'ImportSuccess' && c.status === 'False' && c.reason === s.reason && c.message === message);
       if (same) return;
-      const condition = { type: 'ImportSuccess', status: 'False', reason: s.reason ?? '', message, generation: nextGeneration, lastTransitionTime: rfc3339(now) };
+      const condition = {
+        type: 'ImportSuccess',
+        status: 'False',
+        reason: s.reason ?? '',
+        message,
+        generation: nextGeneration,
+        lastTransitionTime: rfc3339(now),
+      };
       const status = (stream.status ??= { dockerImageRepository: '' });
       const tags = (status.tags ??= []);
       const entry = tags.find((t) => t.tag === tag);
@@ -198,12 +226,22 @@ function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): A
       return;
     }
     const image = result.image;
-    const event = { created: rfc3339(now), dockerImageReference: image.dockerImageReference ?? '', image: image.metadata?.name ?? '', generation: nextGeneration };
+    const event = {
+      created: rfc3339(now),
+      dockerImageReference: image.dockerImageReference ?? '',
+      image: image.metadata?.name ?? '',
+      generation: nextGeneration,
+    };
     const newest = latestEvent(stream, tag);
     const spec = stream.spec?.tags?.find((t) => t.name === tag);
     const specGen = typeof spec?.generation === 'number' ? spec.generation : undefined;
     const tagChanged =
-      !newest || !spec || specGen === undefined || newest.dockerImageReference !== event.dockerImageReference || newest.image !== event.image || specGen > newest.generation;
+      !newest ||
+      !spec ||
+      specGen === undefined ||
+      newest.dockerImageReference !== event.dockerImageReference ||
+      newest.image !== event.image ||
+      specGen > newest.generation;
     if (tagChanged) {
       if (createSpec || spec) ensureSpecTag(stream, tag, from, importPolicy, referencePolicy, true);
       addTagEvent(stream, tag, event);
@@ -300,7 +338,11 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
           second?.map((s, i) => ((s.status as { reason?: string }).reason === 'Unauthorized' && first?.[i] ? first[i] : s));
         const images = restore(status.images, anonymous.images);
         const repoImages = restore(status.repository?.images, anonymous.repository?.images);
-        status = { ...anonymous, ...(images ? { images } : {}), ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}) };
+        status = {
+          ...anonymous,
+          ...(images ? { images } : {}),
+          ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}),
+        };
       }
       // Nobody waits for the answer any more: what was fetched is not stored on its behalf.
       if (ctx.signal?.aborted) throw serviceUnavailable('the request ended before its import finished', 1);

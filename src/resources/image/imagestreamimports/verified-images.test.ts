@@ -59,7 +59,13 @@ describe('sameImageContent', () => {
 
   it('reads absent lists and media types as empty', () => {
     const a: Image = { metadata: { name: DIGEST }, dockerImageMetadata: { Id: DIGEST } };
-    const b: Image = { metadata: { name: DIGEST }, dockerImageMetadata: { Id: DIGEST }, dockerImageLayers: [], dockerImageManifests: [], dockerImageManifestMediaType: '' };
+    const b: Image = {
+      metadata: { name: DIGEST },
+      dockerImageMetadata: { Id: DIGEST },
+      dockerImageLayers: [],
+      dockerImageManifests: [],
+      dockerImageManifestMediaType: '',
+    };
     assert.equal(sameImageContent(a, b), true);
   });
 

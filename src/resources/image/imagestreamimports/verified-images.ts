@@ -51,7 +51,17 @@ export function toStore(verified: Image): Image {
 export function withVerifiedContent(current: Image, verified: Image): Image {
   const next = structuredClone(current);
   const v = toStore(verified);
-  const take = <K extends 'dockerImageReference' | 'dockerImageLayers' | 'dockerImageManifests' | 'dockerImageManifestMediaType' | 'dockerImageMetadata' | 'dockerImageMetadataVersion'>(k: K) => {
+  const take = <
+    K extends
+      | 'dockerImageReference'
+      | 'dockerImageLayers'
+      | 'dockerImageManifests'
+      | 'dockerImageManifestMediaType'
+      | 'dockerImageMetadata'
+      | 'dockerImageMetadataVersion',
+  >(
+    k: K,
+  ) => {
     if (v[k] === undefined) delete next[k];
     else next[k] = structuredClone(v[k]);
   };

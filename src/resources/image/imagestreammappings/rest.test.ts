@@ -36,7 +36,14 @@ function handlerWhoseWritesSee(...attempts: ImageStream[]) {
       return { object: written[0], created: false };
     },
   } as unknown as ResourceStore<ImageStream>;
-  const h = createImageStreamMappingHandler({ info: imageStreamMappingsInfo, schema: imageStreamMappingsInfo.schema, streams, status, images, internalRegistryHostname: () => undefined });
+  const h = createImageStreamMappingHandler({
+    info: imageStreamMappingsInfo,
+    schema: imageStreamMappingsInfo.schema,
+    streams,
+    status,
+    images,
+    internalRegistryHostname: () => undefined,
+  });
   return { h, written };
 }
 
@@ -62,13 +69,17 @@ describe('image stream mapping on a conflict: retried only while the tag has not
   it('answers 409 when the tag moved after the stream was read, even on the first write', async () => {
     // As when this mapping waited behind another writer of the stream: its first write sees the move.
     const { h, written } = handlerWhoseWritesSee(streamAt(D2, '2024-01-01T00:00:00Z'));
-    await assert.rejects(h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' }) ?? Promise.resolve(), (e) => isApiError(e, 'Conflict'));
+    await assert.rejects(h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' }) ?? Promise.resolve(), (e) =>
+      isApiError(e, 'Conflict'),
+    );
     assert.equal(written.length, 0);
   });
 
   it('answers 409 when someone moved the tag meanwhile, and writes nothing', async () => {
     const { h, written } = handlerLosingARaceTo(streamAt(D2, '2024-01-01T00:00:00Z'));
-    await assert.rejects(h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' }) ?? Promise.resolve(), (e) => isApiError(e, 'Conflict'));
+    await assert.rejects(h.create?.(ctx, structuredClone(mapping), { dryRun: false, fieldValidation: 'Strict' }) ?? Promise.resolve(), (e) =>
+      isApiError(e, 'Conflict'),
+    );
     assert.equal(written.length, 0);
   });
 });

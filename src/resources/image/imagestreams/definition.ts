@@ -59,7 +59,15 @@ export const imageStreams: ResourceDefinition = {
       registryConfig: () => clusterConfig.get(),
       getImageStream: async (namespace, name) => (await streams.getRaw(namespace, name))?.obj,
       canPull: (user, namespace, stream) =>
-        authorize(user, { verb: 'get', resourceRequest: true, apiGroup: 'image.openshift.io', resource: 'imagestreams', subresource: 'layers', namespace, name: stream }).allowed,
+        authorize(user, {
+          verb: 'get',
+          resourceRequest: true,
+          apiGroup: 'image.openshift.io',
+          resource: 'imagestreams',
+          subresource: 'layers',
+          namespace,
+          name: stream,
+        }).allowed,
     });
     const streams: ResourceStore<ImageStream> = api.stored<ImageStream>(imageStreamsInfo, strategies.main);
     const status = streams.withStrategy(strategies.status, 'status');

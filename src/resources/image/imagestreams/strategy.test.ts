@@ -43,8 +43,14 @@ describe('ImageStream strategy', () => {
     obj.status = { dockerImageRepository: 'bogus', tags: [{ tag: 'x', items: [] }] };
     await create(s, obj);
     assert.equal(obj.metadata.generation, 1);
-    assert.deepEqual(obj.spec?.tags?.map((t) => t.generation), [1, 1]);
-    assert.deepEqual(obj.status?.tags?.map((t) => t.tag), ['ref']);
+    assert.deepEqual(
+      obj.spec?.tags?.map((t) => t.generation),
+      [1, 1],
+    );
+    assert.deepEqual(
+      obj.status?.tags?.map((t) => t.tag),
+      ['ref'],
+    );
     assert.equal(obj.status?.tags?.[0]?.items?.[0]?.dockerImageReference, 'quay.io/a/b:1');
     assert.equal(obj.spec?.tags?.[0]?.referencePolicy?.type, 'Source');
   });
@@ -59,12 +65,18 @@ describe('ImageStream strategy', () => {
     (changed.spec?.tags?.[1] as TagReference).from = { kind: 'DockerImage', name: 'quay.io/b:2' };
     const { obj } = await update(s, changed, v1);
     assert.equal(obj.metadata.generation, 2);
-    assert.deepEqual(obj.spec?.tags?.map((t) => t.generation), [1, 2]);
+    assert.deepEqual(
+      obj.spec?.tags?.map((t) => t.generation),
+      [1, 2],
+    );
     const retrigger = structuredClone(obj);
     (retrigger.spec?.tags?.[0] as TagReference).generation = 0;
     const again = (await update(s, retrigger, obj)).obj;
     assert.equal(again.metadata.generation, 3);
-    assert.deepEqual(again.spec?.tags?.map((t) => t.generation), [3, 2]);
+    assert.deepEqual(
+      again.spec?.tags?.map((t) => t.generation),
+      [3, 2],
+    );
   });
 
   it('keeps the stored status on a main-resource update', async () => {
@@ -77,10 +89,7 @@ describe('ImageStream strategy', () => {
 
   it('copies a same-stream ImageStreamTag source and follows it when it moves', async () => {
     const s = setup();
-    const v1 = await create(
-      s,
-      stream([tag('src', { name: 'quay.io/a:1' }, { reference: true }), tag('follow', { kind: 'ImageStreamTag', name: 'src' })]),
-    );
+    const v1 = await create(s, stream([tag('src', { name: 'quay.io/a:1' }, { reference: true }), tag('follow', { kind: 'ImageStreamTag', name: 'src' })]));
     assert.equal(v1.status?.tags?.find((t) => t.tag === 'follow')?.items?.[0]?.dockerImageReference, 'quay.io/a:1');
     const next = structuredClone(v1);
     (next.spec?.tags?.find((t) => t.name === 'src') as TagReference).from = { kind: 'DockerImage', name: 'quay.io/a:2' };
@@ -110,7 +119,10 @@ describe('ImageStream strategy', () => {
       s.main.default?.(obj);
       s.main.prepareForCreate(obj, ctx);
       const errs = await s.main.validate(obj, ctx);
-      assert.ok(errs.some((e) => e.field === field), JSON.stringify(errs));
+      assert.ok(
+        errs.some((e) => e.field === field),
+        JSON.stringify(errs),
+      );
     }
     const denied = stream([tag('x', { name: 'docker.io/library/busybox:1' })]);
     s.main.default?.(denied);
@@ -133,6 +145,9 @@ describe('ImageStream strategy', () => {
     const s = setup();
     const obj = stream([tag('b', { name: 'q/b:1' }), tag('a', { name: 'q/a:1' }), tag('b', { name: 'q/b:2' })]);
     s.main.default?.(obj);
-    assert.deepEqual(obj.spec?.tags?.map((t) => `${t.name}=${t.from?.name}`), ['a=q/a:1', 'b=q/b:2']);
+    assert.deepEqual(
+      obj.spec?.tags?.map((t) => `${t.name}=${t.from?.name}`),
+      ['a=q/a:1', 'b=q/b:2'],
+    );
   });
 });

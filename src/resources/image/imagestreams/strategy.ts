@@ -128,8 +128,7 @@ async function tagsChanged(old: ImageStream | undefined, stream: ImageStream, de
     const kind = tag.from.kind ?? '';
     const fromName = tag.from.name ?? '';
     if (kind === 'DockerImage') {
-      if (fromName && tag.reference)
-        addTagEvent(stream, tag.name, { created: rfc3339(now), dockerImageReference: fromName, image: '', generation });
+      if (fromName && tag.reference) addTagEvent(stream, tag.name, { created: rfc3339(now), dockerImageReference: fromName, image: '', generation });
       continue;
     }
     const src = splitSource(kind, fromName, name);
@@ -163,7 +162,13 @@ async function tagsChanged(old: ImageStream | undefined, stream: ImageStream, de
         continue;
       }
       if (found.length > 1) {
-        errs.push(fieldErr.invalid(path, fromName, `error generating tag event: multiple images match the prefix "${src.tagOrId}": ${found.map((f) => f.image).join(', ')}`));
+        errs.push(
+          fieldErr.invalid(
+            path,
+            fromName,
+            `error generating tag event: multiple images match the prefix "${src.tagOrId}": ${found.map((f) => f.image).join(', ')}`,
+          ),
+        );
         continue;
       }
       const match = found[0] as TagEvent;
@@ -181,7 +186,10 @@ async function tagsChanged(old: ImageStream | undefined, stream: ImageStream, de
   for (const t of stream.status?.tags ?? []) {
     const newest = t.items?.[0];
     if (!newest) continue;
-    const changed = old === undefined || before.get(t.tag) !== JSON.stringify(newest) || !old.status?.tags?.some((o) => o.tag === t.tag && JSON.stringify(o.items?.[0] ?? null) === JSON.stringify(newest));
+    const changed =
+      old === undefined ||
+      before.get(t.tag) !== JSON.stringify(newest) ||
+      !old.status?.tags?.some((o) => o.tag === t.tag && JSON.stringify(o.items?.[0] ?? null) === JSON.stringify(newest));
     if (changed && (specTags.has(t.tag) || !old?.spec?.tags?.some((s) => s.name === t.tag))) updateTrackingTags(stream, t.tag, newest);
   }
   return errs;
@@ -212,7 +220,8 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
         errs.push(fieldErr.invalid(`spec.tags[${tag.name}].from.name`, from.name ?? '', 'must be of the form <tag>, <repo>:<tag>, <id>, or <repo>@<id>'));
         continue;
       }
-      if (!deps.canPull(user, from.namespace, src.stream)) errs.push(fieldErr.forbidden(`spec.tags[${tag.name}].from`, `${from.namespace}/${src.stream}: "" ""`));
+      if (!deps.canPull(user, from.namespace, src.stream))
+        errs.push(fieldErr.forbidden(`spec.tags[${tag.name}].from`, `${from.namespace}/${src.stream}: "" ""`));
     }
     return errs;
   };
@@ -251,7 +260,14 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
 
   // Applied on every read too, so stored tags without a mode show the cluster's current default.
   const defaults = (stream: ImageStream) => defaultImageStream(stream, deps.registryConfig().defaultImportMode || DEFAULT_IMPORT_MODE);
-  const base = { namespaced: true, allowCreateOnUpdate: false, allowUnconditionalUpdate: false, default: defaults, decorate, decorationInputs: () => deps.registryConfig() } as const;
+  const base = {
+    namespaced: true,
+    allowCreateOnUpdate: false,
+    allowUnconditionalUpdate: false,
+    default: defaults,
+    decorate,
+    decorationInputs: () => deps.registryConfig(),
+  } as const;
 
   const main: Strategy<ImageStream> = {
     ...base,
@@ -286,7 +302,11 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
         const unchanged = prev && prev.image === newest.image && prev.dockerImageReference === newest.dockerImageReference;
         const specTag = stream.spec.tags?.find((s) => s.name === t.tag);
         newest.generation =
-          !prev || unchanged ? (stream.metadata.generation ?? 0) : typeof specTag?.generation === 'number' ? specTag.generation : (stream.metadata.generation ?? 0);
+          !prev || unchanged
+            ? (stream.metadata.generation ?? 0)
+            : typeof specTag?.generation === 'number'
+              ? specTag.generation
+              : (stream.metadata.generation ?? 0);
       }
     },
     validateUpdate: (stream, old) => validateImageStreamStatusUpdate(stream, old, deps.registryConfig().whitelister),

@@ -13,7 +13,11 @@ import { streamLayers } from './layers.js';
 export const EXCLUDE_SECRET_ANNOTATION = 'openshift.io/image.excludeSecret';
 const PULL_SECRET_TYPES = new Set(['kubernetes.io/dockercfg', 'kubernetes.io/dockerconfigjson']);
 
-export function createLayersHandler(o: { info: ResourceInfo; streams: ResourceStore<ImageStream>; images: ResourceStore<Image> }): ResourceHandler<ImageStreamLayers> {
+export function createLayersHandler(o: {
+  info: ResourceInfo;
+  streams: ResourceStore<ImageStream>;
+  images: ResourceStore<Image>;
+}): ResourceHandler<ImageStreamLayers> {
   return {
     info: o.info,
     subresource: 'layers',

@@ -8,7 +8,10 @@ const stream = (tags: [string, string][]): ImageStream =>
     apiVersion: 'image.openshift.io/v1',
     kind: 'ImageStream',
     metadata: { name: 's' },
-    status: { dockerImageRepository: '', tags: tags.map(([tag, created]) => ({ tag, items: [{ created, dockerImageReference: 'r', image: 'i', generation: 1 }] })) },
+    status: {
+      dockerImageRepository: '',
+      tags: tags.map(([tag, created]) => ({ tag, items: [{ created, dockerImageReference: 'r', image: 'i', generation: 1 }] })),
+    },
   }) as ImageStream;
 
 describe('image stream TAGS column', () => {

@@ -23,7 +23,14 @@ export const imageStreamTags: ResourceDefinition = {
   install(api) {
     const { streams, internal } = api.need('imageStreams');
     api.serve(
-      createImageStreamTagHandler({ streams, internal, images: api.need('images'), info: imageStreamTagsInfo, schema: ImageStreamTag, columns: imageStreamTagColumns }) as ResourceHandler,
+      createImageStreamTagHandler({
+        streams,
+        internal,
+        images: api.need('images'),
+        info: imageStreamTagsInfo,
+        schema: ImageStreamTag,
+        columns: imageStreamTagColumns,
+      }) as ResourceHandler,
     );
   },
 };

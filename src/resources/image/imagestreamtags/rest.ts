@@ -59,7 +59,9 @@ export function buildImageStreamTag(stream: ImageStream, tag: string, image: Ima
   return ist;
 }
 
-export function createImageStreamTagHandler(o: StreamViews & { info: ResourceInfo; schema: TSchema; columns: readonly TableColumn<ImageStreamTag>[] }): ResourceHandler<ImageStreamTag> {
+export function createImageStreamTagHandler(
+  o: StreamViews & { info: ResourceInfo; schema: TSchema; columns: readonly TableColumn<ImageStreamTag>[] },
+): ResourceHandler<ImageStreamTag> {
   const expected = { apiVersion: API_VERSION, kind: 'ImageStreamTag' };
 
   const read = async (ctx: RequestContext, name: string): Promise<ImageStreamTag> => {
@@ -96,9 +98,15 @@ export function createImageStreamTagHandler(o: StreamViews & { info: ResourceInf
           if (rv && !current) throw notFound(GR, name);
           if (rv && current && rv !== current.metadata.resourceVersion)
             throw conflict(GR, name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
-          if (!specTag && !ist.tag) throw badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${ctx.namespace ?? ''}/${sName}, cannot be updated`);
+          if (!specTag && !ist.tag)
+            throw badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${ctx.namespace ?? ''}/${sName}, cannot be updated`);
         }
-        const stream: ImageStream = current ?? { apiVersion: API_VERSION, kind: 'ImageStream', metadata: { name: sName, namespace: ctx.namespace ?? '' }, spec: {} };
+        const stream: ImageStream = current ?? {
+          apiVersion: API_VERSION,
+          kind: 'ImageStream',
+          metadata: { name: sName, namespace: ctx.namespace ?? '' },
+          spec: {},
+        };
         if (ist.tag || mode === 'update') {
           const next: TagReference = { ...(ist.tag ?? specTag ?? { name: tag }), name: tag };
           // On update the object's annotations are the tag's; on create the tag brings its own.
@@ -120,7 +128,10 @@ export function createImageStreamTagHandler(o: StreamViews & { info: ResourceInf
     columns: o.columns,
     get: read,
     async list(ctx: RequestContext, opts: ListOptions) {
-      const streams = await o.streams.list(ctx, { ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}), ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}) });
+      const streams = await o.streams.list(ctx, {
+        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+        ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+      });
       const items: ImageStreamTag[] = [];
       for (const s of streams.items) {
         for (const t of s.status?.tags ?? []) {

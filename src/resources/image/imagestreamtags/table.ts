@@ -4,7 +4,13 @@ import type { TableColumn } from '../../../api/table-column.js';
 import type { ImageStreamTag } from '../../../apis/image/virtual-schemas.js';
 
 export const imageStreamTagColumns: TableColumn<ImageStreamTag>[] = [
-  { name: 'Image Reference', type: 'string', description: 'The pull spec of the image this tag points at.', priority: 0, cell: (t) => t.image?.dockerImageReference ?? '' },
+  {
+    name: 'Image Reference',
+    type: 'string',
+    description: 'The pull spec of the image this tag points at.',
+    priority: 0,
+    cell: (t) => t.image?.dockerImageReference ?? '',
+  },
   { name: 'Updated', type: 'string', description: 'When the tag last changed.', priority: 0, cell: (t, now) => humanAgo(t.metadata.creationTimestamp, now) },
   { name: 'Image Name', type: 'string', description: 'The name (digest) of the image.', priority: 1, cell: (t) => t.image?.metadata?.name ?? '' },
 ];

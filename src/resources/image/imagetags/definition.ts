@@ -22,6 +22,15 @@ export const imageTags: ResourceDefinition = {
   infos: [imageTagsInfo],
   install(api) {
     const { streams, internal } = api.need('imageStreams');
-    api.serve(createImageTagHandler({ streams, internal, images: api.need('images'), info: imageTagsInfo, schema: ImageTag, columns: imageTagColumns }) as ResourceHandler);
+    api.serve(
+      createImageTagHandler({
+        streams,
+        internal,
+        images: api.need('images'),
+        info: imageTagsInfo,
+        schema: ImageTag,
+        columns: imageTagColumns,
+      }) as ResourceHandler,
+    );
   },
 };

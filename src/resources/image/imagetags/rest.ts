@@ -25,7 +25,9 @@ export function imageTagNames(stream: ImageStream): string[] {
   return [...names].sort();
 }
 
-export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; schema: TSchema; columns: readonly TableColumn<ImageTag>[] }): ResourceHandler<ImageTag> {
+export function createImageTagHandler(
+  o: StreamViews & { info: ResourceInfo; schema: TSchema; columns: readonly TableColumn<ImageTag>[] },
+): ResourceHandler<ImageTag> {
   const expected = { apiVersion: API_VERSION, kind: 'ImageTag' };
 
   const build = async (stream: ImageStream, tag: string, withImage: boolean): Promise<ImageTag> => {
@@ -42,7 +44,9 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
       kind: 'ImageTag',
       metadata: { ...structuredClone(stream.metadata), name: `${stream.metadata.name ?? ''}:${tag}` },
       spec: spec ? structuredClone(spec) : null,
-      status: status ? { tag, items: structuredClone(status.items ?? null), ...(status.conditions ? { conditions: structuredClone(status.conditions) } : {}) } : null,
+      status: status
+        ? { tag, items: structuredClone(status.items ?? null), ...(status.conditions ? { conditions: structuredClone(status.conditions) } : {}) }
+        : null,
       image,
     };
   };
@@ -78,15 +82,23 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
             throw conflict(GR, name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
           if (current && itag.status !== undefined) {
             const now = statusTag(current, tag);
-            const same = JSON.stringify(itag.status ?? null) === JSON.stringify(now ? { tag, items: now.items ?? null, ...(now.conditions ? { conditions: now.conditions } : {}) } : null);
+            const same =
+              JSON.stringify(itag.status ?? null) ===
+              JSON.stringify(now ? { tag, items: now.items ?? null, ...(now.conditions ? { conditions: now.conditions } : {}) } : null);
             if (!same) throw invalid(KIND, name, [fieldErr.invalid('status', '', 'may not update fields other than spec')]);
           }
           // The metadata is the stream's: labels and annotations are changed on the stream, not here.
-          const sameMeta = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+          const sameMeta = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) =>
+            JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
           if (current && (!sameMeta(itag.metadata.labels, current.metadata.labels) || !sameMeta(itag.metadata.annotations, current.metadata.annotations)))
             throw invalid(KIND, name, [fieldErr.invalid('metadata', '', 'may not update fields other than spec')]);
         }
-        const stream: ImageStream = current ?? { apiVersion: API_VERSION, kind: 'ImageStream', metadata: { name: sName, namespace: ctx.namespace ?? '' }, spec: {} };
+        const stream: ImageStream = current ?? {
+          apiVersion: API_VERSION,
+          kind: 'ImageStream',
+          metadata: { name: sName, namespace: ctx.namespace ?? '' },
+          spec: {},
+        };
         const tags = ((stream.spec ??= {}).tags ?? []).filter((t) => t.name !== tag);
         stream.spec.tags = itag.spec ? [...tags, { ...itag.spec, name: tag }] : tags;
         return stream;
@@ -101,7 +113,10 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
     columns: o.columns,
     get: read,
     async list(ctx: RequestContext, opts: ListOptions) {
-      const streams = await o.streams.list(ctx, { ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}), ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}) });
+      const streams = await o.streams.list(ctx, {
+        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+        ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
+      });
       const items: ImageTag[] = [];
       for (const s of streams.items) for (const t of imageTagNames(s)) items.push(await build(s, t, false));
       return { items, resourceVersion: streams.resourceVersion };
@@ -114,7 +129,8 @@ export function createImageTagHandler(o: StreamViews & { info: ResourceInfo; sch
     },
     async update(ctx, name, body, req) {
       const itag = decode(body, ctx, req);
-      if (itag.metadata.name && itag.metadata.name !== name) throw badRequest(`the name of the object (${itag.metadata.name}) does not match the name on the URL (${name})`);
+      if (itag.metadata.name && itag.metadata.name !== name)
+        throw badRequest(`the name of the object (${itag.metadata.name}) does not match the name on the URL (${name})`);
       return write(ctx, name, itag, 'update');
     },
     async patch(ctx, name, req) {

@@ -13,7 +13,10 @@ describe('itag table cells (reference printer cases)', () => {
     assert.deepEqual([c.spec, c.status, c.history], ['Ref', 'a/b:c', '']);
   });
   it('prints a scheduled cross-namespace tag as Scheduled istag ns/name', () => {
-    const c = imageTagCells(itag({ spec: { name: 't', from: { kind: 'ImageStreamTag', name: 'b:c', namespace: 'a' }, importPolicy: { scheduled: true } } }), now);
+    const c = imageTagCells(
+      itag({ spec: { name: 't', from: { kind: 'ImageStreamTag', name: 'b:c', namespace: 'a' }, importPolicy: { scheduled: true } } }),
+      now,
+    );
     assert.deepEqual([c.spec, c.status], ['Scheduled', 'istag a/b:c']);
   });
   it('prints a status-only tag as Push with its image and history', () => {
@@ -21,14 +24,21 @@ describe('itag table cells (reference printer cases)', () => {
     assert.deepEqual([c.spec, c.status, c.history, c.updated], ['Push', 'image/sha256:0', '1', 'About an hour ago']);
   });
   it('prints Importing while the newest event is older than the spec generation', () => {
-    const c = imageTagCells(itag({ spec: { name: 't', from: { kind: 'DockerImage', name: 'a/b:c' }, generation: 2 }, status: { tag: 't', items: [event('sha256:0', 1)] } }), now);
+    const c = imageTagCells(
+      itag({ spec: { name: 't', from: { kind: 'DockerImage', name: 'a/b:c' }, generation: 2 }, status: { tag: 't', items: [event('sha256:0', 1)] } }),
+      now,
+    );
     assert.deepEqual([c.spec, c.status, c.history], ['Tag', 'Importing', '1']);
   });
   it('prints failed imports with their reason', () => {
     const c = imageTagCells(
       itag({
         spec: { name: 't', from: { kind: 'DockerImage', name: 'a/b:c' } },
-        status: { tag: 't', items: null, conditions: [{ type: 'ImportSuccess', status: 'False', reason: 'NotFound', generation: 1, lastTransitionTime: '2025-12-31T23:59:00Z' }] },
+        status: {
+          tag: 't',
+          items: null,
+          conditions: [{ type: 'ImportSuccess', status: 'False', reason: 'NotFound', generation: 1, lastTransitionTime: '2025-12-31T23:59:00Z' }],
+        },
       }),
       now,
     );

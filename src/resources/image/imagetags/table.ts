@@ -52,7 +52,13 @@ export function imageTagCells(t: ImageTag, now: Date): { spec: string; status: s
 }
 
 export const imageTagColumns: TableColumn<ImageTag>[] = [
-  { name: 'Spec', type: 'string', description: 'What the spec tag does: Tag, Ref, Track, Scheduled, or Push when only pushes set it.', priority: 0, cell: (t, now) => imageTagCells(t, now).spec },
+  {
+    name: 'Spec',
+    type: 'string',
+    description: 'What the spec tag does: Tag, Ref, Track, Scheduled, or Push when only pushes set it.',
+    priority: 0,
+    cell: (t, now) => imageTagCells(t, now).spec,
+  },
   { name: 'Status', type: 'string', description: 'Where the tag points now, or why not.', priority: 0, cell: (t, now) => imageTagCells(t, now).status },
   { name: 'History', type: 'string', description: 'How many images the tag has pointed at.', priority: 0, cell: (t, now) => imageTagCells(t, now).history },
   { name: 'Updated', type: 'string', description: 'When the tag last changed.', priority: 0, cell: (t, now) => imageTagCells(t, now).updated },
