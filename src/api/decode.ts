@@ -52,7 +52,7 @@ function allowsNull(schema: TSchema | undefined): boolean {
 /** The schema for a property of an object schema, or undefined when the property is unknown. */
 function propertySchema(schema: TSchema, key: string): TSchema | undefined | 'free' {
   const props = schema.properties as Record<string, TSchema> | undefined;
-  if (props && Object.prototype.hasOwnProperty.call(props, key)) return props[key];
+  if (props && Object.hasOwn(props, key)) return props[key];
   const pattern = schema.patternProperties as Record<string, TSchema> | undefined;
   if (pattern) return Object.values(pattern)[0];
   const additional = schema.additionalProperties as TSchema | boolean | undefined;

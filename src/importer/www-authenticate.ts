@@ -25,7 +25,7 @@ export function parseChallenges(header: string): Challenge[] {
     for (;;) {
       skipSpace();
       const p = /^([A-Za-z0-9._~+-]+)\s*=\s*/.exec(s.slice(i));
-      if (!p || !p[1]) break;
+      if (!p?.[1]) break;
       i += p[0].length;
       let value = '';
       if (s[i] === '"') {

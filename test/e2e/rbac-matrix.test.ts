@@ -458,9 +458,9 @@ async function snapshot(resources: readonly DiscoveredResource[]): Promise<Recor
 before(async () => {
   writeFileSync(
     join(dir, 'tokens.csv'),
-    USERS.filter((u) => u.auth === 'token')
+    `${USERS.filter((u) => u.auth === 'token')
       .map((u) => `${tokenOf(u)},${u.name},uid-${u.name}${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`)
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
   openssl([
     'req',

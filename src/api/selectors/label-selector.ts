@@ -82,7 +82,7 @@ export function parseLabelSelector(selector: string): LabelSelector {
     requirements,
     matches(labels) {
       return requirements.every((r) => {
-        const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+        const has = Object.hasOwn(labels, r.key);
         switch (r.op) {
           case 'exists':
             return has;

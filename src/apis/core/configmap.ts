@@ -1,8 +1,6 @@
 /** core/v1 ConfigMap: text and binary data under config keys, no key in both, immutable support. */
 import { Type, type Static } from '@sinclair/typebox';
 import { fieldErr, type FieldError } from '../../api/errors.js';
-import type { Strategy } from '../../api/strategy.js';
-import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
 import { named, objectHeader, StringMap, type KubeObject } from '../../api/meta.js';
 import { validateDataKeys } from './data-keys.js';
 

@@ -3,9 +3,6 @@
  * Terminating. Served so `kubectl create namespace` works and namespaced objects have a home.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { fieldErr, type FieldError } from '../../api/errors.js';
-import type { Strategy } from '../../api/strategy.js';
-import { nameIsDNSLabel, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
 import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
 export const NamespaceSpec = named(

@@ -5,8 +5,6 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { fieldErr, type FieldError } from '../../api/errors.js';
-import type { Strategy } from '../../api/strategy.js';
-import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
 import { named, objectHeader, StringMap, type KubeObject } from '../../api/meta.js';
 import { validateDataKeys } from './data-keys.js';
 

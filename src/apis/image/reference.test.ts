@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerClientDefaults, exact, parseDockerImageReference, referenceString, registryHostPort } from './reference.js';
 
-const D = 'sha256:' + 'a'.repeat(64);
+const D = `sha256:${'a'.repeat(64)}`;
 
 describe('docker image references', () => {
   const ok: [string, object][] = [

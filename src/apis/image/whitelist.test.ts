@@ -41,6 +41,6 @@ describe('allowedRegistriesForImport matching', () => {
       'registry "x.io" not allowed by whitelist: "ir.svc:5000", "a.io:443", "b.io:443", "c.io:443", and 2 more ...',
     );
     assert.equal(w.admitPullSpec('ir.svc:5000/ns/s', 'secure'), undefined);
-    assert.equal(w.withRepositories(['x.io/a/b:1']).admitPullSpec('x.io/a/b@sha256:' + '0'.repeat(64), 'secure'), undefined);
+    assert.equal(w.withRepositories(['x.io/a/b:1']).admitPullSpec(`x.io/a/b@sha256:${'0'.repeat(64)}`, 'secure'), undefined);
   });
 });

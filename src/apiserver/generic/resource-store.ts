@@ -72,17 +72,15 @@ export interface DeleteOptions {
   readonly preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-export interface ManagedFieldsTracker {
-  (args: {
-    live: KubeObject | undefined;
-    next: KubeObject;
-    manager: string;
-    apiVersion: string;
-    subresource?: string;
-    now: Date;
-    schema: TSchema;
-  }): ManagedFieldsEntry[];
-}
+export type ManagedFieldsTracker = (args: {
+  live: KubeObject | undefined;
+  next: KubeObject;
+  manager: string;
+  apiVersion: string;
+  subresource?: string;
+  now: Date;
+  schema: TSchema;
+}) => ManagedFieldsEntry[];
 
 /** The state of a namespace as far as writes into it are concerned. */
 export type NamespacePhase = 'Active' | 'Terminating' | undefined;

@@ -286,7 +286,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     }
   });
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler((err, _req, reply) => {
     const { status, unexpected } = toStatus(err);
     if (unexpected) onUnexpectedError(err);
     if (status.details?.retryAfterSeconds) reply.header('Retry-After', String(status.details.retryAfterSeconds));

@@ -51,7 +51,7 @@ const forged = (): Image => ({
 describe('sameImageContent', () => {
   it('is true for a stored copy of the verified Image, whatever the blobs, Created, Size or pull spec', () => {
     const stored: Image = JSON.parse(JSON.stringify(toStore(verified()))) as Image;
-    stored.dockerImageReference = 'elsewhere.example.com/a/b@' + DIGEST;
+    stored.dockerImageReference = `elsewhere.example.com/a/b@${DIGEST}`;
     stored.dockerImageMetadata = { ...(stored.dockerImageMetadata as object), Created: '2030-01-01T00:00:00Z', Size: 1 };
     stored.metadata.annotations = { other: 'x' };
     assert.equal(sameImageContent(stored, verified()), true);

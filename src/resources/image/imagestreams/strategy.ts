@@ -297,7 +297,7 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
       // tag moved.
       for (const t of stream.status?.tags ?? []) {
         const newest = t.items?.[0];
-        if (!newest || newest.generation !== 0) continue;
+        if (newest?.generation !== 0) continue;
         const prev = old.status?.tags?.find((o) => o.tag === t.tag)?.items?.[0];
         const unchanged = prev && prev.image === newest.image && prev.dockerImageReference === newest.dockerImageReference;
         const specTag = stream.spec.tags?.find((s) => s.name === t.tag);

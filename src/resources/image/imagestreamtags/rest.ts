@@ -30,7 +30,7 @@ const SINGULAR: GroupResource = { group: 'image.openshift.io', resource: 'images
 
 export function buildImageStreamTag(stream: ImageStream, tag: string, image: Image | undefined, allowEmpty: boolean): ImageStreamTag | undefined {
   const event = latestEvent(stream, tag);
-  if (!allowEmpty && (!event || !event.image)) return undefined;
+  if (!allowEmpty && !event?.image) return undefined;
   const spec = stream.spec?.tags?.find((t) => t.name === tag);
   const conditions = statusTag(stream, tag)?.conditions;
   const annotations = spec?.annotations ?? {};
