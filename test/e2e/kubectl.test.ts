@@ -88,6 +88,30 @@ describe('kubectl against the server', () => {
     assert.equal(obj.metadata.generation, 2);
   });
 
+  it('finds nothing to change with kubectl diff on unchanged objects, empty fields left out as Go leaves them', async () => {
+    ok(await k(['create', 'namespace', 'unchanged']));
+    const ns = ok(await k(['get', 'namespace', 'unchanged', '-o', 'yaml']));
+    const diff = await k(['diff', '-f', '-'], ns);
+    assert.equal(diff.code, 0, `kubectl diff found a change:\n${diff.stdout}${diff.stderr}`);
+    ok(
+      await k(
+        ['-n', 'e2e', 'create', '-f', '-'],
+        YAML.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'bare', labels: {} } }),
+      ),
+    );
+    const bare = JSON.parse(ok(await k(['-n', 'e2e', 'get', 'is', 'bare', '-o', 'json', '--show-managed-fields']))) as {
+      metadata: Record<string, unknown>;
+      status: Record<string, unknown>;
+    };
+    assert.equal('labels' in bare.metadata, false, 'empty labels are left out');
+    assert.equal('tags' in bare.status, false, 'a stream without status tags has no status.tags');
+    assert.equal(
+      (await k(['-n', 'e2e', 'diff', '-f', '-'], YAML.stringify({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name: 'bare' } })))
+        .code,
+      0,
+    );
+  });
+
   it('applies server-side, records managedFields, and reports conflicts between managers', async () => {
     const manifest = stream('node', [{ name: 'lts', from: 'docker.io/library/node:20' }]);
     ok(await k(['-n', 'e2e', 'apply', '--server-side', '-f', '-'], manifest));

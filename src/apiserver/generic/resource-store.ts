@@ -22,7 +22,7 @@ import {
 } from '../../api/errors.js';
 import { fieldValue, type ResourceInfo } from '../../api/resource-info.js';
 import type { RequestContext, Strategy } from '../../api/strategy.js';
-import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.js';
+import { omitEmptyMetadata, type KubeObject, type ManagedFieldsEntry } from '../../api/meta.js';
 import { isStorageError, StorageError, type KeyValue, type Store } from '../../storage/store.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { EncodedObjectCache } from './encoded-cache.js';
@@ -181,12 +181,14 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   private encode(obj: T): string {
+    omitEmptyMetadata(obj.metadata);
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     return JSON.stringify({ ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata });
   }
 
   /** Applies read-time derived fields; call on every object handed to a client. */
   present(obj: T): T {
+    omitEmptyMetadata(obj.metadata);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     this.strategy.decorate?.(obj);

@@ -200,7 +200,11 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
   status: Strategy<ImageStream>;
   internal: Strategy<ImageStream>;
 } {
-  const decorate = (stream: ImageStream) => setRepositoryFields(stream, deps.registryConfig());
+  const decorate = (stream: ImageStream) => {
+    setRepositoryFields(stream, deps.registryConfig());
+    // `tags` is omitempty in the Go type: a stream without status tags has none, not `[]`.
+    if (stream.status?.tags?.length === 0) delete stream.status.tags;
+  };
 
   /**
    * The tag verifier: a new or changed tag whose source is a stream in another namespace
@@ -272,7 +276,7 @@ export function createImageStreamStrategies(deps: ImageStreamDeps): {
   const main: Strategy<ImageStream> = {
     ...base,
     prepareForCreate(stream) {
-      stream.status = { dockerImageRepository: '', tags: [] };
+      stream.status = { dockerImageRepository: '' };
       setRepositoryFields(stream, deps.registryConfig());
       stream.metadata.generation = 1;
       for (const t of stream.spec?.tags ?? []) t.generation = 1;
