@@ -342,6 +342,24 @@ describe('editing tags through the views', () => {
     assert.equal(after.status.items[0]?.dockerImageReference, 'quay.io/e/a:4');
   });
 
+  it('answers 201 to a PUT that creates the spec tag, and 422 to one that changes the labels', async () => {
+    assert.equal((await api(server, 'POST', IST, { body: tagBody('put:a', 'a', 'quay.io/p/a:1') })).status, 201);
+    const added = await api(server, 'PUT', `${IST}/put:b`, { body: tagBody('put:b', 'b', 'quay.io/p/b:1') });
+    assert.equal(added.status, 201, added.text);
+    const again = await api(server, 'PUT', `${IST}/put:b`, { body: tagBody('put:b', 'b', 'quay.io/p/b:2') });
+    assert.equal(again.status, 200, again.text);
+    const relabel = await api(server, 'PUT', `${IST}/put:b`, {
+      body: { ...tagBody('put:b', 'b', 'quay.io/p/b:3'), metadata: { name: 'put:b', labels: { other: 'x' } } },
+    });
+    assert.equal(relabel.status, 422, relabel.text);
+    assert.equal(
+      relabel.json<Status>().message,
+      'ImageStreamTag.image.openshift.io "put:b" is invalid: metadata: Invalid value: "": may not update fields other than metadata.annotations',
+    );
+    const stream = (await api(server, 'GET', `${NS}/imagestreams/put`)).json<{ spec: { tags: { name: string; from: { name: string } }[] } }>();
+    assert.equal(stream.spec.tags.find((t) => t.name === 'b')?.from.name, 'quay.io/p/b:2', 'the refused write changed nothing');
+  });
+
   it('answers 400 when a PUT without a tag targets a tag that is not in spec', async () => {
     const r = await api(server, 'PUT', `${IST}/edit:ghost`, {
       body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamTag', metadata: { name: 'edit:ghost' } },

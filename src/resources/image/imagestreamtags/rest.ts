@@ -4,7 +4,7 @@
  * stream when needed) through the internal strategy, retried on conflicts.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { alreadyExists, badRequest, conflict, notFound, type GroupResource } from '../../../api/errors.js';
+import { alreadyExists, badRequest, conflict, fieldErr, invalid, notFound, type GroupResource } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import type { TableColumn } from '../../../api/table-column.js';
@@ -27,6 +27,7 @@ export interface StreamViews {
 
 const GR: GroupResource = { group: 'image.openshift.io', resource: 'imagestreamtags' };
 const SINGULAR: GroupResource = { group: 'image.openshift.io', resource: 'imagestreamtag' };
+const KIND = { group: 'image.openshift.io', kind: 'ImageStreamTag' };
 
 export function buildImageStreamTag(stream: ImageStream, tag: string, image: Image | undefined, allowEmpty: boolean): ImageStreamTag | undefined {
   const event = latestEvent(stream, tag);
@@ -86,13 +87,13 @@ export function createImageStreamTagHandler(
     if (ist.metadata.name && ist.metadata.name !== name)
       throw badRequest(`the name of the object (${ist.metadata.name}) does not match the name on the URL (${name})`);
     const rv = ist.metadata.resourceVersion;
-    let existed = true;
+    let hadSpecTag = false;
     const result = await o.internal.guaranteedUpdate(
       ctx,
       sName,
       (current) => {
-        existed = current !== undefined;
         const specTag = current?.spec?.tags?.find((t) => t.name === tag);
+        hadSpecTag = specTag !== undefined;
         if (mode === 'create' && specTag) throw alreadyExists(SINGULAR, name);
         if (mode === 'update') {
           if (rv && !current) throw notFound(GR, name);
@@ -100,6 +101,10 @@ export function createImageStreamTagHandler(
             throw conflict(GR, name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
           if (!specTag && !ist.tag)
             throw badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${ctx.namespace ?? ''}/${sName}, cannot be updated`);
+          // The labels are the stream's (empty ones are taken to mean them); only annotations and the tag may change here.
+          const labels = ist.metadata.labels ?? {};
+          if (current && Object.keys(labels).length > 0 && JSON.stringify(labels) !== JSON.stringify(current.metadata.labels ?? {}))
+            throw invalid(KIND, name, [fieldErr.invalid('metadata', '', 'may not update fields other than metadata.annotations')]);
         }
         const stream: ImageStream = current ?? {
           apiVersion: API_VERSION,
@@ -118,7 +123,8 @@ export function createImageStreamTagHandler(
       },
       { dryRun: ctx.dryRun, allowCreate: true },
     );
-    return { object: await view(result.object, tag), created: !existed };
+    // A write that adds the spec tag creates the ImageStreamTag (201), whether or not the stream existed.
+    return { object: await view(result.object, tag), created: !hadSpecTag };
   };
 
   const decode = (body: unknown, ctx: RequestContext, req: WriteRequest) => decodeBody<ImageStreamTag>(body, o.schema, expected, ctx, req);
