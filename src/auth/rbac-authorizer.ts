@@ -87,6 +87,26 @@ export function createRbacAuthorizer(state: RbacState): Authorizer {
   };
 }
 
+/** Every rule that applies to `user` in `namespace`: cluster-wide bindings, then the namespace's (`kubectl auth can-i --list`). */
+export function rulesFor(state: RbacState, user: UserInfo, namespace: string): PolicyRule[] {
+  if (user.groups.includes('system:masters'))
+    return [
+      { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+      { verbs: ['*'], nonResourceURLs: ['*'] },
+    ];
+  const rules: PolicyRule[] = [];
+  for (const b of state.clusterRoleBindings()) {
+    if ((b.subjects ?? []).some((s) => subjectMatches(s, user, undefined))) rules.push(...(state.clusterRoleRules(b.roleRef.name) ?? []));
+  }
+  if (namespace) {
+    for (const b of state.roleBindings(namespace)) {
+      if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, namespace))) continue;
+      rules.push(...((b.roleRef.kind === 'ClusterRole' ? state.clusterRoleRules(b.roleRef.name) : state.roleRules(namespace, b.roleRef.name)) ?? []));
+    }
+  }
+  return rules;
+}
+
 /** kube-apiserver's Forbidden message for a denied request. */
 export function forbiddenMessage(user: UserInfo, a: Attributes): string {
   if (!a.resourceRequest) return `forbidden: User "${user.name}" cannot ${a.verb} path "${a.path ?? ''}"`;

@@ -8,6 +8,7 @@ import { secrets } from '../resources/core/secrets/definition.js';
 import { configMaps } from '../resources/core/configmaps/definition.js';
 import { rbacPolicy } from '../resources/rbac/definition.js';
 import { selfSubjectAccessReviews } from '../resources/authorization/selfsubjectaccessreviews/definition.js';
+import { selfSubjectRulesReviews } from '../resources/authorization/selfsubjectrulesreviews/definition.js';
 import { selfSubjectReviews } from '../resources/authentication/selfsubjectreviews/definition.js';
 import { clusterImageConfigs } from '../resources/config/images/definition.js';
 import { images } from '../resources/image/images/definition.js';
@@ -25,6 +26,7 @@ export const RESOURCE_DEFINITIONS: readonly ResourceDefinition[] = [
   configMaps,
   rbacPolicy,
   selfSubjectAccessReviews,
+  selfSubjectRulesReviews,
   selfSubjectReviews,
   clusterImageConfigs,
   images,

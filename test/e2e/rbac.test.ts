@@ -198,6 +198,22 @@ describe('authorization', () => {
   });
 });
 
+describe('kubectl auth can-i --list', () => {
+  it('lists the rules that apply to the user in the namespace', async () => {
+    const out = ok(await as('bob', ['-n', 'team', 'auth', 'can-i', '--list']));
+    // bob holds edit in team: the image streams' row, and the self reviews every user may create.
+    assert.match(out, /imagestreams\.image\.openshift\.io\s+\[\]\s+\[\]\s+\[.*create.*delete.*\]/);
+    assert.match(out, /selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
+    const elsewhere = ok(await as('bob', ['-n', 'other', 'auth', 'can-i', '--list']));
+    assert.doesNotMatch(elsewhere, /imagestreams\.image\.openshift\.io/);
+    const missing = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      token: TOKENS.bob,
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: {} },
+    });
+    assert.equal(missing.status, 422);
+  });
+});
+
 describe('impersonation', () => {
   it("runs the request as the impersonated user, with that user's permissions", async () => {
     const who = ok(await admin(['auth', 'whoami', '--as=bob', '--as-group=devs']));

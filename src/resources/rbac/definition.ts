@@ -11,7 +11,9 @@ import { withAfterWrite } from '../../apiserver/generic/after-write.js';
 import type { ResourceStore } from '../../apiserver/generic/resource-store.js';
 import { createStoredHandler } from '../../apiserver/generic/stored-handler.js';
 import { createEscalationGuard, type EscalationGuard } from '../../auth/escalation.js';
-import { createRbacAuthorizer, type Authorizer } from '../../auth/rbac-authorizer.js';
+import { createRbacAuthorizer, rulesFor, type Authorizer } from '../../auth/rbac-authorizer.js';
+import type { UserInfo } from '../../api/strategy.js';
+import type { PolicyRule } from '../../apis/rbac/schema.js';
 import { systemContext, type ResourceDefinition } from '../installer.js';
 import { RbacCache, type RbacStores } from './rbac-cache.js';
 import { decodeRole, decodeRoleBinding } from './protobuf.js';
@@ -20,6 +22,8 @@ import { createRbacStrategies } from './strategy.js';
 declare module '../installer.js' {
   interface Services {
     authorize: Authorizer;
+    /** The rules that apply to a user in a namespace (`kubectl auth can-i --list`). */
+    rbacRules: (user: UserInfo, namespace: string) => PolicyRule[];
     rbac: RbacStores;
   }
 }
@@ -62,6 +66,7 @@ export const rbacPolicy: ResourceDefinition = {
     const authorize = createRbacAuthorizer(cache);
     guard = createEscalationGuard(authorize, cache);
     api.provide('authorize', authorize);
+    api.provide('rbacRules', (user, namespace) => rulesFor(cache, user, namespace));
     api.provide('rbac', stores);
     api.onStart(() => cache.start());
     api.onClose(() => cache.close());
