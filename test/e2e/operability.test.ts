@@ -118,6 +118,47 @@ describe('OpenAPI v2', () => {
   });
 });
 
+describe('legacy watch paths', () => {
+  it('serves watch/ paths for a collection and for one object, and lists them in OpenAPI', async () => {
+    const doc = (await api(server, 'GET', '/openapi/v3/apis/image.openshift.io/v1')).json<{
+      paths: Record<string, { get?: { 'x-kubernetes-action'?: string } }>;
+    }>();
+    for (const [path, action] of [
+      ['/apis/image.openshift.io/v1/watch/images', 'watchlist'],
+      ['/apis/image.openshift.io/v1/watch/images/{name}', 'watch'],
+      ['/apis/image.openshift.io/v1/watch/imagestreams', 'watchlist'],
+      ['/apis/image.openshift.io/v1/watch/namespaces/{namespace}/imagestreams', 'watchlist'],
+      ['/apis/image.openshift.io/v1/watch/namespaces/{namespace}/imagestreams/{name}', 'watch'],
+    ] as const)
+      assert.equal(doc.paths[path]?.get?.['x-kubernetes-action'], action, path);
+    for (const name of ['watched', 'other'])
+      assert.equal((await api(server, 'POST', IS, { body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', metadata: { name } } })).status, 201);
+    // A watch of one name sees that object and no other.
+    const events = await new Promise<string[]>((resolve, reject) => {
+      const seen: string[] = [];
+      const req = request(
+        new URL('/apis/image.openshift.io/v1/watch/namespaces/ops/imagestreams/watched?timeoutSeconds=2', server.url),
+        { headers: { Authorization: `Bearer ${server.token}` }, ca: server.ca },
+        (res) => {
+          let buf = '';
+          res.on('data', (c: Buffer) => {
+            buf += c.toString();
+            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+              const e = JSON.parse(buf.slice(0, i)) as { type: string; object: { metadata: { name: string } } };
+              seen.push(`${e.type}:${e.object.metadata.name}`);
+              buf = buf.slice(i + 1);
+            }
+          });
+          res.on('end', () => resolve(seen));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(events, ['ADDED:watched']);
+  });
+});
+
 describe('metrics', () => {
   it('counts open watches and records latency by verb, resource and code', async () => {
     const metric = async (re: RegExp) => {

@@ -184,6 +184,18 @@ export function buildPaths(resources: readonly ResourceInfo[], o: PathOptions): 
       };
     }
 
+    // The legacy watch/ paths kube-apiserver still serves, as its documents list them.
+    if (has(r, 'watch')) {
+      const watchRef = ref('io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent', o);
+      const watchRoot = `${root}/watch`;
+      const watchCollection = r.namespaced ? `${watchRoot}/namespaces/{namespace}/${r.resource}` : `${watchRoot}/${r.resource}`;
+      const watchOp = (action: string, opId: string) => op(r, o, action, opId, { responses: responses(o, watchRef, ['200']) }, LIST_PARAMS);
+      paths[watchCollection] = { parameters: [...scope, 'pretty'].map((p) => param(p, o.v3)), get: watchOp('watchlist', `watch${ns}${K}List`) };
+      paths[`${watchCollection}/{name}`] = { parameters: [...scope, 'name', 'pretty'].map((p) => param(p, o.v3)), get: watchOp('watch', `watch${ns}${K}`) };
+      if (r.namespaced)
+        paths[`${watchRoot}/${r.resource}`] = { parameters: [param('pretty', o.v3)], get: watchOp('watchlist', `watch${K}ListForAllNamespaces`) };
+    }
+
     const one: Json = { parameters: [...scope, 'name', 'pretty'].map((p) => param(p, o.v3)) };
     if (has(r, 'get')) one['get'] = op(r, o, 'get', `read${ns}${K}`, { responses: responses(o, kindRef, ['200']) }, []);
     if (has(r, 'update'))
