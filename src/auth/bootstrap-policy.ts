@@ -36,12 +36,17 @@ export const BOOTSTRAP_CLUSTER_ROLES: ClusterRole[] = [
   role('admin', [
     rule([IMAGE], [...IMAGE_RESOURCES, 'imagestreams/secrets'], [...READ, ...WRITE]),
     rule([''], ['secrets', 'configmaps'], [...READ, ...WRITE]),
+    rule([''], ['events'], READ),
     rule(['rbac.authorization.k8s.io'], ['roles', 'rolebindings'], [...READ, ...WRITE]),
   ]),
-  role('edit', [rule([IMAGE], [...IMAGE_RESOURCES, 'imagestreams/secrets'], [...READ, ...WRITE]), rule([''], ['secrets', 'configmaps'], [...READ, ...WRITE])]),
+  role('edit', [
+    rule([IMAGE], [...IMAGE_RESOURCES, 'imagestreams/secrets'], [...READ, ...WRITE]),
+    rule([''], ['secrets', 'configmaps'], [...READ, ...WRITE]),
+    rule([''], ['events'], READ),
+  ]),
   role('view', [
     rule([IMAGE], ['imagestreams', 'imagestreams/status', 'imagestreamtags', 'imagetags', 'imagestreamimages'], READ),
-    rule([''], ['configmaps'], READ),
+    rule([''], ['configmaps', 'events'], READ),
   ]),
   role('system:image-puller', [rule([IMAGE], ['imagestreams/layers'], ['get'])]),
   role('system:image-pusher', [rule([IMAGE], ['imagestreams/layers'], ['get', 'update'])]),

@@ -28,6 +28,8 @@ export interface ImportControllerOptions {
   /** Imports running at once; one registry may occupy half of them. */
   readonly workers?: number;
   readonly onQueueDepth?: (depth: number) => void;
+  /** Records what an import did to a stream: a tag that moved (Normal), an entry that failed (Warning). */
+  readonly recordEvent?: (stream: ImageStream, type: 'Normal' | 'Warning', reason: string, message: string) => Promise<void>;
 }
 
 function importable(tag: TagReference): boolean {
@@ -203,6 +205,29 @@ export class ImageImportController {
         })),
       },
     };
-    await this.o.imports.create({ ...this.o.systemContext(), namespace, signal: this.abort.signal }, isi, { dryRun: false, fieldValidation: 'Ignore' });
+    const done = await this.o.imports.create({ ...this.o.systemContext(), namespace, signal: this.abort.signal }, isi, {
+      dryRun: false,
+      fieldValidation: 'Ignore',
+    });
+    if ('spec' in done) await this.recordOutcome(stream, isi, done);
+  }
+
+  /** Events for `kubectl describe is`: each tag the import moved, each entry that failed. */
+  private async recordOutcome(before: ImageStream, request: ImageStreamImport, done: ImageStreamImport): Promise<void> {
+    const record = this.o.recordEvent;
+    if (!record) return;
+    // The stream as the import left it (the handler answers the stored object).
+    const after = (done.status?.import as ImageStream | undefined) ?? before;
+    for (const [i, spec] of (request.spec.images ?? []).entries()) {
+      const tag = spec.to?.name ?? '';
+      const status = done.status?.images?.[i]?.status as { status?: string; message?: string } | undefined;
+      if (status?.status === 'Failure') {
+        await record(after, 'Warning', 'ImportFailed', `importing ${spec.from.name ?? ''} into tag ${tag}: ${status.message ?? 'failed'}`);
+        continue;
+      }
+      const was = statusTag(before, tag)?.items?.[0];
+      const now = statusTag(after, tag)?.items?.[0];
+      if (now?.image && now.image !== was?.image) await record(after, 'Normal', 'TagUpdated', `tag ${tag} now points at ${now.dockerImageReference}`);
+    }
   }
 }

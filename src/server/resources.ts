@@ -6,6 +6,7 @@ import type { ResourceDefinition } from '../resources/installer.js';
 import { namespaces } from '../resources/core/namespaces/definition.js';
 import { secrets } from '../resources/core/secrets/definition.js';
 import { configMaps } from '../resources/core/configmaps/definition.js';
+import { events } from '../resources/core/events/definition.js';
 import { rbacPolicy } from '../resources/rbac/definition.js';
 import { selfSubjectAccessReviews } from '../resources/authorization/selfsubjectaccessreviews/definition.js';
 import { selfSubjectRulesReviews } from '../resources/authorization/selfsubjectrulesreviews/definition.js';
@@ -24,6 +25,7 @@ export const RESOURCE_DEFINITIONS: readonly ResourceDefinition[] = [
   namespaces,
   secrets,
   configMaps,
+  events,
   rbacPolicy,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

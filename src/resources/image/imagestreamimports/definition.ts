@@ -27,6 +27,7 @@ export const imageStreamImports: ResourceDefinition = {
     const { streams, internal } = api.need('imageStreams');
     const clusterConfig = api.need('clusterConfig');
     const authorize = api.need('authorize');
+    const events = api.need('events');
     const settings = api.importer;
     const may = (user: Parameters<typeof authorize>[0], resource: string) =>
       authorize(user, { verb: 'create', resourceRequest: true, apiGroup: 'image.openshift.io', resource }).allowed;
@@ -67,6 +68,8 @@ export const imageStreamImports: ResourceDefinition = {
           scheduledIntervalMs: settings.scheduledIntervalMs,
           scheduledPerMinute: settings.scheduledPerMinute,
           onQueueDepth: (n) => settings.metrics.setQueueDepth(n),
+          recordEvent: (stream, type, reason, message) =>
+            events.record({ apiVersion: 'image.openshift.io/v1', kind: 'ImageStream', object: stream }, type, reason, message),
         }),
     );
   },
