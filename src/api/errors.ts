@@ -203,8 +203,12 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
 };
 
 /** Go's %#v-ish rendering of a value as apimachinery's field.Error.Error() prints it. */
+/**
+ * A bad value as apimachinery's field.Error prints it: strings quoted, numbers and booleans bare,
+ * and a nil value as the quoted string "null".
+ */
 function renderValue(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
+  if (v === null || v === undefined) return '"null"';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);

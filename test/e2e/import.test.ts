@@ -295,7 +295,7 @@ describe('ImageStreamImport from a real registry', () => {
       body: { apiVersion: 'image.openshift.io/v1', kind: 'ImageStreamImport', metadata: { name: 'bad' }, spec: { import: false } },
     });
     assert.equal(r.status, 422);
-    assert.match(r.json<NestedStatus>().message ?? '', /spec.images: Invalid value: null: you must specify at least one image or a repository import/);
+    assert.match(r.json<NestedStatus>().message ?? '', /spec.images: Invalid value: "null": you must specify at least one image or a repository import/);
   });
 });
 

@@ -119,7 +119,8 @@ function allowListErrors(isi: ImageStreamImport, whitelister: RegistryWhiteliste
   const check = (name: string | undefined, insecure: boolean, path: string) => {
     if (!name || name === '*') return;
     const { host, port } = registryHostPort(parseDockerImageReference(name), insecure);
-    const hostname = `${host === 'registry-1.docker.io' ? 'docker.io' : host}:${port}`;
+    // Named as the importer will contact it (Docker Hub as registry-1.docker.io); docker.io entries still match it.
+    const hostname = `${host}:${port}`;
     const denied = whitelister.admitHostname(hostname, 'secure');
     if (denied) errs.push(fieldErr.forbidden(path, `importing images from registry "${hostname}" is forbidden: ${denied}`));
   };
