@@ -134,6 +134,63 @@ function describeError(root: unknown, e: ErrorObject): string {
   return `${path}: ${e.message ?? 'invalid value'}`;
 }
 
+/** The value Go's decoder leaves in a field the body does not name (its type's zero value). */
+function zeroValue(schema: TSchema): Json | undefined {
+  if (allowsNull(schema) && schema.type !== 'object') return null;
+  switch (schema.type) {
+    case 'string':
+      return '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    // A nil slice or map: empty here, so the object still has the shape its schema declares.
+    case 'array':
+      return [];
+    case 'object': {
+      const obj: { [k: string]: Json } = {};
+      fillRequired(schema, obj);
+      return obj;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Gives every required field the body left out its zero value, as Go's decoder does: a body of the
+ * right types decodes, and the kind's validation then says what is missing (422), as the reference's
+ * does, instead of the decoder refusing it (400).
+ */
+function fillRequired(schema: TSchema | undefined, value: Json): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  if (schema.anyOf || schema.oneOf) {
+    const branches = (schema.anyOf ?? schema.oneOf) as TSchema[];
+    fillRequired(
+      branches.find((b) => (Array.isArray(value) ? b.type === 'array' : b.type === 'object')),
+      value,
+    );
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const el of value) fillRequired(schema.items as TSchema | undefined, el);
+    return;
+  }
+  const props = (schema.properties ?? {}) as Record<string, TSchema>;
+  for (const key of (schema.required ?? []) as string[]) {
+    const child = props[key];
+    if (child && !(key in value)) {
+      const zero = zeroValue(child);
+      if (zero !== undefined) value[key] = zero;
+    }
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const child = propertySchema(schema, key);
+    if (child && child !== 'free') fillRequired(child, v);
+  }
+}
+
 export function decodeObject(schema: TSchema, raw: unknown, opts: DecodeOptions): { object: unknown; warnings: string[] } {
   const object = structuredClone(raw) as Json;
   const unknown: string[] = [];
@@ -149,6 +206,8 @@ export function decodeObject(schema: TSchema, raw: unknown, opts: DecodeOptions)
     for (const u of unknown) warnings.push(`unknown field "${u}"`);
   }
   const validate = validatorFor(schema);
+  // Only fields left out: they decode to their zero values, and validation judges them.
+  if (!validate(object) && (validate.errors ?? []).every((e) => e.keyword === 'required')) fillRequired(schema, object);
   if (!validate(object)) {
     const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
     const detail = [...new Set(errors.map((e) => describeError(object, e)))].join('; ');

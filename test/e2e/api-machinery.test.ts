@@ -87,6 +87,30 @@ describe('bad input', () => {
     assert.equal((await api(server, 'GET', `${IS}/x`)).status, 404);
   });
 
+  it('decodes a body that leaves out required fields, as Go does, and answers 422 with the validation errors', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const image = {
+      apiVersion: 'image.openshift.io/v1',
+      kind: 'Image',
+      metadata: { name: digest },
+      dockerImageReference: `example.com/a/b@${digest}`,
+      // manifestSize, architecture and os left out: they decode to their zero values.
+      dockerImageManifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'bad' }],
+    };
+    const r = await api(server, 'POST', '/apis/image.openshift.io/v1/images', { body: image });
+    assertStatus(r, 422, 'Invalid');
+    const message = r.json<{ message: string }>().message;
+    assert.match(message, /dockerImageManifests\[0\]\.digest: Invalid value: "bad"/);
+    assert.match(message, /dockerImageManifests\[0\]\.architecture: Required value/);
+    assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${digest}`)).status, 404);
+    // A field of the wrong type is still a body that cannot be decoded.
+    assertStatus(
+      await api(server, 'POST', '/apis/image.openshift.io/v1/images', { body: { ...image, dockerImageManifests: [{ digest: 5 }] } }),
+      400,
+      'BadRequest',
+    );
+  });
+
   it('answers 413 for a body over 3 MiB', async () => {
     const big = { ...stream('big'), metadata: { name: 'big', annotations: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } } };
     assertStatus(await api(server, 'POST', IS, { body: big }), 413, 'RequestEntityTooLarge');
