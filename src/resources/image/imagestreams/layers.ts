@@ -30,14 +30,15 @@ export async function streamLayers(stream: ImageStream, images: ResourceStore<Im
     if (out[name]) return;
     const found = (await images.getRaw(undefined, name))?.obj;
     if (!found) {
-      out[name] = { imageMissing: true, layers: [], config: null };
+      // `layers` has no omitempty in the Go type: an image without layers (missing, or a list) reads `null`.
+      out[name] = { imageMissing: true, layers: null, config: null };
       return;
     }
     const manifestType = found.dockerImageManifestMediaType || MEDIA.dockerV2;
     blobs[name] = { size: null, mediaType: manifestType };
     const children = (found.dockerImageManifests ?? []).map((m) => m.digest);
     if (children.length > 0) {
-      out[name] = { imageMissing: false, layers: [], config: null, manifests: children };
+      out[name] = { imageMissing: false, layers: null, config: null, manifests: children };
       for (const c of children) await visit(c);
       return;
     }
@@ -49,7 +50,7 @@ export async function streamLayers(stream: ImageStream, images: ResourceStore<Im
     const schema2 = manifestType !== MEDIA.dockerV1 && manifestType !== MEDIA.dockerV1Signed;
     const config = schema2 && typeof meta?.Id === 'string' && meta.Id.startsWith('sha256:') ? meta.Id : null;
     if (config) blobs[config] = { size: null, mediaType: configMediaType(manifestType) };
-    out[name] = { imageMissing: false, layers, config };
+    out[name] = { imageMissing: false, layers: layers.length > 0 ? layers : null, config };
   };
   for (const name of historyImages(stream)) await visit(name);
   return { apiVersion: API_VERSION, kind: 'ImageStreamLayers', metadata: structuredClone(stream.metadata), blobs, images: out };
