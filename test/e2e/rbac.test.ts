@@ -206,6 +206,15 @@ describe('kubectl auth can-i --list', () => {
     assert.match(out, /selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
     const elsewhere = ok(await as('bob', ['-n', 'other', 'auth', 'can-i', '--list']));
     assert.doesNotMatch(elsewhere, /imagestreams\.image\.openshift\.io/);
+    const neither = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      token: TOKENS.bob,
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} },
+    });
+    assert.equal(neither.status, 422, neither.text);
+    assert.equal(
+      neither.json<Status>().message,
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
     const missing = await api(server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
       token: TOKENS.bob,
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: {} },

@@ -1,5 +1,8 @@
 /** `kubectl auth can-i`: a create-only kind answered by the authorizer, storing nothing. */
+import { fieldErr, invalid } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
+
+const KIND = { group: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview' };
 import type { RequestContext } from '../../../api/strategy.js';
 import type { Authorizer } from '../../../auth/rbac-authorizer.js';
 import { decodeBody } from '../../../apiserver/generic/decode-body.js';
@@ -14,6 +17,12 @@ export function createSelfSubjectAccessReviewHandler(info: ResourceInfo, authori
       const review = decodeBody<SelfSubjectAccessReview>(body, info.schema, expected, ctx, req);
       const r = review.spec.resourceAttributes;
       const n = review.spec.nonResourceAttributes;
+      // Exactly one kind of attributes, as kube-apiserver's validation requires.
+      if (r && n) throw invalid(KIND, '', [fieldErr.invalid('spec.nonResourceAttributes', n, 'cannot be specified in combination with resourceAttributes')]);
+      if (!r && !n)
+        throw invalid(KIND, '', [
+          fieldErr.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+        ]);
       const decision = r
         ? authorize(ctx.user, {
             verb: r.verb ?? '',
