@@ -3,7 +3,7 @@
  * event's pull spec is resolved by the tag's reference policy, and how an Image is shown
  * inside a view (manifest and config blobs left out).
  */
-import { badRequest, conflict, notFound, type GroupResource, type Status } from '../../api/errors.js';
+import { alreadyExists, badRequest, conflict, notFound, type GroupResource, type Status } from '../../api/errors.js';
 import type { RequestContext } from '../../api/strategy.js';
 import type { DeleteOptions, ResourceStore } from '../../apiserver/generic/resource-store.js';
 import type { Image, ImageStream, TagEvent } from '../../apis/image/schema.js';
@@ -59,6 +59,24 @@ export function success(code = 200): Status & { metadata: Record<string, never> 
  * Untagging through a view (istag or itag delete): the spec tag and its history go, in one write
  * to the stream, retried on conflicts; a UID precondition names the stream.
  */
+/**
+ * What a write through a tag view (istag, itag) checks against the stream it read: a create finds
+ * no spec tag yet; an update with a resourceVersion finds the stream at that version.
+ */
+export function checkTagWrite(
+  mode: 'create' | 'update',
+  current: ImageStream | undefined,
+  hasSpecTag: boolean,
+  resourceVersion: string | undefined,
+  names: { readonly gr: GroupResource; readonly existsAs: GroupResource; readonly name: string },
+): void {
+  if (mode === 'create' && hasSpecTag) throw alreadyExists(names.existsAs, names.name);
+  if (mode !== 'update' || !resourceVersion) return;
+  if (!current) throw notFound(names.gr, names.name);
+  if (resourceVersion !== current.metadata.resourceVersion)
+    throw conflict(names.gr, names.name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
+}
+
 export async function deleteTag(
   streams: ResourceStore<ImageStream>,
   ctx: RequestContext,

@@ -4,7 +4,7 @@
  * stream when needed) through the internal strategy, retried on conflicts.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { alreadyExists, badRequest, conflict, fieldErr, invalid, notFound, type GroupResource } from '../../../api/errors.js';
+import { badRequest, fieldErr, invalid, notFound, type GroupResource } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import type { TableColumn } from '../../../api/table-column.js';
@@ -15,7 +15,7 @@ import type { ListOptions, ResourceStore } from '../../../apiserver/generic/reso
 import type { Image, ImageStream, TagReference } from '../../../apis/image/schema.js';
 import { latestEvent, statusTag } from '../../../apis/image/tag-events.js';
 import type { ImageStreamTag } from '../../../apis/image/virtual-schemas.js';
-import { API_VERSION, deleteTag, imageView, parseStreamTag, resolveReference } from '../common.js';
+import { API_VERSION, checkTagWrite, deleteTag, imageView, parseStreamTag, resolveReference } from '../common.js';
 
 export interface StreamViews {
   /** Reads (decorated) and creates of streams. */
@@ -94,11 +94,8 @@ export function createImageStreamTagHandler(
       (current) => {
         const specTag = current?.spec?.tags?.find((t) => t.name === tag);
         hadSpecTag = specTag !== undefined;
-        if (mode === 'create' && specTag) throw alreadyExists(SINGULAR, name);
+        checkTagWrite(mode, current, hadSpecTag, rv, { gr: GR, existsAs: SINGULAR, name });
         if (mode === 'update') {
-          if (rv && !current) throw notFound(GR, name);
-          if (rv && current && rv !== current.metadata.resourceVersion)
-            throw conflict(GR, name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
           if (!specTag && !ist.tag)
             throw badRequest(`imagestreamtag ${tag} is not a spec tag in imagestream ${ctx.namespace ?? ''}/${sName}, cannot be updated`);
           // The labels are the stream's (empty ones are taken to mean them); only annotations and the tag may change here.

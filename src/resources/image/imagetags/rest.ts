@@ -3,7 +3,7 @@
  * points at. `spec: null` on update removes the spec tag and leaves the history.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { alreadyExists, badRequest, conflict, fieldErr, invalid, notFound, type GroupResource } from '../../../api/errors.js';
+import { badRequest, fieldErr, invalid, notFound, type GroupResource } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import type { TableColumn } from '../../../api/table-column.js';
@@ -14,7 +14,7 @@ import type { ListOptions } from '../../../apiserver/generic/resource-store.js';
 import type { ImageStream } from '../../../apis/image/schema.js';
 import { latestEvent, statusTag } from '../../../apis/image/tag-events.js';
 import type { ImageTag } from '../../../apis/image/virtual-schemas.js';
-import { API_VERSION, deleteTag, imageView, parseStreamTag, resolveReference } from '../common.js';
+import { API_VERSION, checkTagWrite, deleteTag, imageView, parseStreamTag, resolveReference } from '../common.js';
 import type { StreamViews } from '../imagestreamtags/rest.js';
 
 const GR: GroupResource = { group: 'image.openshift.io', resource: 'imagetags' };
@@ -75,11 +75,8 @@ export function createImageTagHandler(
       (current) => {
         const specTag = current?.spec?.tags?.find((t) => t.name === tag);
         existed = specTag !== undefined;
-        if (mode === 'create' && specTag) throw alreadyExists(GR, name);
+        checkTagWrite(mode, current, existed, rv, { gr: GR, existsAs: GR, name });
         if (mode === 'update') {
-          if (rv && !current) throw notFound(GR, name);
-          if (rv && current && rv !== current.metadata.resourceVersion)
-            throw conflict(GR, name, `another caller has updated the resource version to ${current.metadata.resourceVersion ?? ''}`);
           if (current && itag.status !== undefined) {
             const now = statusTag(current, tag);
             const same =
