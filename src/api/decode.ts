@@ -206,8 +206,9 @@ export function decodeObject(schema: TSchema, raw: unknown, opts: DecodeOptions)
     for (const u of unknown) warnings.push(`unknown field "${u}"`);
   }
   const validate = validatorFor(schema);
-  // Only fields left out: they decode to their zero values, and validation judges them.
-  if (!validate(object) && (validate.errors ?? []).every((e) => e.keyword === 'required')) fillRequired(schema, object);
+  // Fields left out decode to their zero values, and the kind's validation judges them; what still
+  // does not fit the schema (a wrong type) cannot be decoded.
+  if (!validate(object)) fillRequired(schema, object);
   if (!validate(object)) {
     const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
     const detail = [...new Set(errors.map((e) => describeError(object, e)))].join('; ');

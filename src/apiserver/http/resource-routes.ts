@@ -10,7 +10,7 @@ import type { ResourceRequest } from './request-info.js';
 import type { RequestContext, UserInfo } from '../../api/strategy.js';
 import type { PatchKind, ResourceHandler, WriteRequest } from '../generic/handler.js';
 import type { ListResult, WatchEvent } from '../generic/resource-store.js';
-import type { KubeObject } from '../../api/meta.js';
+import { omitEmptyMetadata, type KubeObject } from '../../api/meta.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
 import { defaultFieldManager, parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseWatchOptions } from './query.js';
 import { toTable } from './table.js';
@@ -146,6 +146,8 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         reply.code(code).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
         return reply.send(JSON.stringify(toTable(handler.columns, [obj as KubeObject], fmt, ctx.now)));
       }
+      // Views build their objects in their handlers; what they leave empty reads as Go encodes it.
+      omitEmptyMetadata((obj as KubeObject).metadata ?? {});
       return sendObject(reply, code, obj, fmt);
     };
     const writeReq = (): WriteRequest => {
@@ -192,6 +194,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           reply.code(200).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
           return reply.send(JSON.stringify(toTable(handler.columns, result.items, { ...fmt, listMeta }, ctx.now)));
         }
+        for (const item of result.items) omitEmptyMetadata(item.metadata ?? {});
         const list = {
           kind: handler.info.listKind,
           apiVersion: apiVersionOf(handler.info),
