@@ -234,7 +234,7 @@ describe('hostile registries', () => {
         },
       });
     // More streams on the dripping registry than there are workers, queued first: without a share per
-    // registry they would hold every worker for their whole deadline.
+    // registry they would hold every worker for two rounds of their 4 s deadline (8 s).
     for (let i = 0; i < 8; i++) assert.equal((await stream(`slow-${i}`, `${host}/slow/app:v1`)).status, 201);
     // The same registry under another name is another registry: `localhost` does not share 127.0.0.1's share.
     const goodRef = `${host.replace('127.0.0.1', 'localhost')}/good/app:v1`;
@@ -243,7 +243,7 @@ describe('hostile registries', () => {
       (await api(server, 'GET', `${NS}/imagestreams/${name}`)).json<{
         status?: { tags?: { items?: { image: string }[] | null; conditions?: { message: string }[] }[] };
       }>().status?.tags?.[0];
-    await waitFor('the stream from the healthy registry to be imported', async () => (await tagOf('good'))?.items?.[0]?.image === sha(good), 3_000);
+    await waitFor('the stream from the healthy registry to be imported', async () => (await tagOf('good'))?.items?.[0]?.image === sha(good), 6_000);
     // Each slow import fails at its 4 s deadline with a condition, and its connections are gone.
     await waitFor(
       'every slow stream to carry its failure',

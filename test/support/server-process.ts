@@ -56,7 +56,9 @@ export async function startServerProcess(opts: { dataDir?: string; args?: string
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}\n${logs.join('')}`)), 60_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (https:\/\/\S+)/.exec(out);
+      // Only a whole line: output arrives in chunks, and a URL cut after part of its port would
+      // point at whatever else listens there.
+      const m = /listening on (https:\/\/\S+)\n/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve(m[1]);
