@@ -54,6 +54,8 @@ export interface ServerFlags {
   readonly requestReceiveTimeoutMs: number;
   readonly idleConnectionTimeoutMs: number;
   readonly maxConnectionsPerClient: number;
+  /** How often a watch that allows bookmarks gets one. */
+  readonly watchBookmarkIntervalMs: number;
   readonly help: boolean;
 }
 
@@ -79,6 +81,7 @@ Flags:
   --request-receive-timeout DUR   a client must send a whole request within this, or gets 408 (default 60s)
   --idle-connection-timeout DUR   a connection without traffic either way for this long is closed;
                                   watches are bounded by their own timeout instead (default 2m)
+  --watch-bookmark-interval DUR   how often a watch that allows bookmarks gets one (default 1m)
   --storage-backend NAME          sqlite (default: embedded, in the data dir) or etcd3 (several replicas may share it)
   --etcd-servers URLS             with etcd3: comma-separated client URLs, e.g. https://a:2379,https://b:2379
   --etcd-cafile FILE              CA bundle that signed the etcd servers' certificates
@@ -224,6 +227,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'request-receive-timeout': { type: 'string', default: '60s' },
         'idle-connection-timeout': { type: 'string', default: '2m' },
         'max-connections-per-client': { type: 'string', default: '512' },
+        'watch-bookmark-interval': { type: 'string', default: '1m' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -288,6 +292,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     requestReceiveTimeoutMs: Math.max(100, parseDuration(values['request-receive-timeout'])),
     idleConnectionTimeoutMs: Math.max(1000, parseDuration(values['idle-connection-timeout'])),
     maxConnectionsPerClient: Math.max(1, positiveInt('max-connections-per-client', values['max-connections-per-client'])),
+    watchBookmarkIntervalMs: Math.max(100, parseDuration(values['watch-bookmark-interval'])),
     help: values.help,
   };
 }

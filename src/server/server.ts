@@ -37,8 +37,6 @@ export interface RunningServer {
 
 export interface StartOptions {
   readonly logger?: Logger;
-  /** Test hook: shorter bookmark interval. */
-  readonly bookmarkIntervalMs?: number;
 }
 
 function kubeconfigHost(bindAddress: string): string {
@@ -128,7 +126,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     },
     watchTimeoutMs: (requested) =>
       requested !== undefined && requested > 0 ? Math.min(requested, 2 * minTimeout) * 1000 : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
-    ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    bookmarkIntervalMs: flags.watchBookmarkIntervalMs,
     // Client certificates are asked for, not required: bearer tokens stay possible; only certificates
     // that chain to the client CA authenticate (socket.authorized).
     https: { ...tls, ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}) },

@@ -1,6 +1,6 @@
 """What the Python clients do against the server, as a user's script would: the official client's
-watch (it sends watch=True and allowWatchBookmarks=True), the OpenShift dynamic client's watch by
-name, and server-side apply with force. Prints one JSON object with what each saw."""
+watch (it sends watch=True and allowWatchBookmarks=True) and the bookmarks it asks for, the OpenShift
+dynamic client's watch by name, and server-side apply with force. Prints one JSON object with what each saw."""
 import json
 import sys
 
@@ -23,6 +23,15 @@ for event in w.stream(objects.list_namespaced_custom_object, group, version, ns,
     seen.append([event['type'], event['object']['metadata']['name']])
     w.stop()
 out['watch'] = seen
+
+# A watch that allows bookmarks receives them (the server sends one a second in this test).
+types = []
+for event in watch.Watch().stream(objects.list_namespaced_custom_object, group, version, ns, plural,
+                                  timeout_seconds=3, allow_watch_bookmarks=True):
+    types.append(event['type'])
+    if event['type'] == 'BOOKMARK':
+        break
+out['bookmarked'] = types
 
 dyn = DynamicClient(api)
 streams = dyn.resources.get(api_version='image.openshift.io/v1', kind='ImageStream')
