@@ -268,6 +268,16 @@ describe('delete collection', () => {
 });
 
 describe('reads', () => {
+  it('indents JSON for ?pretty=true, as kube-apiserver does, and not otherwise', async () => {
+    await api(server, 'POST', IS, { body: stream('pretty') });
+    const pretty = await api(server, 'GET', `${IS}/pretty?pretty=true`);
+    assert.equal(pretty.status, 200);
+    assert.equal(pretty.text, `${JSON.stringify(JSON.parse(pretty.text), null, 2)}\n`);
+    assert.match(pretty.text, /^\{\n {2}"/);
+    const plain = await api(server, 'GET', `${IS}/pretty?pretty=false`);
+    assert.equal(plain.text, JSON.stringify(JSON.parse(plain.text)));
+  });
+
   it('pages a list with limit and continue at one resource version', async () => {
     for (const n of ['pa', 'pb', 'pc', 'pd', 'pe']) await api(server, 'POST', IS, { body: stream(n, { page: 'yes' }) });
     const seen: string[] = [];

@@ -29,6 +29,7 @@ import { aggregatedContentType, buildDiscovery, wantsAggregated } from './discov
 import type { Metrics } from './metrics.js';
 import { createResourceRouter, type RequestState } from './resource-routes.js';
 import { MAX_BODY_BYTES, toStatus } from './to-status.js';
+import { queryBool } from './query.js';
 import { PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { OPENAPI_V2_PROTOBUF } from '../openapi/v2-protobuf.js';
 
@@ -229,6 +230,17 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
         'Warning',
         warnings.map((w) => `299 - ${JSON.stringify(w)}`),
       );
+    }
+    // `?pretty=true` asks for indented JSON, as kube-apiserver writes it; watches stream unchanged.
+    if (req.searchParams && queryBool(req.searchParams, 'pretty') && /^application\/json/.test(String(reply.getHeader('content-type') ?? ''))) {
+      const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : typeof payload === 'string' ? payload : undefined;
+      if (text !== undefined) {
+        try {
+          return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+        } catch {
+          return payload;
+        }
+      }
     }
     return payload;
   });
