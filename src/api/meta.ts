@@ -207,22 +207,6 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
-/** ObjectMeta's fields that Go's encoder leaves out when empty (`omitempty` on a map or a slice). */
-const OMIT_WHEN_EMPTY = ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields'] as const;
-
-/**
- * Drops the ObjectMeta fields that are empty, as kube-apiserver's JSON never shows them: an object
- * whose last label a patch removed reads the same as one that never had any, so `kubectl diff` of
- * an unchanged object finds nothing.
- */
-export function omitEmptyMetadata(metadata: ObjectMeta): void {
-  const m = metadata as Record<string, unknown>;
-  for (const key of OMIT_WHEN_EMPTY) {
-    const v = m[key];
-    if (v === null || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0)) delete m[key];
-  }
-}
-
 export const API_VERSION_DESCRIPTION =
   'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
 export const KIND_DESCRIPTION =

@@ -3,6 +3,7 @@
  * OpenAPI, tables and error messages. Verbs are derived from what the handler implements.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { OBJECT_META_PRESENCE, type PresenceTable } from './presence.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -42,6 +43,8 @@ export interface ResourceInfo {
    * resolves a resource name served by two groups to the first, so `images` can mean the image API's.
    */
   readonly groupPriority?: number;
+  /** Field presence of the group's types (see presence.ts); ObjectMeta's applies to every kind. */
+  readonly presence?: PresenceTable;
   /** Schema of the kind (TypeBox / JSON Schema with x-kubernetes-* extensions). */
   readonly schema: TSchema;
 }
@@ -55,6 +58,11 @@ export function fieldValue(obj: unknown, path: string): string {
   let v: unknown = obj;
   for (const key of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
   return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+}
+
+/** The presence rules of a kind's answers: ObjectMeta's and its group's. */
+export function presenceOf(info: ResourceInfo): PresenceTable {
+  return info.presence ? { ...OBJECT_META_PRESENCE, ...info.presence } : OBJECT_META_PRESENCE;
 }
 
 export function apiVersionOf(info: { group: string; version: string }): string {

@@ -20,9 +20,10 @@ import {
   type ApiError,
   type GroupResource,
 } from '../../api/errors.js';
-import { fieldValue, type ResourceInfo } from '../../api/resource-info.js';
+import { fieldValue, presenceOf, type ResourceInfo } from '../../api/resource-info.js';
 import type { RequestContext, Strategy } from '../../api/strategy.js';
-import { omitEmptyMetadata, type KubeObject, type ManagedFieldsEntry } from '../../api/meta.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.js';
+import { applyPresence, type PresenceTable } from '../../api/presence.js';
 import { isStorageError, StorageError, type KeyValue, type Store } from '../../storage/store.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { EncodedObjectCache } from './encoded-cache.js';
@@ -133,6 +134,8 @@ interface CacheUse {
 const INITIAL_EVENTS_PAGE = 250;
 
 export class ResourceStore<T extends KubeObject> {
+  /** Which fields its answers carry (ObjectMeta's and the group's presence rules). */
+  private readonly presence: PresenceTable;
   readonly info: ResourceInfo;
   readonly strategy: Strategy<T>;
   readonly gr: GroupResource;
@@ -146,6 +149,7 @@ export class ResourceStore<T extends KubeObject> {
     private readonly writers = new KeyedQueue(),
   ) {
     this.info = opts.info;
+    this.presence = presenceOf(opts.info);
     this.strategy = opts.strategy;
     this.store = opts.store;
     this.gr = { group: opts.info.group, resource: opts.info.resource };
@@ -181,14 +185,14 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   private encode(obj: T): string {
-    omitEmptyMetadata(obj.metadata);
+    applyPresence(this.info.schema, obj, this.presence);
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     return JSON.stringify({ ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata });
   }
 
   /** Applies read-time derived fields; call on every object handed to a client. */
   present(obj: T): T {
-    omitEmptyMetadata(obj.metadata);
+    applyPresence(this.info.schema, obj, this.presence);
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     this.strategy.decorate?.(obj);

@@ -5,12 +5,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import YAML from 'yaml';
 import { badRequest, methodNotAllowed, notFound, pathNotFound, tooManyRequests, unsupportedMediaType, type Status } from '../../api/errors.js';
-import { apiVersionOf } from '../../api/resource-info.js';
+import { apiVersionOf, presenceOf } from '../../api/resource-info.js';
 import type { ResourceRequest } from './request-info.js';
 import type { RequestContext, UserInfo } from '../../api/strategy.js';
 import type { PatchKind, ResourceHandler, WriteRequest } from '../generic/handler.js';
 import type { ListResult, WatchEvent } from '../generic/resource-store.js';
-import { omitEmptyMetadata, type KubeObject } from '../../api/meta.js';
+import type { TSchema } from '@sinclair/typebox';
+import type { KubeObject } from '../../api/meta.js';
+import { applyPresence } from '../../api/presence.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
 import { defaultFieldManager, parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseWatchOptions } from './query.js';
 import { toTable } from './table.js';
@@ -146,8 +148,8 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         reply.code(code).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
         return reply.send(JSON.stringify(toTable(handler.columns, [obj as KubeObject], fmt, ctx.now)));
       }
-      // Views build their objects in their handlers; what they leave empty reads as Go encodes it.
-      omitEmptyMetadata((obj as KubeObject).metadata ?? {});
+      // Views build their objects in their handlers; whichever built it, an answer has the fields Go would send.
+      applyPresence(schemaOf(handler), obj, presenceOf(handler.info));
       return sendObject(reply, code, obj, fmt);
     };
     const writeReq = (): WriteRequest => {
@@ -194,7 +196,7 @@ export function createResourceRouter(o: ResourceRouterOptions) {
           reply.code(200).type(`application/json;as=Table;v=${fmt.version};g=meta.k8s.io`);
           return reply.send(JSON.stringify(toTable(handler.columns, result.items, { ...fmt, listMeta }, ctx.now)));
         }
-        for (const item of result.items) omitEmptyMetadata(item.metadata ?? {});
+        for (const item of result.items) applyPresence(schemaOf(handler), item, presenceOf(handler.info));
         const list = {
           kind: handler.info.listKind,
           apiVersion: apiVersionOf(handler.info),
@@ -311,6 +313,11 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         throw unsupported();
     }
   };
+}
+
+/** The schema of what a handler answers: its kind's, or its subresource's. */
+function schemaOf(handler: ResourceHandler): TSchema {
+  return (handler.subresource && handler.info.subresources.find((s) => s.name === handler.subresource)?.schema) || handler.info.schema;
 }
 
 function selectable(handler: ResourceHandler): ReadonlySet<string> {
