@@ -22,8 +22,6 @@ export interface ConnectionLimits {
 }
 
 export interface ConnectionGuard {
-  /** Sockets open now. */
-  open(): number;
   /** Marks a request as being served on `socket` until `requestEnded`. */
   requestStarted(socket: Socket): void;
   requestEnded(socket: Socket): void;
@@ -74,7 +72,6 @@ export function guardConnections(server: Server, limits: ConnectionLimits, onRef
   };
 
   return {
-    open: () => sockets.size,
     requestStarted(socket) {
       const key = peerKey(socket);
       busy.set(key, (busy.get(key) ?? 0) + 1);

@@ -331,19 +331,25 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
       };
       const deadline = importDeadline(o.importTimeoutMs, '--image-import-timeout', ctx.signal);
       const imported = { ...base, signal: deadline.signal, limits: o.limits };
-      let status = await runImport(isi, imported).finally(() => deadline.dispose());
-      if (wantsAnonymousRetry(status) && !deadline.signal.aborted) {
-        // Wrong credentials must not hide a public image; the first answers are kept for failures.
-        const anonymous = await runImport(isi, { ...imported, anonymous: true });
-        const restore = (first: ImageImportStatus[] | undefined, second: ImageImportStatus[] | undefined) =>
-          second?.map((s, i) => ((s.status as { reason?: string }).reason === 'Unauthorized' && first?.[i] ? first[i] : s));
-        const images = restore(status.images, anonymous.images);
-        const repoImages = restore(status.repository?.images, anonymous.repository?.images);
-        status = {
-          ...anonymous,
-          ...(images ? { images } : {}),
-          ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}),
-        };
+      // One deadline for both passes: the anonymous retry is part of the same import.
+      let status: Awaited<ReturnType<typeof runImport>>;
+      try {
+        status = await runImport(isi, imported);
+        if (wantsAnonymousRetry(status) && !deadline.signal.aborted) {
+          // Wrong credentials must not hide a public image; the first answers are kept for failures.
+          const anonymous = await runImport(isi, { ...imported, anonymous: true });
+          const restore = (first: ImageImportStatus[] | undefined, second: ImageImportStatus[] | undefined) =>
+            second?.map((s, i) => ((s.status as { reason?: string }).reason === 'Unauthorized' && first?.[i] ? first[i] : s));
+          const images = restore(status.images, anonymous.images);
+          const repoImages = restore(status.repository?.images, anonymous.repository?.images);
+          status = {
+            ...anonymous,
+            ...(images ? { images } : {}),
+            ...(anonymous.repository ? { repository: { ...anonymous.repository, ...(repoImages ? { images: repoImages } : {}) } } : {}),
+          };
+        }
+      } finally {
+        deadline.dispose();
       }
       // Nobody waits for the answer any more: what was fetched is not stored on its behalf.
       if (ctx.signal?.aborted) throw serviceUnavailable('the request ended before its import finished', 1);
