@@ -2,6 +2,7 @@
  * API errors: every failure a client sees is a Kubernetes `Status`. Constructors reproduce the
  * apimachinery messages byte for byte, because clients (and kubectl's output) compare them.
  */
+import { GoValue, goBadValue, goQuote } from './go-syntax.js';
 
 export const REASON_CODE = {
   BadRequest: 400,
@@ -202,14 +203,14 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
-/** Go's %#v-ish rendering of a value as apimachinery's field.Error.Error() prints it. */
 /**
  * A bad value as apimachinery's field.Error prints it: strings quoted, numbers and booleans bare,
- * and a nil value as the quoted string "null".
+ * nil as the quoted string "null", and a composite value as Go's `%#v` of its reference type.
  */
 function renderValue(v: unknown): string {
+  if (v instanceof GoValue) return goBadValue(v);
   if (v === null || v === undefined) return '"null"';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }
@@ -218,7 +219,7 @@ function renderValue(v: unknown): string {
 export function fieldErrorMessage(e: FieldError): string {
   const head = e.field ? `${e.field}: ` : '';
   const omitValue =
-    e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooMany' || e.type === 'InternalError' || !('value' in e);
+    e.type === 'FieldValueRequired' || e.type === 'FieldValueForbidden' || e.type === 'FieldValueTooLong' || e.type === 'InternalError' || !('value' in e);
   const body = omitValue ? `${TYPE_TEXT[e.type]}` : `${TYPE_TEXT[e.type]}: ${renderValue(e.value)}`;
   return e.detail ? `${head}${body}: ${e.detail}` : `${head}${body}`;
 }
@@ -258,7 +259,8 @@ export function invalid(kind: { group: string; kind: string }, name: string, err
     message: fieldErrorMessage(e).slice(e.field ? e.field.length + 2 : 0),
     field: e.field,
   }));
-  const texts = errs.map(fieldErrorMessage);
+  // As apimachinery's aggregate: a message repeated word for word is said once.
+  const texts = [...new Set(errs.map(fieldErrorMessage))];
   const joined = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
   const qualified = kind.group ? `${kind.kind}.${kind.group}` : kind.kind;
   return failure('Invalid', `${qualified} "${name}" is invalid: ${joined}`, {

@@ -16,6 +16,11 @@ export interface PresenceRule {
   readonly omitEmpty?: readonly string[];
   /** Fields with omitempty on a pointer to a struct: absent only when nil (an empty struct stays). */
   readonly omitNil?: readonly string[];
+  /**
+   * Struct-valued fields (not pointers): Go always writes them, `omitempty` or not, so an unset one
+   * is `{}` and then gets its own type's rules.
+   */
+  readonly structs?: readonly string[];
 }
 
 /** Rules by definition name (`com.github.openshift.api.image.v1.TagReference`). */
@@ -52,6 +57,7 @@ export function applyPresence(schema: TSchema | undefined, value: unknown, table
   const rule = table[String(schema[DEFINITION_NAME] ?? '')];
   if (rule) {
     for (const [field, zero] of Object.entries(rule.always ?? {})) if (!(field in obj) || obj[field] === undefined) obj[field] = zero;
+    for (const field of rule.structs ?? []) if (obj[field] === undefined || obj[field] === null) obj[field] = {};
     for (const field of rule.omitEmpty ?? []) if (field in obj && isEmpty(obj[field])) delete obj[field];
     for (const field of rule.omitNil ?? []) if (field in obj && (obj[field] === null || obj[field] === undefined)) delete obj[field];
   }

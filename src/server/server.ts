@@ -124,8 +124,11 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         return false;
       }
     },
+    // As kube-apiserver: unset or 0 picks a random time in [min, 2·min); a negative one ends the watch at once.
     watchTimeoutMs: (requested) =>
-      requested !== undefined && requested > 0 ? Math.min(requested, 2 * minTimeout) * 1000 : (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000,
+      requested === undefined || requested === 0
+        ? (minTimeout + Math.floor(Math.random() * minTimeout)) * 1000
+        : Math.max(0, Math.min(requested, 2 * minTimeout) * 1000),
     bookmarkIntervalMs: flags.watchBookmarkIntervalMs,
     // Client certificates are asked for, not required: bearer tokens stay possible; only certificates
     // that chain to the client CA authenticate (socket.authorized).

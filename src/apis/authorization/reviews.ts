@@ -1,4 +1,5 @@
 /** SelfSubjectAccessReview (`kubectl auth can-i`): asks whether the requesting user may do something. */
+import type { GoType } from '../../api/go-syntax.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { named, objectHeader, type KubeObject } from '../../api/meta.js';
 
@@ -140,3 +141,14 @@ export const SelfSubjectRulesReview = named(
   ),
 );
 export type SelfSubjectRulesReview = Static<typeof SelfSubjectRulesReview> & KubeObject;
+
+/** How kube-apiserver's validation prints a NonResourceAttributes in a field error (see api/go-syntax.ts). */
+export const GO_NON_RESOURCE_ATTRIBUTES: GoType = {
+  pointer: {
+    struct: 'authorization.NonResourceAttributes',
+    fields: [
+      ['Path', 'path', 'string'],
+      ['Verb', 'verb', 'string'],
+    ],
+  },
+};

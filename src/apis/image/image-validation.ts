@@ -6,6 +6,8 @@
  * is unknown (no `Trusted` condition, or status Unknown).
  * Pure.
  */
+import { GoValue } from '../../api/go-syntax.js';
+import { GO_IMAGE_LAYERS, GO_SIGNATURE_CONDITIONS } from './go-types.js';
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import { validateObjectMeta, validateObjectMetaUpdate, validatePathSegmentName } from '../../api/validation/object-meta.js';
 import { parseDockerImageReference } from './reference.js';
@@ -30,8 +32,10 @@ export function validateSignature(sig: Omit<ImageSignature, 'metadata'> & { meta
     (sig.conditions ?? []).filter((c) => c.type === t).sort((a, b) => (b.lastProbeTime ?? '').localeCompare(a.lastProbeTime ?? ''))[0];
   const trusted = newest('Trusted');
   const forImage = newest('ForImage');
-  if (trusted && !forImage) errs.push(fieldErr.invalid(`${path}.conditions`, sig.conditions, 'missing "ForImage" condition type'));
-  if (forImage && !trusted) errs.push(fieldErr.invalid(`${path}.conditions`, sig.conditions, 'missing "Trusted" condition type'));
+  if (trusted && !forImage)
+    errs.push(fieldErr.invalid(`${path}.conditions`, new GoValue(GO_SIGNATURE_CONDITIONS, sig.conditions), 'missing "ForImage" condition type'));
+  if (forImage && !trusted)
+    errs.push(fieldErr.invalid(`${path}.conditions`, new GoValue(GO_SIGNATURE_CONDITIONS, sig.conditions), 'missing "Trusted" condition type'));
   if (!trusted || trusted.status === 'Unknown') {
     for (const f of ['imageIdentity', 'signedClaims', 'issuedBy', 'issuedTo'] as const) {
       if (sig[f] !== undefined && !(f === 'imageIdentity' && sig[f] === ''))
@@ -62,7 +66,13 @@ function validateImageFields(image: Image): FieldError[] {
     if (m.manifestSize < 0) errs.push(fieldErr.invalid(`${p}.size`, m.manifestSize, 'manifest size cannot be negative'));
   });
   if (manifests.length > 0 && (image.dockerImageLayers ?? []).length > 0)
-    errs.push(fieldErr.invalid('dockerImageLayers', image.dockerImageLayers, 'dockerImageLayers should not be set when dockerImageManifests is set'));
+    errs.push(
+      fieldErr.invalid(
+        'dockerImageLayers',
+        new GoValue(GO_IMAGE_LAYERS, image.dockerImageLayers),
+        'dockerImageLayers should not be set when dockerImageManifests is set',
+      ),
+    );
   return errs;
 }
 

@@ -2,6 +2,7 @@
  * Query parameters of the Kubernetes API (ListOptions, WatchOptions, CreateOptions/UpdateOptions/
  * PatchOptions, DeleteOptions) parsed and checked; bad values are 400 with a message naming them.
  */
+import { goQuote } from '../../api/go-syntax.js';
 import { badRequest, fieldErr, invalid, type FieldError } from '../../api/errors.js';
 import { parseFieldSelector } from '../../api/selectors/field-selector.js';
 import { parseLabelSelector } from '../../api/selectors/label-selector.js';
@@ -26,11 +27,22 @@ export function queryBool(q: URLSearchParams, name: string): boolean {
 
 const bool = queryBool;
 
-function nonNegativeInt(q: URLSearchParams, name: string): number | undefined {
-  const v = single(q, name);
-  if (v === undefined || v === '') return undefined;
-  if (!/^[0-9]+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)} (must be a non-negative integer)`);
-  return Number(v);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * An integer query parameter as apimachinery converts it (strconv.ParseInt of the first value,
+ * base 10): an optional sign and decimal digits, within int64. Anything else is 400 with Go's
+ * own message, which clients have seen for years. Negative values are valid; each use decides
+ * what they mean, as kube-apiserver does.
+ */
+export function queryInt(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (!/^[+-]?[0-9]+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n < INT64_MIN || n > INT64_MAX) throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  return Number(n);
 }
 
 export function parseWatchOptions(q: URLSearchParams, selectableFields: ReadonlySet<string>): WatchOptions & { timeoutSeconds?: number } {
@@ -39,8 +51,9 @@ export function parseWatchOptions(q: URLSearchParams, selectableFields: Readonly
   if (ls) opts.labelSelector = parseLabelSelector(ls);
   const fs = single(q, 'fieldSelector');
   if (fs) opts.fieldSelector = parseFieldSelector(fs, selectableFields);
-  const limit = nonNegativeInt(q, 'limit');
-  if (limit !== undefined) opts.limit = limit;
+  // A limit of zero or less means no limit.
+  const limit = queryInt(q, 'limit');
+  if (limit !== undefined && limit > 0) opts.limit = limit;
   const cont = single(q, 'continue');
   if (cont) opts.continue = cont;
   const rv = single(q, 'resourceVersion');
@@ -58,7 +71,7 @@ export function parseWatchOptions(q: URLSearchParams, selectableFields: Readonly
   const sie = single(q, 'sendInitialEvents');
   if (sie !== undefined) opts.sendInitialEvents = bool(q, 'sendInitialEvents');
   opts.allowWatchBookmarks = bool(q, 'allowWatchBookmarks');
-  const timeout = nonNegativeInt(q, 'timeoutSeconds');
+  const timeout = queryInt(q, 'timeoutSeconds');
   if (timeout !== undefined) opts.timeoutSeconds = timeout;
   return opts;
 }

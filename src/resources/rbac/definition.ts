@@ -6,6 +6,7 @@
 import { ALL_VERBS, type ResourceInfo } from '../../api/resource-info.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { TSchema } from '@sinclair/typebox';
+import { RBAC_PRESENCE } from '../../apis/rbac/presence.js';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../apis/rbac/schema.js';
 import { withAfterWrite } from '../../apiserver/generic/after-write.js';
 import type { ResourceStore } from '../../apiserver/generic/resource-store.js';
@@ -32,6 +33,7 @@ function rbac(resource: string, singular: string, kind: string, namespaced: bool
   return {
     group: 'rbac.authorization.k8s.io',
     version: 'v1',
+    presence: RBAC_PRESENCE,
     resource,
     singular,
     kind,

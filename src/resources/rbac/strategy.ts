@@ -1,4 +1,6 @@
 /** Validation of RBAC objects, as kube-apiserver does it: rules need verbs, bindings a valid, immutable roleRef. */
+import { GoValue } from '../../api/go-syntax.js';
+import { GO_ROLE_REF, GO_STRINGS } from '../../apis/rbac/go-types.js';
 import { fieldErr, type FieldError } from '../../api/errors.js';
 import type { Strategy } from '../../api/strategy.js';
 import type { EscalationGuard } from '../../auth/escalation.js';
@@ -14,7 +16,13 @@ function validateRules(rules: readonly PolicyRule[] | undefined): FieldError[] {
     if (!r.verbs || r.verbs.length === 0) errs.push(fieldErr.required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
     const resourceRule = (r.resources?.length ?? 0) > 0 || (r.apiGroups?.length ?? 0) > 0;
     if ((r.nonResourceURLs?.length ?? 0) > 0 && resourceRule)
-      errs.push(fieldErr.invalid(`rules[${i}].nonResourceURLs`, r.nonResourceURLs, 'rules cannot apply to both regular resources and non-resource URLs'));
+      errs.push(
+        fieldErr.invalid(
+          `rules[${i}].nonResourceURLs`,
+          new GoValue(GO_STRINGS, r.nonResourceURLs),
+          'rules cannot apply to both regular resources and non-resource URLs',
+        ),
+      );
     if (!(r.nonResourceURLs?.length ?? 0) && (!r.apiGroups?.length || !r.resources?.length)) {
       if (!r.apiGroups?.length) errs.push(fieldErr.required(`rules[${i}].apiGroups`, 'resource rules must supply at least one api group'));
       if (!r.resources?.length) errs.push(fieldErr.required(`rules[${i}].resources`, 'resource rules must supply at least one resource'));
@@ -76,7 +84,8 @@ export function createRbacStrategies(guard: () => EscalationGuard | undefined = 
     prepareForUpdate: () => undefined,
     validateUpdate(b, old) {
       const errs = [...validateObjectMetaUpdate(b.metadata, old.metadata), ...validateSubjects(b.subjects)];
-      if (JSON.stringify(b.roleRef) !== JSON.stringify(old.roleRef)) errs.push(fieldErr.invalid('roleRef', b.roleRef, 'cannot change roleRef'));
+      if (JSON.stringify(b.roleRef) !== JSON.stringify(old.roleRef))
+        errs.push(fieldErr.invalid('roleRef', new GoValue(GO_ROLE_REF, b.roleRef), 'cannot change roleRef'));
       return errs;
     },
   });

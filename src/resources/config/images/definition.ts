@@ -2,6 +2,7 @@
  * images.config.openshift.io (cluster-scoped; only `cluster` exists): the registry hostnames, the
  * import allow-list and registry sources that the image API reads, kept in memory by a cache.
  */
+import { CONFIG_PRESENCE } from '../../../apis/config/presence.js';
 import { ALL_VERBS, STATUS_VERBS, type ResourceInfo } from '../../../api/resource-info.js';
 import { ClusterImageConfig } from '../../../apis/config/schema.js';
 import { withAfterWrite } from '../../../apiserver/generic/after-write.js';
@@ -21,6 +22,7 @@ declare module '../../installer.js' {
 export const clusterImageConfigsInfo: ResourceInfo = {
   group: 'config.openshift.io',
   version: 'v1',
+  presence: CONFIG_PRESENCE,
   resource: 'images',
   singular: 'image',
   kind: 'Image',

@@ -1,4 +1,5 @@
 /** configmaps (v1): among them the additional trusted CAs of imports, in openshift-config. */
+import { CORE_PRESENCE } from '../../../apis/core/presence.js';
 import { ALL_VERBS, type ResourceInfo } from '../../../api/resource-info.js';
 import { ConfigMap } from '../../../apis/core/configmap.js';
 import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
@@ -17,6 +18,7 @@ declare module '../../installer.js' {
 export const configMapsInfo: ResourceInfo = {
   group: '',
   version: 'v1',
+  presence: CORE_PRESENCE,
   resource: 'configmaps',
   singular: 'configmap',
   kind: 'ConfigMap',

@@ -1,4 +1,5 @@
 /** namespaces (v1): the scope of every namespaced kind; deleting one empties it first. */
+import { CORE_PRESENCE } from '../../../apis/core/presence.js';
 import { STATUS_VERBS, type ResourceInfo } from '../../../api/resource-info.js';
 import { Namespace } from '../../../apis/core/namespace.js';
 import { createStoredHandler } from '../../../apiserver/generic/stored-handler.js';
@@ -18,6 +19,7 @@ declare module '../../installer.js' {
 export const namespacesInfo: ResourceInfo = {
   group: '',
   version: 'v1',
+  presence: CORE_PRESENCE,
   resource: 'namespaces',
   singular: 'namespace',
   kind: 'Namespace',

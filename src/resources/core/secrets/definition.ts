@@ -1,4 +1,5 @@
 /** secrets (v1): pull secrets for imports, and what `imagestreams/secrets` lists. */
+import { CORE_PRESENCE } from '../../../apis/core/presence.js';
 import { ALL_VERBS, type ResourceInfo } from '../../../api/resource-info.js';
 import { Secret } from '../../../apis/core/secret.js';
 import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
@@ -17,6 +18,7 @@ declare module '../../installer.js' {
 export const secretsInfo: ResourceInfo = {
   group: '',
   version: 'v1',
+  presence: CORE_PRESENCE,
   resource: 'secrets',
   singular: 'secret',
   kind: 'Secret',
