@@ -7,6 +7,7 @@ import { namespaces } from '../resources/core/namespaces/definition.js';
 import { secrets } from '../resources/core/secrets/definition.js';
 import { configMaps } from '../resources/core/configmaps/definition.js';
 import { events } from '../resources/core/events/definition.js';
+import { eventsV1 } from '../resources/events/events/definition.js';
 import { rbacPolicy } from '../resources/rbac/definition.js';
 import { selfSubjectAccessReviews } from '../resources/authorization/selfsubjectaccessreviews/definition.js';
 import { selfSubjectRulesReviews } from '../resources/authorization/selfsubjectrulesreviews/definition.js';
@@ -26,6 +27,7 @@ export const RESOURCE_DEFINITIONS: readonly ResourceDefinition[] = [
   secrets,
   configMaps,
   events,
+  eventsV1,
   rbacPolicy,
   selfSubjectAccessReviews,
   selfSubjectRulesReviews,

@@ -56,16 +56,19 @@ const POLICY: Record<string, readonly Rule[]> = {
     { groups: [IMG], resources: IMAGE_NAMESPACED, verbs: [...READ, ...WRITE] },
     { groups: [''], resources: ['secrets', 'configmaps'], verbs: [...READ, ...WRITE] },
     { groups: [''], resources: ['events'], verbs: READ },
+    { groups: ['events.k8s.io'], resources: ['events'], verbs: READ },
     { groups: [RBAC], resources: ['roles', 'rolebindings'], verbs: [...READ, ...WRITE] },
   ],
   edit: [
     { groups: [IMG], resources: IMAGE_NAMESPACED, verbs: [...READ, ...WRITE] },
     { groups: [''], resources: ['secrets', 'configmaps'], verbs: [...READ, ...WRITE] },
     { groups: [''], resources: ['events'], verbs: READ },
+    { groups: ['events.k8s.io'], resources: ['events'], verbs: READ },
   ],
   view: [
     { groups: [IMG], resources: STREAM_VIEWS, verbs: READ },
     { groups: [''], resources: ['configmaps', 'events'], verbs: READ },
+    { groups: ['events.k8s.io'], resources: ['events'], verbs: READ },
   ],
   // Pulling is `get imagestreams/layers`.
   'system:image-puller': [{ groups: [IMG], resources: ['imagestreams/layers'], verbs: ['get'] }],

@@ -14,7 +14,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../../api/meta.js';
 import { applyPresence } from '../../api/presence.js';
 import { negotiate, type ResponseFormat } from './negotiate.js';
-import { defaultFieldManager, parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseWatchOptions } from './query.js';
+import { defaultFieldManager, parseDryRun, parseFieldManager, parseFieldValidation, parseForce, parseWatchOptions, queryInt } from './query.js';
 import { toTable } from './table.js';
 import { WRITE_MEDIA_TYPES } from './to-status.js';
 import { streamWatch } from './watch-stream.js';
@@ -243,9 +243,11 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         try {
           if (fmt.kind === 'json' && handler.watchJson) await watchOf(handler.watchJson(ctx, opts, abort.signal), (json) => json);
           else
-            await watchOf(handler.watch(ctx, opts, abort.signal), (obj) =>
-              JSON.stringify(fmt.kind === 'table' ? toTable(handler.columns, [obj], fmt, new Date()) : obj),
-            );
+            await watchOf(handler.watch(ctx, opts, abort.signal), (obj) => {
+              if (fmt.kind === 'table') return JSON.stringify(toTable(handler.columns, [obj], fmt, new Date()));
+              applyPresence(schemaOf(handler), obj, presenceOf(handler.info));
+              return JSON.stringify(obj);
+            });
         } finally {
           // The idle timer owns the socket again: a client that never reads the rest loses it.
           socket.setTimeout(o.socketIdleTimeoutMs);
@@ -368,7 +370,10 @@ function deleteOptions(req: FastifyRequest, q: URLSearchParams, groupVersion: st
   const preconditions: { uid?: string; resourceVersion?: string } = {};
   if (typeof pre.uid === 'string' && pre.uid) preconditions.uid = pre.uid;
   if (typeof pre.resourceVersion === 'string' && pre.resourceVersion) preconditions.resourceVersion = pre.resourceVersion;
-  const policy = body['propagationPolicy'];
+  // Objects here have no graceful deletion; the period is still decoded as kube-apiserver decodes it.
+  queryInt(q, 'gracePeriodSeconds');
+  mistyped('gracePeriodSeconds', body['gracePeriodSeconds'], 'int64', Number.isInteger(body['gracePeriodSeconds']));
+  const policy = body['propagationPolicy'] ?? q.get('propagationPolicy') ?? undefined;
   if (policy !== undefined && policy !== null && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
     throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   return { dryRun: parseDryRun(q) || dryRunBody.length > 0, preconditions };

@@ -2,8 +2,10 @@
  * events (v1): what happened to an object, for `kubectl events` and the end of `kubectl describe`.
  * The import controllers record them; they expire after an hour, as kube-apiserver's do.
  */
+import { CORE_PRESENCE } from '../../../apis/core/presence.js';
 import { ALL_VERBS, type ResourceInfo } from '../../../api/resource-info.js';
 import { Event } from '../../../apis/core/event.js';
+import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
 import { createStoredHandler } from '../../../apiserver/generic/stored-handler.js';
 import type { ResourceDefinition } from '../../installer.js';
 import { createEventRecorder, removeExpiredEvents, type EventRecorder } from './recorder.js';
@@ -14,6 +16,8 @@ declare module '../../installer.js' {
   interface Services {
     /** Records events as the server's controllers (component `image-import-controller`). */
     events: EventRecorder;
+    /** The one event store, which events.k8s.io/v1 serves too. */
+    eventStore: ResourceStore<Event>;
   }
 }
 
@@ -24,6 +28,7 @@ const SWEEP_MS = 5 * 60 * 1000;
 export const eventsInfo: ResourceInfo = {
   group: '',
   version: 'v1',
+  presence: CORE_PRESENCE,
   resource: 'events',
   singular: 'event',
   kind: 'Event',
@@ -53,6 +58,7 @@ export const events: ResourceDefinition = {
   infos: [eventsInfo],
   install(api) {
     const store = api.stored<Event>(eventsInfo, createEventStrategy());
+    api.provide('eventStore', store);
     api.provide('events', createEventRecorder(store, 'image-import-controller', api.logger));
     api.serve(createStoredHandler({ store, schema: Event, columns: eventColumns }));
     api.controller(() => {
