@@ -9,7 +9,7 @@ import type { OpenApiSource } from '../apiserver/http/app.js';
 import { buildOpenApiV2, buildOpenApiV3 } from '../apiserver/openapi/index.js';
 import { encodeOpenApiV2 } from '../apiserver/openapi/v2-protobuf.js';
 import type { Authorizer } from '../auth/rbac-authorizer.js';
-import { ApiInstaller, type Controller, type ImporterSettings } from '../resources/installer.js';
+import { ApiInstaller, type Controller, type ImporterSettings, type Services } from '../resources/installer.js';
 import type { Store } from '../storage/store.js';
 import { seed } from './bootstrap.js';
 import { RESOURCE_DEFINITIONS } from './resources.js';
@@ -18,6 +18,8 @@ export interface ApiResources {
   readonly handlers: ResourceHandler[];
   readonly openapi: OpenApiSource;
   readonly authorize: Authorizer;
+  /** What the installed kinds provide, for the parts of the server beside the API (the registry). */
+  need<K extends keyof Services>(key: K): Services[K];
   /** Starts the controllers (when this replica leads). */
   startControllers(): void;
   /** Stops them (when this replica loses the lead). */
@@ -48,6 +50,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     handlers: api.handlers,
     openapi: { v3Index: () => v3.index(), v3Document: (path) => v3.document(path), v2: () => v2, v2Protobuf: () => v2Protobuf },
     authorize: api.need('authorize'),
+    need: (key) => api.need(key),
     startControllers() {
       stopControllers();
       running = api.controllers.map((create) => create());

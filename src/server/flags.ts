@@ -56,6 +56,10 @@ export interface ServerFlags {
   readonly maxConnectionsPerClient: number;
   /** How often a watch that allows bookmarks gets one. */
   readonly watchBookmarkIntervalMs: number;
+  /** Where the integrated registry keeps blobs and uploads (default: `registry` in the data dir). */
+  readonly registryStorageDir?: string;
+  /** `host:port` clients reach the integrated registry at (default: this server's own address). */
+  readonly registryHostname?: string;
   readonly help: boolean;
 }
 
@@ -121,6 +125,11 @@ Flags:
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
                                   budget of scheduled imports across all streams (default 60)
+  --registry-storage-dir DIR      where the integrated registry (/v2/ on this port) keeps blobs and uploads;
+                                  replicas share one directory on a shared filesystem (default DATA_DIR/registry)
+  --registry-hostname HOST:PORT   the address clients push to and pull from, used for image streams'
+                                  dockerImageRepository unless the cluster image config's
+                                  status.internalRegistryHostname names one (default: this server's address)
   -h, --help                      print this help
 `;
 
@@ -194,6 +203,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
         'token-auth-file': { type: 'string' },
+        'registry-storage-dir': { type: 'string' },
+        'registry-hostname': { type: 'string' },
         'client-ca-file': { type: 'string' },
         'audit-log-path': { type: 'string' },
         'max-requests-inflight': { type: 'string', default: '400' },
@@ -259,6 +270,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     ...(cert ? { tlsCertFile: cert } : {}),
     ...(key ? { tlsPrivateKeyFile: key } : {}),
     ...(values['token-auth-file'] ? { tokenAuthFile: values['token-auth-file'] } : {}),
+    ...(values['registry-storage-dir'] ? { registryStorageDir: values['registry-storage-dir'] } : {}),
+    ...(values['registry-hostname'] ? { registryHostname: values['registry-hostname'] } : {}),
     ...(values['client-ca-file'] ? { clientCaFile: values['client-ca-file'] } : {}),
     ...(values['audit-log-path'] ? { auditLogPath: values['audit-log-path'] } : {}),
     maxRequestsInflight: Math.max(1, positiveInt('max-requests-inflight', values['max-requests-inflight'])),

@@ -15,6 +15,7 @@ import { etcdLeaderElection, singleReplica, type LeaderElection } from '../contr
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
+import { startRegistry } from './registry.js';
 import { parseAllowedNetworks } from '../importer/address-guard.js';
 import { DEFAULT_IMPORT_LIMITS } from '../importer/limits.js';
 import { createImportMetrics } from '../importer/metrics.js';
@@ -97,7 +98,14 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const clientCa = flags.clientCaFile ? readFileSync(flags.clientCaFile, 'utf8') : undefined;
   const audit = flags.auditLogPath ? createWriteStream(flags.auditLogPath, { flags: 'a', mode: 0o600 }) : undefined;
   const minTimeout = flags.minRequestTimeoutSeconds;
+  const registry = await startRegistry(api, authenticate, {
+    storageDir: resolve(flags.registryStorageDir ?? join(dataDir, 'registry')),
+    network: parseAllowedNetworks(flags.importAllowedNetworks),
+    pullThroughTimeoutMs: flags.importRequestTimeoutMs,
+    logger,
+  });
   const { app, endWatches, connections } = createApiApp({
+    mounted: registry,
     handlers: api.handlers,
     authenticate,
     authorize: api.authorize,
@@ -139,6 +147,8 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : flags.securePort;
   const url = `https://${kubeconfigHost(flags.bindAddress)}:${port}`;
+  // Image streams name the integrated registry at this address unless the cluster config names another.
+  api.need('clusterConfig').setDefaultInternalRegistryHostname(flags.registryHostname ?? `${kubeconfigHost(flags.bindAddress)}:${port}`);
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, url, pki.caCertPem, adminToken);
   election.run({ onStartedLeading: () => api.startControllers(), onStoppedLeading: () => api.stopControllers() });
@@ -159,6 +169,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
       } finally {
         clearTimeout(timer);
         await election.stop();
+        registry.close();
         await api.close();
         await store.close();
         if (audit) await new Promise((r) => audit.end(r));

@@ -5,7 +5,7 @@
  */
 import { clientErrorAnswerer } from './client-errors.js';
 import { guardConnections, type ConnectionGuard } from './connection-guard.js';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
   accessDenied,
@@ -64,8 +64,18 @@ export interface ApiAppOptions {
   readonly audit?: (entry: Record<string, unknown>) => void;
   /** How long each phase of a connection may last, and how many one client may hold. */
   readonly connections?: Partial<ConnectionTimeouts>;
+  /**
+   * Another protocol on the same port (the integrated registry under /v2/): its paths skip the
+   * API's authentication, in-flight limit and Status errors; it authenticates and answers itself.
+   */
+  readonly mounted?: MountedService;
   /** Serve HTTPS with this key pair (PEM), asking for client certificates verified against `ca` if given. */
   readonly https?: { key: string; cert: string; ca?: string; requestCert?: boolean; rejectUnauthorized?: boolean };
+}
+
+export interface MountedService {
+  handles(path: string): boolean;
+  install(app: FastifyInstance, onUnexpectedError: (err: unknown) => void): void;
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
@@ -203,6 +213,11 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     req.searchParams = url.searchParams;
     req.resourceRequest = parseResourcePath(req.method, path, url.searchParams);
     if (draining) throw serviceUnavailable('the server is shutting down', 1);
+    if (o.mounted?.handles(path)) {
+      // Blob transfers may last long and are bounded per client by the connection cap, not by the API's in-flight limit.
+      req.k8s = { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
+      return;
+    }
     const longRunning = req.method === 'GET' && req.resourceRequest?.verb === 'watch';
     if (!longRunning) {
       if (inflight >= maxInflight) throw tooManyRequests('Too many requests, please try again later.', 1);
@@ -410,6 +425,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     await withDeadline(route(req, reply, r, req.k8s, req.searchParams), o.requestTimeoutMs ?? 60_000, () => gone?.abort());
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+  o.mounted?.install(app, onUnexpectedError);
   app.route({ method: [...methods], url: '/api/v1/*', handler: dispatch, exposeHeadRoute: false });
   app.route({ method: [...methods], url: '/apis/:group/:version/*', handler: dispatch, exposeHeadRoute: false });
 

@@ -21,8 +21,9 @@ export interface RegistryConfig {
 
 export const CLUSTER_CONFIG_NAME = 'cluster';
 
-export function registryConfigFrom(config: ClusterImageConfig | undefined): RegistryConfig {
-  const internal = config?.status?.internalRegistryHostname || undefined;
+/** `defaultInternal`: the integrated registry's own address, used while the config names none. */
+export function registryConfigFrom(config: ClusterImageConfig | undefined, defaultInternal?: string): RegistryConfig {
+  const internal = config?.status?.internalRegistryHostname || defaultInternal || undefined;
   const external = [...(config?.spec?.externalRegistryHostnames ?? []), ...(config?.status?.externalRegistryHostnames ?? [])];
   const allowed = config?.spec?.allowedRegistriesForImport;
   const importMode = config?.status?.imageStreamImportMode || config?.spec?.imageStreamImportMode;
@@ -43,6 +44,8 @@ export function registryConfigFrom(config: ClusterImageConfig | undefined): Regi
 export class ClusterConfigCache {
   private current: RegistryConfig = registryConfigFrom(undefined);
   private readonly abort = new AbortController();
+  private stored: ClusterImageConfig | undefined;
+  private defaultInternal: string | undefined;
 
   constructor(
     private readonly configs: ResourceStore<ClusterImageConfig>,
@@ -54,9 +57,20 @@ export class ClusterConfigCache {
     return this.current;
   }
 
+  /** The integrated registry's address (known once the server listens), for when the config names none. */
+  setDefaultInternalRegistryHostname(hostname: string): void {
+    this.defaultInternal = hostname;
+    this.use(this.stored);
+  }
+
+  private use(config: ClusterImageConfig | undefined): void {
+    this.stored = config;
+    this.current = registryConfigFrom(config, this.defaultInternal);
+  }
+
   async refresh(): Promise<void> {
     const found = await this.configs.getRaw(undefined, CLUSTER_CONFIG_NAME);
-    this.current = registryConfigFrom(found?.obj);
+    this.use(found?.obj);
   }
 
   /** Loads the config and follows it until close(); a broken watch is re-established. */
@@ -71,7 +85,7 @@ export class ClusterConfigCache {
         const ctx = this.systemContext();
         for await (const ev of this.configs.watch(ctx, { resourceVersion: '0' }, this.abort.signal)) {
           if (ev.type !== 'BOOKMARK' && ev.object.metadata.name === CLUSTER_CONFIG_NAME) {
-            this.current = registryConfigFrom(ev.type === 'DELETED' ? undefined : ev.object);
+            this.use(ev.type === 'DELETED' ? undefined : ev.object);
           }
         }
       } catch (err) {

@@ -6,6 +6,13 @@ import type { ResourceDefinition } from '../../installer.js';
 import { IMAGE_VIEW } from '../group.js';
 import { createImageStreamMappingHandler } from './rest.js';
 
+declare module '../../installer.js' {
+  interface Services {
+    /** How the integrated registry records a push by tag. */
+    imageStreamMappings: ResourceHandler<ImageStreamMapping>;
+  }
+}
+
 export const imageStreamMappingsInfo: ResourceInfo = {
   ...IMAGE_VIEW,
   resource: 'imagestreammappings',
@@ -21,15 +28,15 @@ export const imageStreamMappings: ResourceDefinition = {
   install(api) {
     const { streams, status } = api.need('imageStreams');
     const clusterConfig = api.need('clusterConfig');
-    api.serve(
-      createImageStreamMappingHandler({
-        info: imageStreamMappingsInfo,
-        schema: ImageStreamMapping,
-        streams,
-        status,
-        images: api.need('images'),
-        internalRegistryHostname: () => clusterConfig.get().internalRegistryHostname,
-      }) as ResourceHandler,
-    );
+    const handler = createImageStreamMappingHandler({
+      info: imageStreamMappingsInfo,
+      schema: ImageStreamMapping,
+      streams,
+      status,
+      images: api.need('images'),
+      internalRegistryHostname: () => clusterConfig.get().internalRegistryHostname,
+    });
+    api.provide('imageStreamMappings', handler);
+    api.serve(handler as ResourceHandler);
   },
 };

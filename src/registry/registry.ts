@@ -1,0 +1,73 @@
+/**
+ * The integrated registry as the server mounts it: storage under one directory, the repositories
+ * over the image API, pull-through, the routes, and the sweeper of abandoned uploads.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { NetworkPolicy } from '../importer/address-guard.js';
+import { TOKEN_PATH } from './auth.js';
+import type { RegistryBackend } from './backend.js';
+import { PullThrough, type PullThroughPolicy } from './pull-through.js';
+import { Repositories } from './repository.js';
+import { installRegistryRoutes } from './routes.js';
+import { BlobStore } from './storage/blob-store.js';
+import { RepositoryLinks } from './storage/links.js';
+import { Referrers } from './storage/referrers.js';
+import { Uploads } from './storage/uploads.js';
+
+export interface RegistryOptions {
+  readonly backend: RegistryBackend;
+  /** Where blobs, uploads, links and referrers live (shared by replicas on a shared filesystem). */
+  readonly storageDir: string;
+  readonly network: NetworkPolicy;
+  readonly pullThroughPolicy: () => PullThroughPolicy;
+  readonly pullThroughTimeoutMs: number;
+  readonly logger: Logger;
+  /** Uploads untouched for longer are removed. */
+  readonly uploadMaxAgeMs?: number;
+}
+
+export interface IntegratedRegistry {
+  /** Whether a request path is the registry's (so the API's own authentication leaves it alone). */
+  handles(path: string): boolean;
+  install(app: FastifyInstance, onUnexpectedError: (err: unknown) => void): void;
+  close(): void;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function createRegistry(o: RegistryOptions): Promise<IntegratedRegistry> {
+  const blobs = new BlobStore(o.storageDir);
+  await blobs.init();
+  const uploads = new Uploads(o.storageDir, blobs);
+  await uploads.init();
+  const links = new RepositoryLinks(o.storageDir);
+  const referrers = new Referrers(o.storageDir);
+  const pullThrough = new PullThrough({
+    backend: o.backend,
+    blobs,
+    network: o.network,
+    policy: o.pullThroughPolicy,
+    timeoutMs: o.pullThroughTimeoutMs,
+    logger: o.logger,
+  });
+  const repositories = new Repositories({ backend: o.backend, blobs, links, referrers, pullThrough });
+  const maxAge = o.uploadMaxAgeMs ?? DAY_MS;
+  const sweep = () =>
+    void uploads
+      .sweep(maxAge)
+      .then((n) => (n > 0 ? o.logger.info({ removed: n }, 'removed abandoned registry uploads') : undefined))
+      .catch((err: unknown) => o.logger.warn({ err }, 'sweeping registry uploads failed'));
+  sweep();
+  const timer = setInterval(sweep, Math.min(maxAge, 60 * 60 * 1000));
+  timer.unref();
+  return {
+    handles: (path) => path === '/v2' || path.startsWith('/v2/') || path === TOKEN_PATH,
+    install(app, onUnexpectedError) {
+      void app.register(async (child) =>
+        installRegistryRoutes(child, { backend: o.backend, repositories, blobs, uploads, links, pullThrough }, onUnexpectedError),
+      );
+    },
+    close: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Content-addressed blobs on the local filesystem (or a shared one, for replicas): manifests and
+ * layers alike, under `blobs/sha256/<2 hex>/<hex>`. A blob is written to a temporary file in the
+ * same filesystem, its digest checked, the file fsynced, renamed into place and the directory
+ * fsynced, so a crash leaves either the whole blob or none of it, and an acknowledged write is on
+ * disk. Readers only ever see complete, verified files.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const DIGEST = /^sha256:([a-f0-9]{64})$/;
+
+export function isDigest(s: string): boolean {
+  return DIGEST.test(s);
+}
+
+export class DigestMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`content has digest ${actual}, not ${expected}`);
+  }
+}
+
+/** Makes a rename durable: the directory entry is on disk once this returns. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fd = await open(dir, 'r');
+  try {
+    await fd.sync();
+  } finally {
+    await fd.close();
+  }
+}
+
+export class BlobStore {
+  readonly tmpDir: string;
+  private readonly blobsDir: string;
+
+  constructor(readonly root: string) {
+    this.blobsDir = join(root, 'blobs', 'sha256');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobsDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  path(digest: string): string {
+    const hex = DIGEST.exec(digest)?.[1];
+    if (!hex) throw new Error(`not a sha256 digest: ${digest}`);
+    return join(this.blobsDir, hex.slice(0, 2), hex);
+  }
+
+  async stat(digest: string): Promise<{ size: number } | undefined> {
+    try {
+      const s = await stat(this.path(digest));
+      return { size: s.size };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  /** The blob's bytes, `end` inclusive as in an HTTP range. */
+  open(digest: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.path(digest), range ? { start: range.start, end: range.end } : {});
+  }
+
+  /** A small blob (a manifest or a config) read whole; undefined when absent or larger than `max`. */
+  async read(digest: string, max: number): Promise<Buffer | undefined> {
+    const s = await this.stat(digest);
+    if (!s || s.size > max) return undefined;
+    return readFile(this.path(digest));
+  }
+
+  /** Moves a complete, fsynced file whose digest is known into place. */
+  async commit(file: string, digest: string): Promise<void> {
+    const target = this.path(digest);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    await rename(file, target);
+    await fsyncDir(dirname(target));
+  }
+
+  /**
+   * Writes a stream as a blob, verifying it against `expected` when given; nothing is stored
+   * when the stream fails or its digest differs.
+   */
+  async put(source: Readable, expected?: string): Promise<{ digest: string; size: number }> {
+    const tmp = join(this.tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      source.on('data', (c: Buffer) => {
+        hash.update(c);
+        size += c.length;
+      });
+      const out = createWriteStream(tmp, { mode: 0o600 });
+      await pipeline(source, out);
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (expected && digest !== expected) throw new DigestMismatchError(expected, digest);
+      await syncFile(tmp);
+      await this.commit(tmp, digest);
+      return { digest, size };
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async putBuffer(content: Buffer): Promise<string> {
+    const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+    if (await this.stat(digest)) return digest;
+    const tmp = join(this.tmpDir, randomUUID());
+    const fd = await open(tmp, 'w', 0o600);
+    try {
+      await fd.writeFile(content);
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+    await this.commit(tmp, digest);
+    return digest;
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+}
+
+export async function syncFile(file: string): Promise<void> {
+  const fd = await open(file, 'r+');
+  try {
+    await fd.sync();
+  } finally {
+    await fd.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Which blobs a repository holds by upload or mount, before (or without) an image of its stream
+ * referencing them: `links/<namespace>/<stream>/<hex>`, an empty file per blob, on the same
+ * filesystem as the blobs. With the stream's images (the layers API), this decides what a
+ * repository may serve, so that knowing a digest is not enough to read another namespace's data.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class RepositoryLinks {
+  constructor(private readonly root: string) {}
+
+  private file(repository: string, digest: string): string {
+    return join(this.root, 'links', ...repository.split('/'), digest.replace(/^sha256:/, ''));
+  }
+
+  /** Links a blob; a manifest's link holds its media type, so it is served as it was pushed. */
+  async add(repository: string, digest: string, manifestMediaType = ''): Promise<void> {
+    const f = this.file(repository, digest);
+    await mkdir(join(f, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(f, manifestMediaType, { mode: 0o600 });
+  }
+
+  /** Undefined when not linked; the manifest media type (or '' for a blob) when linked. */
+  async get(repository: string, digest: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.file(repository, digest), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async remove(repository: string, digest: string): Promise<void> {
+    await rm(this.file(repository, digest), { force: true });
+  }
+}
