@@ -2,11 +2,14 @@
  * A client for the OCI distribution / Docker Registry v2 protocol, as much as importing metadata
  * needs: ping, bearer-token and basic auth, manifests (every known media type), config blobs,
  * tag lists with Link pagination, digest verification, timeouts and retries that honour
- * Retry-After. Registry wire errors become one closed set of RegistryError kinds.
+ * Retry-After. Registry wire errors become one closed set of RegistryError kinds. openBlob streams
+ * a blob (a layer, for pulling through) and verifies its digest as it passes.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Readable, Transform } from 'node:stream';
 import type { NetworkPolicy } from './address-guard.js';
-import { httpGet, type HttpResponse } from './http.js';
+import { httpGet, httpOpen, type HttpResponse } from './http.js';
 import { byteBudget, checkDepth, DEFAULT_IMPORT_LIMITS, ImportLimitError, type ByteBudget, type ImportLimits } from './limits.js';
 import { parseChallenges, type Challenge } from './www-authenticate.js';
 import { schema1Payload } from '../apis/image/schema1.js';
@@ -56,7 +59,30 @@ export interface RegistryClientOptions {
   readonly limits?: ImportLimits;
   /** Bytes the import this client serves may still read; shared by its clients. */
   readonly bytes?: ByteBudget;
+  /** How long a blob stream may wait for bytes from the registry (openBlob); timeoutMs unless set. */
+  readonly idleTimeoutMs?: number;
 }
+
+export interface OpenBlobOptions {
+  /** Overrides the client's idleTimeoutMs for this stream. */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface OpenedBlob {
+  /** The size the registry declared (Content-Length), when it declared one. */
+  readonly size: number | undefined;
+  readonly mediaType?: string;
+  /**
+   * The blob's bytes as they arrive. It ends only if they hash to the digest asked for (and match
+   * the declared size); otherwise it fails with a RegistryError whose message starts with "content
+   * integrity error", after the bytes passed, so whoever stored them must discard them. Read it to
+   * its end or destroy it.
+   */
+  readonly stream: Readable;
+}
+
+/** Digests openBlob can verify (and that are safe in a URL path). */
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface FetchedManifest {
   readonly body: Buffer;
@@ -187,7 +213,7 @@ export class RegistryClient {
     return `Bearer ${token}`;
   }
 
-  private async timed(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async timed<R extends Answer>(fn: () => Promise<R>): Promise<R> {
     await this.o.budget?.();
     this.o.signal?.throwIfAborted();
     const start = process.hrtime.bigint();
@@ -203,7 +229,7 @@ export class RegistryClient {
   }
 
   /** Retries network failures, 429 and 5xx with backoff, honouring Retry-After (capped). */
-  private async withRetries(fn: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  private async withRetries<R extends Answer>(fn: () => Promise<R>): Promise<R> {
     const retries = this.o.retries ?? 2;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -223,11 +249,16 @@ export class RegistryClient {
 
   private async get(repo: string, path: string, accept?: string): Promise<HttpResponse> {
     const base = await this.ping();
+    const headers = await this.requestHeaders(repo, accept);
+    return this.withRetries(() => httpGet(`${base}/v2/${repo}/${path}`, this.httpOptions(headers)));
+  }
+
+  private async requestHeaders(repo: string, accept?: string): Promise<Record<string, string>> {
     const auth = await this.authorization(repo);
     const headers: Record<string, string> = {};
     if (auth) headers['Authorization'] = auth;
     if (accept) headers['Accept'] = accept;
-    return this.withRetries(() => httpGet(`${base}/v2/${repo}/${path}`, this.httpOptions(headers)));
+    return headers;
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -274,6 +305,43 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * Streams a blob without holding it: resolves once the registry answers with its headers (after
+   * the same ping, auth and retries as every other call; a refusal maps as getBlob's does), and
+   * verifies the bytes against `digest` as they pass. No byte budget applies; the client's signal does.
+   */
+  async openBlob(repo: string, digest: string, opts: OpenBlobOptions = {}): Promise<OpenedBlob> {
+    const what = `${this.o.registry}/${repo}@${digest}`;
+    return this.call(what, async () => {
+      if (!SHA256_DIGEST.test(digest)) throw new RegistryError('Internal', `${what}: only sha256 digests can be verified`);
+      const base = await this.ping();
+      const headers = await this.requestHeaders(repo);
+      const res = await this.withRetries(() =>
+        httpOpen(`${base}/v2/${repo}/blobs/${digest}`, {
+          headers,
+          headersTimeoutMs: this.timeoutMs,
+          idleTimeoutMs: opts.idleTimeoutMs ?? this.o.idleTimeoutMs ?? this.timeoutMs,
+          policy: this.o.policy,
+          ...(this.o.signal ? { signal: this.o.signal } : {}),
+          ...(this.o.insecure ? { insecureSkipVerify: true } : {}),
+          ...(this.o.ca ? { ca: this.o.ca } : {}),
+        }),
+      );
+      if (res.status !== 200) {
+        res.body.destroy();
+        throw this.refused({ status: res.status, headers: res.headers, url: res.url, body: res.errorBody ?? Buffer.alloc(0) }, `${repo}@${digest}`);
+      }
+      const declared = Number(res.headers['content-length']);
+      const size = res.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
+      const mediaType =
+        String(res.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim() || undefined;
+      const stream = verified(res.body, digest, size, what);
+      return { size, ...(mediaType ? { mediaType } : {}), stream };
+    });
+  }
+
   async listTags(repo: string): Promise<string[]> {
     return this.call(`${this.o.registry}/${repo}`, async () => {
       const tags: string[] = [];
@@ -294,6 +362,42 @@ export class RegistryClient {
       return tags;
     });
   }
+}
+
+/** What a retry decision reads of an answer, buffered or streamed. */
+type Answer = { readonly status: number; readonly headers: IncomingHttpHeaders };
+
+/**
+ * Passes `body` through, hashing it; at its end, fails unless the bytes hash to `digest` and count
+ * `size` (when declared). A failure of `body` (idle timeout, reset, abort) fails the result as a
+ * RegistryError naming the blob; destroying the result releases `body`.
+ */
+function verified(body: Readable, digest: string, size: number | undefined, what: string): Readable {
+  const hash = createHash('sha256');
+  let read = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      read += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (size !== undefined && read !== size)
+        return cb(new RegistryError('Internal', `content integrity error: blob ${digest} was declared ${size} bytes but ${read} arrived`));
+      if (actual !== digest) return cb(new RegistryError('Internal', `content integrity error: blob ${digest} has digest ${actual}`));
+      cb();
+    },
+    destroy(err, cb) {
+      body.destroy();
+      cb(err);
+    },
+  });
+  body.on('error', (e) => {
+    out.destroy(e instanceof RegistryError || e instanceof ImportLimitError ? e : new RegistryError('Internal', `${what}: ${e.message}`, { cause: e }));
+  });
+  body.pipe(out);
+  return out;
 }
 
 /** The tag names of one tag list page; what is not a list of strings is refused. */
