@@ -47,7 +47,7 @@ export class PullThrough {
 
   constructor(private readonly o: PullThroughOptions) {}
 
-  private async client(namespace: string, reference: string): Promise<{ client: RegistryClient; repo: string }> {
+  private async client(namespace: string, reference: string, insecureTag: boolean): Promise<{ client: RegistryClient; repo: string }> {
     let ref: DockerImageReference;
     try {
       ref = parseDockerImageReference(reference);
@@ -59,7 +59,7 @@ export class PullThrough {
     const registry = defaulted.registry === 'docker.io' ? 'registry-1.docker.io' : defaulted.registry;
     if (policy.blockedRegistries.includes(registry))
       throw registryError('DENIED', `pulling through from ${registry} is blocked by the cluster's registry sources`);
-    const insecure = policy.insecureRegistries.includes(registry);
+    const insecure = insecureTag || policy.insecureRegistries.includes(registry);
     const { host, port } = registryHostPort(ref, insecure);
     const denied = policy.whitelister.admitHostname(`${host}:${port}`, 'secure');
     if (denied) throw registryError('DENIED', `pulling through from registry "${host}:${port}" is forbidden: ${denied}`);
@@ -77,8 +77,8 @@ export class PullThrough {
     return { client, repo };
   }
 
-  async manifest(namespace: string, reference: string, digest: string): Promise<{ body: Buffer; mediaType: string }> {
-    const { client, repo } = await this.client(namespace, reference);
+  async manifest(namespace: string, reference: string, digest: string, insecure: boolean): Promise<{ body: Buffer; mediaType: string }> {
+    const { client, repo } = await this.client(namespace, reference, insecure);
     try {
       const m = await client.getManifest(repo, digest);
       return { body: m.body, mediaType: m.mediaType };
@@ -91,8 +91,8 @@ export class PullThrough {
    * The blob from upstream, teed into the local store. The copy is kept only if the stream ends
    * with the right digest; a client that goes away early does not stop the copy.
    */
-  async blob(namespace: string, reference: string, digest: string): Promise<UpstreamBlob> {
-    const { client, repo } = await this.client(namespace, reference);
+  async blob(namespace: string, reference: string, digest: string, insecure: boolean): Promise<UpstreamBlob> {
+    const { client, repo } = await this.client(namespace, reference, insecure);
     let opened: UpstreamBlob;
     try {
       opened = await client.openBlob(repo, digest);

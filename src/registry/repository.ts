@@ -55,7 +55,7 @@ export type Action = 'pull' | 'push';
 export class Repositories {
   constructor(private readonly d: RegistryDeps) {}
 
-  private allowed(user: UserInfo, verb: string, repo: RepositoryName, resource = 'imagestreams', subresource: string | undefined = 'layers'): boolean {
+  private allowed(user: UserInfo, verb: string, repo: RepositoryName, resource = 'imagestreams', subresource: string | null = 'layers'): boolean {
     return this.d.backend.authorize(user, {
       verb,
       resourceRequest: true,
@@ -100,12 +100,12 @@ export class Repositories {
   }
 
   /** Where a blob the repository holds but the store lacks can be pulled through from. */
-  async upstreamOfBlob(repo: RepositoryName, digest: string): Promise<{ reference: string; size: number | null } | undefined> {
+  async upstreamOfBlob(repo: RepositoryName, digest: string): Promise<{ reference: string; size: number | null; insecure: boolean } | undefined> {
     const s = await this.stream(repo);
     const blob = s ? (await this.d.backend.streamBlobs(s)).get(digest) : undefined;
     if (!blob) return undefined;
     const reference = (await this.d.backend.getImage(blob.image))?.dockerImageReference;
-    return reference && !this.isOurs(reference) ? { reference, size: blob.size } : undefined;
+    return s && reference && !this.isOurs(reference) ? { reference, size: blob.size, insecure: insecureFor(s, reference) } : undefined;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ export class Repositories {
     }
     const from = reference && !this.isOurs(reference) ? reference : image?.dockerImageReference;
     if (from && !this.isOurs(from)) {
-      const fetched = await this.d.pullThrough.manifest(repo.namespace, from, digest);
+      const fetched = await this.d.pullThrough.manifest(repo.namespace, from, digest, insecureFor(stream, from));
       await this.d.blobs.putBuffer(fetched.body);
       await this.d.links.add(repo.path, digest, fetched.mediaType);
       return { body: fetched.body, digest, mediaType: fetched.mediaType };
@@ -207,7 +207,7 @@ export class Repositories {
     await this.checkReferences(repo, manifest);
     let stream = await this.stream(repo);
     if (!stream && !byDigest) {
-      if (!this.allowed(user, 'create', repo, 'imagestreams', undefined))
+      if (!this.allowed(user, 'create', repo, 'imagestreams', null))
         throw registryError('DENIED', `image stream ${repo.path} does not exist and you may not create it`, { repository: repo.path });
       await this.d.backend.createStream(repo.namespace, repo.stream);
       stream = await this.existing(repo);
@@ -279,6 +279,19 @@ export class Repositories {
     const manifests = artifactType ? all.filter((r) => r.artifactType === artifactType) : all;
     return { index: { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests }, filtered: artifactType !== undefined };
   }
+}
+
+/**
+ * Whether the stream imports from the reference's registry over an insecure transport: a spec
+ * tag from that registry with importPolicy.insecure, or the stream's insecureRepository annotation,
+ * as OpenShift's pull-through decides.
+ */
+function insecureFor(stream: ImageStream, reference: string): boolean {
+  if (stream.metadata.annotations?.['openshift.io/image.insecureRepository'] === 'true') return true;
+  const host = reference.split('/')[0] ?? '';
+  return (stream.spec?.tags ?? []).some(
+    (t) => t.importPolicy?.insecure === true && t.from?.kind === 'DockerImage' && (t.from.name ?? '').split('/')[0] === host,
+  );
 }
 
 function acceptsType(accept: string, mediaType: string): boolean {

@@ -237,7 +237,7 @@ export function installRegistryRoutes(app: FastifyInstance, o: RegistryRoutesOpt
       reply.header('Content-Length', String(upstream.size));
       return reply.code(200).send();
     }
-    const fetched = await o.pullThrough.blob(repo.namespace, upstream.reference, digest);
+    const fetched = await o.pullThrough.blob(repo.namespace, upstream.reference, digest, upstream.insecure);
     if (fetched.size !== undefined) reply.header('Content-Length', String(fetched.size));
     if (req.method === 'HEAD') {
       fetched.stream.destroy();
