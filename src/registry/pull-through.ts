@@ -83,7 +83,7 @@ export class PullThrough {
       const m = await client.getManifest(repo, digest);
       return { body: m.body, mediaType: m.mediaType };
     } catch (e) {
-      throw upstreamError(e, digest);
+      throw upstreamError(e, digest, 'MANIFEST_UNKNOWN');
     }
   }
 
@@ -97,7 +97,7 @@ export class PullThrough {
     try {
       opened = await client.openBlob(repo, digest);
     } catch (e) {
-      throw upstreamError(e, digest);
+      throw upstreamError(e, digest, 'BLOB_UNKNOWN');
     }
     const toClient = new PassThrough();
     const toStore = new PassThrough();
@@ -123,9 +123,9 @@ export class PullThrough {
   }
 }
 
-function upstreamError(e: unknown, digest: string) {
+function upstreamError(e: unknown, digest: string, unknown: 'BLOB_UNKNOWN' | 'MANIFEST_UNKNOWN') {
   if (e instanceof RegistryError) {
-    if (e.kind === 'NotFound') return registryError('BLOB_UNKNOWN', `upstream has no ${digest}`, { digest });
+    if (e.kind === 'NotFound') return registryError(unknown, `upstream has no ${digest}`, { digest });
     if (e.kind === 'Unauthorized' || e.kind === 'IncorrectCredentials') return registryError('DENIED', `upstream refused ${digest}: ${e.message}`);
     return registryError('UNAVAILABLE', `pulling ${digest} through failed: ${e.message}`);
   }
