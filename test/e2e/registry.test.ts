@@ -110,7 +110,7 @@ describe('the integrated registry', () => {
         .join('\n'),
     );
     upstream = await startRegistry({ auth: 'htpasswd' });
-    server = await startServerProcess({ args: ['--token-auth-file', join(dir, 'tokens.csv'), '--import-allowed-networks', '127.0.0.0/8'] });
+    server = await startServerProcess({ args: ['--token-auth-file', join(dir, 'tokens.csv'), '--import-allowed-networks', '127.0.0.0/8', '--log-level', 'debug'] });
     host = new URL(server.url).host;
     for (const ns of ['team', 'other', 'mirror']) await ok(admin(['create', 'namespace', ns]));
   });
@@ -200,6 +200,40 @@ describe('the integrated registry', () => {
     assert.equal(from.code, 0, from.stderr);
     const backIndex = JSON.parse(readFileSync(join(back, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
     assert.equal(backIndex.manifests[0]?.digest, index.digest);
+  });
+
+  it('takes a Docker manifest list, and gives a client that takes no lists the linux/amd64 image', async () => {
+    const layout = new OciLayout();
+    const index = layout.index([layout.image('list-amd64', 'amd64'), layout.image('list-arm64', 'arm64')]);
+    layout.tag('list', index);
+    const copied = await run('skopeo', [
+      'copy',
+      '--all',
+      '--format',
+      'v2s2',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `u:${server.token}`,
+      `oci:${layout.dir}:list`,
+      `docker://${host}/team/list:v1`,
+    ]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const list = await reg('GET', '/v2/team/list/manifests/v1', {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    assert.equal(list.headers['content-type'], 'application/vnd.docker.distribution.manifest.list.v2+json');
+    const entries = list.json<{ manifests: { digest: string; platform: { architecture: string } }[] }>().manifests;
+    const amd64 = entries.find((m) => m.platform.architecture === 'amd64');
+    const single = await reg('GET', '/v2/team/list/manifests/v1', { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(single.status, 200);
+    assert.equal(single.headers['content-type'], 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(single.headers['docker-content-digest'], amd64?.digest);
+    const head = await reg('HEAD', '/v2/team/list/manifests/v1', {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.list.v2+json' },
+    });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['docker-content-digest'], sha(list.body));
+    assert.equal(head.body.length, 0);
   });
 
   it('lists tags with n, last and a Link to the next page', async () => {
@@ -299,6 +333,12 @@ describe('the integrated registry', () => {
     assert.deepEqual(filtered.json<{ manifests: unknown[] }>().manifests, []);
     const tags = (await reg('GET', '/v2/team/signed/tags/list')).json<{ tags: string[] }>();
     assert.deepEqual(tags.tags, ['v1'], 'a push by digest moves no tag');
+  });
+
+  it('never writes a token to its log', async () => {
+    const lines = server.stdout.join('') + server.logs.join('');
+    assert.ok(lines.includes('/openshift/token') || lines.includes('/v2/'), 'the registry requests were logged');
+    for (const token of [server.token, ...Object.values(TOKENS)]) assert.ok(!lines.includes(token), 'a token appears in the log');
   });
 
   it('lists in the catalog only the namespaces a user may list', async () => {
