@@ -15,6 +15,7 @@ import { measureBackends } from './backends.js';
 import { measureLargeStore } from './large-store.js';
 import { measureWatchFanout } from './watch-fanout.js';
 import { importManyStreams } from './import-streams.js';
+import { measureRegistry } from './registry.js';
 import { pushImage, startRegistry } from '../test/support/registry.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
@@ -36,6 +37,13 @@ const IMPORT_QPS = process.env['BENCH_IMPORT_QPS'] ?? '100';
 const NS = 'bench';
 
 async function main(): Promise<void> {
+  // BENCH_ONLY=registry: the registry rows alone, replacing only their part of BENCHMARKS.md.
+  if (process.env['BENCH_ONLY'] === 'registry') {
+    const registry = await measureRegistry(SHORT);
+    process.stdout.write(`\n${registry.table}\n`);
+    writeRegistryResults('BENCHMARKS.md', registry.table);
+    return;
+  }
   // The server and the bare baseline each run in their own process, as a server does in
   // production: the load generator (this process) then competes with neither for its event loop.
   const server = await startServerProcess({
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
   const fanout = await measureWatchFanout(SHORT ? 100 : 1000);
   const large = await measureLargeStore(SHORT ? 100 : 1000);
   const backendsTable = await measureBackends();
+  const registry = await measureRegistry(SHORT);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const table = [
@@ -136,6 +145,8 @@ async function main(): Promise<void> {
     backendsTable,
     '',
     targets({ rows, commit, importSpeedup: importRow.speedup, fanoutMs: fanout.allMs, listExponent: large.listP50Exponent, watchers: SHORT ? 100 : 1000 }),
+    '',
+    registrySection(registry.table),
   ].join('\n');
   process.stdout.write(`\n${table}\n`);
   mkdirSync('bench/results', { recursive: true });
@@ -180,6 +191,24 @@ function writeResults(path: string, table: string): void {
   const end = text.indexOf(END);
   text = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, text);
+}
+
+const REGISTRY_BEGIN = '<!-- registry results: written by npm run bench, or alone by BENCH_ONLY=registry npm run bench -->';
+const REGISTRY_END = '<!-- /registry results -->';
+
+function registrySection(table: string): string {
+  return `${REGISTRY_BEGIN}\n${table}\n${REGISTRY_END}`;
+}
+
+/** Replaces the registry rows inside the results section (added before its end the first time). */
+function writeRegistryResults(path: string, table: string): void {
+  const section = registrySection(table);
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(REGISTRY_BEGIN);
+  const end = text.indexOf(REGISTRY_END);
+  if (start >= 0 && end > start) writeFileSync(path, `${text.slice(0, start)}${section}${text.slice(end + REGISTRY_END.length)}`);
+  else if (text.includes(END)) writeFileSync(path, text.replace(END, `\n${section}\n${END}`));
+  else writeFileSync(path, `${text.trimEnd()}\n\n${section}\n`);
 }
 
 /** A 50-tag repository import through the server next to sequential `skopeo inspect` of the same tags. */
