@@ -54,9 +54,8 @@ export async function createRegistry(o: RegistryOptions): Promise<IntegratedRegi
   const repositories = new Repositories({ backend: o.backend, blobs, links, referrers, pullThrough });
   const maxAge = o.uploadMaxAgeMs ?? DAY_MS;
   const sweep = () =>
-    void uploads
-      .sweep(maxAge)
-      .then((n) => (n > 0 ? o.logger.info({ removed: n }, 'removed abandoned registry uploads') : undefined))
+    void Promise.all([uploads.sweep(maxAge), blobs.sweepTmp(maxAge)])
+      .then(([u, t]) => (u + t > 0 ? o.logger.info({ uploads: u, temporaryFiles: t }, 'removed abandoned registry uploads') : undefined))
       .catch((err: unknown) => o.logger.warn({ err }, 'sweeping registry uploads failed'));
   sweep();
   const timer = setInterval(sweep, Math.min(maxAge, 60 * 60 * 1000));

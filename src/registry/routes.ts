@@ -84,7 +84,17 @@ export function installRegistryRoutes(app: FastifyInstance, o: RegistryRoutesOpt
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
+    // A client that went away mid-upload is not a server fault: nothing to log, nobody to answer.
+    if (
+      req.raw.aborted ||
+      req.raw.destroyed ||
+      (err as NodeJS.ErrnoException).code === 'ECONNRESET' ||
+      (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE'
+    ) {
+      reply.raw.destroy();
+      return;
+    }
     let e: RegistryHttpError;
     if (err instanceof RegistryHttpError) e = err;
     else if (err instanceof UploadNotFoundError) e = registryError('BLOB_UPLOAD_UNKNOWN');

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { request } from 'node:https';
+import { globalAgent, request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -128,7 +128,69 @@ describe('hostile clients', () => {
     }
   });
 
+  /** Sends `chunks` pieces of a body of declared length, one every `everyMs`; resolves with the answer. */
+  function drip(path: string, method: string, chunks: number, everyMs: number, extra: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const piece = Buffer.alloc(1024, 97);
+      const req = request(
+        new URL(path, server.url),
+        {
+          method,
+          ca: server.ca,
+          agent: false,
+          headers: { Authorization: `Bearer ${server.token}`, 'Content-Length': String(chunks * piece.length), ...extra },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent === chunks || req.destroyed) return clearInterval(timer);
+        req.write(piece);
+        if (++sent === chunks) {
+          clearInterval(timer);
+          req.end();
+        }
+      }, everyMs);
+    });
+  }
+
+  it('answers 408 to an API request whose body does not arrive within the receive timeout', async () => {
+    const r = await drip('/api/v1/namespaces', 'POST', 20, 200, { 'Content-Type': 'application/json' }).catch((e: Error) => ({ status: 0, body: e.message }));
+    assert.equal(r.status, 408, r.body);
+    assert.match(r.body, /the request was not received in time \(1 s\)/);
+    await waitFor('the refused socket to be closed', () => openFds(server) <= baseline, 10_000);
+  });
+
+  it('lets a registry upload take longer than the receive timeout while its bytes keep coming', async () => {
+    assert.equal((await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'slow' } } })).status, 201);
+    const started = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        new URL('/v2/slow/app/blobs/uploads/', server.url),
+        { method: 'POST', ca: server.ca, agent: false, headers: { Authorization: `Bearer ${server.token}` } },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers.location));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    // 3 s of body against a 1 s receive timeout.
+    const r = await drip(started, 'PATCH', 15, 200, { 'Content-Type': 'application/octet-stream' });
+    assert.equal(r.status, 202, r.body);
+    // Nothing of it may linger: the per-client cap test below counts every connection.
+    await waitFor('descriptors back to the baseline', () => openFds(server) <= baseline, 10_000);
+  });
+
   it('closes connections beyond the per-client cap at accept, and serves again once the client lets go', async () => {
+    // Earlier requests' keep-alive sockets count against the cap too: close them first.
+    globalAgent.destroy();
+    await waitFor('kept-alive connections to close', () => openFds(server) <= baseline - 1, 5_000).catch(() => undefined);
     const before = openFds(server);
     const held = await Promise.all(Array.from({ length: 40 }, () => silentConnection(server)));
     // Accepting runs behind the kernel's handshakes: the cap counts connections the server has accepted.

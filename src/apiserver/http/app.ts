@@ -13,6 +13,7 @@ import {
   notAcceptable,
   notFound,
   pathNotFound,
+  requestNotReceived,
   requestTimedOut,
   serviceUnavailable,
   tooManyRequests,
@@ -52,6 +53,8 @@ export interface ApiAppOptions {
   readonly version: object;
   /** Ready once storage answers; /readyz reports it. */
   readonly ready: () => Promise<boolean>;
+  /** /readyz only: whether the watch cache has its first lists (a replica without them is not ready). */
+  readonly cachesReady?: () => boolean;
   readonly watchTimeoutMs?: (requested: number | undefined) => number;
   readonly bookmarkIntervalMs?: number;
   /** Requests served at once (watches apart); beyond it 429 with Retry-After. */
@@ -60,6 +63,8 @@ export interface ApiAppOptions {
   readonly maxWatchesPerUser?: number;
   /** Deadline of a request other than a watch (kube-apiserver's --request-timeout). */
   readonly requestTimeoutMs?: number;
+  /** Requests that take longer are logged at info level; the rest only at debug. */
+  readonly slowRequestThresholdMs?: number;
   /** Receives one line per mutating request (the audit log). */
   readonly audit?: (entry: Record<string, unknown>) => void;
   /** How long each phase of a connection may last, and how many one client may hold. */
@@ -116,8 +121,9 @@ function createFastify(o: ApiAppOptions, c: ConnectionTimeouts, closeAfterGrace:
   // Fastify's own logger stays off: one structured line per request is written by our hooks.
   return Fastify({
     bodyLimit: MAX_BODY_BYTES,
-    // Responses, watches included, are not limited by it.
-    requestTimeout: c.receiveTimeoutMs,
+    // The body's deadline is ours (onRequest): a registry upload may take longer than an API request
+    // may, as long as bytes keep arriving. Node still bounds the headers (headersTimeout).
+    requestTimeout: 0,
     // Node's socket inactivity timer: with nobody listening for it, the socket is destroyed.
     connectionTimeout: c.idleTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
@@ -213,6 +219,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
     req.searchParams = url.searchParams;
     req.resourceRequest = parseResourcePath(req.method, path, url.searchParams);
     if (draining) throw serviceUnavailable('the server is shutting down', 1);
+    if (!o.mounted?.handles(path) && !req.raw.complete) receiveDeadline(req, limits, (socket) => guard?.closeAfterGrace(socket));
     if (o.mounted?.handles(path)) {
       // Blob transfers may last long and are bounded per client by the connection cap, not by the API's in-flight limit.
       req.k8s = { user: { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
@@ -293,9 +300,11 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
         userAgent: req.headers['user-agent'],
       });
     }
-    // The line is built only when it will be written (--log-level above info turns it off).
-    if (o.logger.isLevelEnabled('info')) {
-      o.logger.info(
+    // As kube-apiserver: failed (5xx) and slow requests are logged at info, every request only at
+    // debug; the audit log is the record of who did what. The line is built only when written.
+    const notable = reply.statusCode >= 500 || seconds * 1000 >= (o.slowRequestThresholdMs ?? 1_000);
+    if (notable ? o.logger.isLevelEnabled('info') : o.logger.isLevelEnabled('debug')) {
+      o.logger[notable ? 'info' : 'debug'](
         {
           verb,
           resource,
@@ -329,7 +338,9 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   // Health and version (public).
   // As kube-apiserver: `ok` or 503 listing what failed; `?verbose` lists every check either way.
   const healthCheck = (name: string, checks: readonly string[]) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const results = await Promise.all(checks.map(async (c) => [c, c === 'ping' || (await o.ready())] as const));
+    const results = await Promise.all(
+      checks.map(async (c) => [c, c === 'ping' || (c === 'watch-cache' ? (o.cachesReady?.() ?? true) : await o.ready())] as const),
+    );
     const failed = results.some(([, ok]) => !ok);
     const verbose = req.searchParams.has('verbose');
     reply.code(failed ? 503 : 200).type('text/plain; charset=utf-8');
@@ -339,7 +350,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
   };
   app.get('/healthz', healthCheck('healthz', ['ping', 'storage']));
   app.get('/livez', healthCheck('livez', ['ping', 'storage']));
-  app.get('/readyz', healthCheck('readyz', ['ping', 'storage']));
+  app.get('/readyz', healthCheck('readyz', ['ping', 'storage', ...(o.cachesReady ? ['watch-cache'] : [])]));
   app.get('/version', async (_req, reply) => json(reply, o.version));
   app.get('/metrics', async (_req, reply) => reply.type(o.metrics.contentType).send(await o.metrics.render()));
 
@@ -438,6 +449,29 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       connections.drain();
     },
   };
+}
+
+/**
+ * An API request must arrive whole within the receive timeout: a client that drips its body is
+ * answered 408 and its socket closed after a grace, as Node does for headers. Bodies of mounted
+ * services (registry uploads) are bounded by the idle timeout instead.
+ */
+function receiveDeadline(req: FastifyRequest, limits: ConnectionTimeouts, closeAfterGrace: (socket: Socket) => void): void {
+  const timer = setTimeout(() => {
+    if (req.raw.complete) return;
+    const socket = req.raw.socket;
+    const { status } = requestNotReceived(Math.round(limits.receiveTimeoutMs / 1000));
+    const body = JSON.stringify(status);
+    if (socket.writable)
+      socket.end(
+        `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    closeAfterGrace(socket);
+  }, limits.receiveTimeoutMs);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.raw.once('end', clear);
+  req.raw.once('close', clear);
 }
 
 /**

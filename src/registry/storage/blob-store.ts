@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -126,6 +126,20 @@ export class BlobStore {
     }
     await this.commit(tmp, digest);
     return digest;
+  }
+
+  /** Removes temporary files older than `maxAgeMs`: writes a crash cut short (replicas share the directory, so never younger ones). */
+  async sweepTmp(maxAgeMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.tmpDir).catch(() => [] as string[])) {
+      const file = join(this.tmpDir, name);
+      const s = await stat(file).catch(() => undefined);
+      if (s && now - s.mtimeMs > maxAgeMs) {
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   async delete(digest: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -49,6 +49,18 @@ describe('registry storage', () => {
       assert.deepEqual(await restarted.finish(id, sha('hello world')), { digest: sha('hello world'), size: 11 });
       assert.equal((await s.blobs.read(sha('hello world'), 100))?.toString(), 'hello world');
       await assert.rejects(restarted.info(id), /./, 'a finished upload is gone');
+    } finally {
+      s.done();
+    }
+  });
+
+  it('sweeps temporary files a crash left behind once they are older than the limit', async () => {
+    const s = await fresh();
+    try {
+      writeFileSync(join(s.blobs.tmpDir, 'cut-short'), 'partial');
+      assert.equal(await s.blobs.sweepTmp(60_000), 0, 'a young one may be a write in progress on another replica');
+      assert.equal(await s.blobs.sweepTmp(60_000, Date.now() + 120_000), 1);
+      assert.deepEqual(readdirSync(s.blobs.tmpDir), []);
     } finally {
       s.done();
     }
