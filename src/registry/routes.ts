@@ -86,12 +86,8 @@ export function installRegistryRoutes(app: FastifyInstance, o: RegistryRoutesOpt
 
   app.setErrorHandler((err, req, reply) => {
     // A client that went away mid-upload is not a server fault: nothing to log, nobody to answer.
-    if (
-      req.raw.aborted ||
-      req.raw.destroyed ||
-      (err as NodeJS.ErrnoException).code === 'ECONNRESET' ||
-      (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE'
-    ) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!req.raw.complete && (req.raw.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE')) {
       reply.raw.destroy();
       return;
     }
