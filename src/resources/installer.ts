@@ -67,6 +67,8 @@ export class ApiInstaller {
   readonly handlers: ResourceHandler[] = [];
   /** Stores of namespaced kinds: what deleting a namespace empties. */
   readonly namespacedStores: ResourceStore<KubeObject>[] = [];
+  /** Every stored kind, in installation order (what a watch cache caches). */
+  readonly storedInfos: ResourceInfo[] = [];
   readonly controllers: (() => Controller)[] = [];
   private readonly provided: Partial<Services> = {};
   private readonly providers = new Map<string, string>();
@@ -107,6 +109,7 @@ export class ApiInstaller {
       ...extra,
     });
     if (info.namespaced) this.namespacedStores.push(store as unknown as ResourceStore<KubeObject>);
+    if (!this.storedInfos.includes(info)) this.storedInfos.push(info);
     return store;
   }
 

@@ -3,6 +3,7 @@
  * store seeded, the caches started, and the OpenAPI documents built from the same ResourceInfos.
  */
 import type { Logger } from 'pino';
+import type { ResourceInfo } from '../api/resource-info.js';
 import type { ResourceHandler } from '../apiserver/generic/handler.js';
 import { EncodedObjectCache } from '../apiserver/generic/encoded-cache.js';
 import type { OpenApiSource } from '../apiserver/http/app.js';
@@ -20,6 +21,8 @@ export interface ApiResources {
   readonly authorize: Authorizer;
   /** What the installed kinds provide, for the parts of the server beside the API (the registry). */
   need<K extends keyof Services>(key: K): Services[K];
+  /** The stored kinds (a watch cache caches each). */
+  readonly storedInfos: readonly ResourceInfo[];
   /** Starts the controllers (when this replica leads). */
   startControllers(): void;
   /** Stops them (when this replica loses the lead). */
@@ -51,6 +54,7 @@ export async function buildApiResources(deps: { store: Store; logger: Logger; im
     openapi: { v3Index: () => v3.index(), v3Document: (path) => v3.document(path), v2: () => v2, v2Protobuf: () => v2Protobuf },
     authorize: api.need('authorize'),
     need: (key) => api.need(key),
+    storedInfos: api.storedInfos,
     startControllers() {
       stopControllers();
       running = api.controllers.map((create) => create());

@@ -56,6 +56,12 @@ export interface ServerFlags {
   readonly maxConnectionsPerClient: number;
   /** How often a watch that allows bookmarks gets one. */
   readonly watchBookmarkIntervalMs: number;
+  /** With etcd3: serve reads and watches from memory (one etcd watch per resource per replica). */
+  readonly watchCache: boolean;
+  /** `resource[.group]#size`: a resource's initial watch window; 0 leaves it uncached. */
+  readonly watchCacheSizes: readonly string[];
+  /** Requests that take longer are logged at info level (with the default --log-level). */
+  readonly slowRequestThresholdMs: number;
   /** Where the integrated registry keeps blobs and uploads (default: `registry` in the data dir). */
   readonly registryStorageDir?: string;
   /** `host:port` clients reach the integrated registry at (default: this server's own address). */
@@ -125,6 +131,13 @@ Flags:
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
                                   budget of scheduled imports across all streams (default 60)
+  --watch-cache BOOL              with etcd3: serve gets, lists and watches from an in-memory cache fed by one
+                                  etcd watch per resource per replica, reads staying linearizable (default true)
+  --watch-cache-sizes LIST        comma-separated resource[.group]#size: a resource's initial window of
+                                  recent events (it grows with the event rate); 0 leaves the resource
+                                  uncached, e.g. events#0,imagestreams.image.openshift.io#5000
+  --slow-request-threshold DUR    at --log-level info, only requests that fail with 5xx or take longer
+                                  than this are logged; debug logs every request (default 1s)
   --registry-storage-dir DIR      where the integrated registry (/v2/ on this port) keeps blobs and uploads;
                                   replicas share one directory on a shared filesystem (default DATA_DIR/registry)
   --registry-hostname HOST:PORT   the address clients push to and pull from, used for image streams'
@@ -135,6 +148,13 @@ Flags:
 
 export class FlagError extends Error {
   override readonly name = 'FlagError';
+}
+
+/** A boolean flag's value as Go's strconv.ParseBool reads it (kube flags take `--flag=false`). */
+function parseBool(flag: string, v: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw new FlagError(`${flag}: ${JSON.stringify(v)} is not a boolean`);
 }
 
 /** Go-style durations as kube flags take them: 300ms, 30s, 5m, 1h30m; a bare number is seconds. */
@@ -204,6 +224,9 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'tls-private-key-file': { type: 'string' },
         'token-auth-file': { type: 'string' },
         'registry-storage-dir': { type: 'string' },
+        'watch-cache': { type: 'string', default: 'true' },
+        'watch-cache-sizes': { type: 'string', default: '' },
+        'slow-request-threshold': { type: 'string', default: '1s' },
         'registry-hostname': { type: 'string' },
         'client-ca-file': { type: 'string' },
         'audit-log-path': { type: 'string' },
@@ -270,6 +293,12 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     ...(cert ? { tlsCertFile: cert } : {}),
     ...(key ? { tlsPrivateKeyFile: key } : {}),
     ...(values['token-auth-file'] ? { tokenAuthFile: values['token-auth-file'] } : {}),
+    watchCache: parseBool('--watch-cache', values['watch-cache']),
+    watchCacheSizes: values['watch-cache-sizes']
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+    slowRequestThresholdMs: parseDuration(values['slow-request-threshold']),
     ...(values['registry-storage-dir'] ? { registryStorageDir: values['registry-storage-dir'] } : {}),
     ...(values['registry-hostname'] ? { registryHostname: values['registry-hostname'] } : {}),
     ...(values['client-ca-file'] ? { clientCaFile: values['client-ca-file'] } : {}),

@@ -16,6 +16,7 @@ import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
 import { startRegistry } from './registry.js';
+import { createWatchCache, parseWatchCacheSizes } from './watch-cache.js';
 import { parseAllowedNetworks } from '../importer/address-guard.js';
 import { DEFAULT_IMPORT_LIMITS } from '../importer/limits.js';
 import { createImportMetrics } from '../importer/metrics.js';
@@ -68,7 +69,12 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
 
   const metrics = createMetrics();
   const { store: rawStore, election } = openBackend(flags, dataDir, logger, metrics);
-  const store = instrumentStore(rawStore, metrics);
+  // On etcd, reads and watches come from memory; SQLite is in the process already.
+  const watchCache =
+    flags.storageBackend === 'etcd3' && flags.watchCache
+      ? createWatchCache(rawStore, parseWatchCacheSizes(flags.watchCacheSizes), metrics.registry)
+      : undefined;
+  const store = instrumentStore(watchCache?.store ?? rawStore, metrics);
   const api = await buildApiResources({
     store,
     logger,
@@ -91,6 +97,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     },
   });
 
+  watchCache?.start(api.storedInfos);
   const admin = { name: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] };
   const tokens = new Map(flags.tokenAuthFile ? readTokenFile(flags.tokenAuthFile) : []);
   tokens.set(adminToken, admin);
@@ -110,6 +117,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     authenticate,
     authorize: api.authorize,
     maxRequestsInflight: flags.maxRequestsInflight,
+    slowRequestThresholdMs: flags.slowRequestThresholdMs,
     maxWatchesPerUser: flags.maxWatchesPerUser,
     requestTimeoutMs: flags.requestTimeoutMs,
     connections: {
@@ -124,6 +132,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     logger,
     metrics,
     version: VERSION_INFO,
+    ...(watchCache ? { cachesReady: () => watchCache.store.ready() } : {}),
     ready: async () => {
       try {
         await store.currentRevision();
@@ -170,6 +179,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         clearTimeout(timer);
         await election.stop();
         registry.close();
+        watchCache?.close();
         await api.close();
         await store.close();
         if (audit) await new Promise((r) => audit.end(r));

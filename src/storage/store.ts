@@ -30,6 +30,21 @@ export interface ListOptions {
   readonly after?: string;
   /** false: the caller has no use for `remaining`, and a store that must count for it may skip that. */
   readonly countRemaining?: boolean;
+  /**
+   * Without `revision`: any state at least this new will do (0: any state at all, as a
+   * resourceVersion=0 list asks). Absent: the current state, linearizably.
+   */
+  readonly minRevision?: number;
+}
+
+/** What changed under a prefix: counted by the store, for a cache to tell whether its state is still exact. */
+export interface PrefixChanges {
+  /** The revision counted at. */
+  readonly revision: number;
+  /** Live keys whose last write is newer than the revision asked about. */
+  readonly modified: number;
+  /** Live keys in all. */
+  readonly count: number;
 }
 
 export interface ListResult {
@@ -70,6 +85,11 @@ export interface Store {
   watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent>;
   /** The newest revision. */
   currentRevision(): Promise<number>;
+  /**
+   * Optional: counts, at `atRevision` (absent: the current revision, read linearizably), the live
+   * keys under `prefix` written after `afterRevision`, and all live keys under it.
+   */
+  changesSince?(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges>;
   /** The oldest revision that can still be read or watched from (everything at or below it may be gone). */
   compactedRevision(): Promise<number>;
   /** Drops history at or below `revision` (never the live value of a key). */

@@ -123,17 +123,20 @@ describe('the server process', () => {
     }
   });
 
-  it('writes one JSON log line per request with verb, resource, code and latency, and never the token', async () => {
-    const s = await startServerProcess({ args: ['--log-level', 'info'] });
+  const requestLines = (s: { stdout: string[] }, name: string) =>
+    s.stdout
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === 'request' && l['name'] === name);
+
+  it('at debug writes one JSON log line per request with verb, resource, code and latency, and never the token', async () => {
+    const s = await startServerProcess({ args: ['--log-level', 'debug'] });
     try {
       await api(s, 'GET', '/apis/image.openshift.io/v1/namespaces/default/imagestreams/missing');
       await s.stop();
-      const lines = s.stdout
-        .join('')
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const line = lines.find((l) => l['msg'] === 'request' && l['name'] === 'missing');
+      const line = requestLines(s, 'missing')[0];
       assert.ok(line, 'no request log line');
       assert.equal(line['verb'], 'get');
       assert.equal(line['resource'], 'imagestreams');
@@ -142,6 +145,21 @@ describe('the server process', () => {
       assert.ok(!s.stdout.join('').includes(s.token), 'the admin token appears in the logs');
     } finally {
       s.cleanup();
+    }
+  });
+
+  it('at info logs only failed and slow requests, slow meaning over --slow-request-threshold', async () => {
+    const quiet = await startServerProcess({ args: ['--log-level', 'info'] });
+    const everything = await startServerProcess({ args: ['--log-level', 'info', '--slow-request-threshold', '0s'] });
+    try {
+      for (const s of [quiet, everything]) await api(s, 'GET', '/apis/image.openshift.io/v1/namespaces/default/imagestreams/missing');
+      await quiet.stop();
+      await everything.stop();
+      assert.equal(requestLines(quiet, 'missing').length, 0, 'a fast 404 is not worth a line at info');
+      assert.equal(requestLines(everything, 'missing').length, 1, 'with a threshold of 0 every request is slow');
+    } finally {
+      quiet.cleanup();
+      everything.cleanup();
     }
   });
 });

@@ -118,7 +118,8 @@ export function objectKey(info: Pick<ResourceInfo, 'group' | 'resource' | 'names
   return info.namespaced ? `${root}${namespace ?? ''}/${name}` : `${root}${name}`;
 }
 
-function resourcePrefix(info: Pick<ResourceInfo, 'group' | 'resource'>): string {
+/** Where a stored resource's objects live in the key space: what a watch cache caches as one. */
+export function resourcePrefix(info: Pick<ResourceInfo, 'group' | 'resource'>): string {
   return `/registry/${info.group || 'core'}/${info.resource}/`;
 }
 
@@ -354,7 +355,8 @@ export class ResourceStore<T extends KubeObject> {
         const want = limit ? limit - items.length : 0;
         // Over-read when filtering so one page of matches needs few round trips.
         const page = await this.store.list(prefix, {
-          ...(readAt ? { revision: readAt } : {}),
+          // resourceVersion=0 takes any state, as kube-apiserver serves it from its watch cache.
+          ...(readAt ? { revision: readAt } : opts.resourceVersion === '0' && !opts.continue ? { minRevision: 0 } : {}),
           ...(want ? { limit: filtering ? Math.max(want * 2, 100) : want } : {}),
           ...(after ? { after } : {}),
           ...(countRemaining ? {} : { countRemaining: false }),

@@ -12,7 +12,7 @@
  */
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeRequest, IResponseHeader } from 'etcd3/lib/rpc.js';
-import { StorageError, type KeyValue, type ListOptions, type ListResult, type StorageEvent, type Store } from '../store.js';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type PrefixChanges, type StorageEvent, type Store } from '../store.js';
 import { etcdClientOptions, toStorageError, type EtcdConnection } from './etcd-client.js';
 import { watchEtcd } from './etcd-watch.js';
 
@@ -227,6 +227,27 @@ export class EtcdStore implements Store {
       signal.removeEventListener('abort', onAbort);
       this.watches.delete(local);
     }
+  }
+
+  /** Both counts in one transaction, so they are of one revision; one round trip. */
+  async changesSince(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges> {
+    const { start, end } = this.bounds(prefix);
+    const at = atRevision ? { revision: atRevision } : {};
+    const res = await this.call(prefix, () =>
+      this.client.kv.txn({
+        compare: [],
+        success: [
+          { request_range: { key: start, range_end: end, count_only: true, min_mod_revision: afterRevision + 1, ...at } },
+          { request_range: { key: start, range_end: end, count_only: true, ...at } },
+        ],
+        failure: [],
+      }),
+    );
+    return {
+      revision: atRevision ?? Number(res.header.revision),
+      modified: Number(res.responses[0]?.response_range.count ?? 0),
+      count: Number(res.responses[1]?.response_range.count ?? 0),
+    };
   }
 
   private header(): Promise<IResponseHeader> {

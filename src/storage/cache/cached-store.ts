@@ -1,0 +1,224 @@
+/**
+ * A Store with a watch cache in front, modelled on kube-apiserver's cacher: per cached prefix
+ * (one per resource type) one list and one watch of the store underneath, reads and watches
+ * served from memory. Reads stay linearizable: a read without a revision asks the store, in one
+ * round trip shared by the reads that arrive together, what changed under the prefix since the
+ * cache's state; when nothing did the state is exact at the store's current revision, and when
+ * something did the read waits for the watch to bring it. A write answers once the cache has seen
+ * it, so a client that reads after its own write sees it. What the cache cannot answer (an older
+ * revision, a watch from before its window, a prefix it does not hold, a cache that is rebuilding)
+ * goes to the store as before.
+ */
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type PrefixChanges, type StorageEvent, type Store } from '../store.js';
+import { type CacheObserver, PrefixCache } from './prefix-cache.js';
+
+export interface CachedStoreOptions {
+  /** Events kept per prefix at first, and at most; the window grows while it covers less than windowSeconds. */
+  readonly initialWindow?: number;
+  readonly maxWindow?: number;
+  readonly windowSeconds?: number;
+  readonly watcherBuffer?: number;
+  /** How long a write waits for its event before answering anyway. */
+  readonly writeWaitMs?: number;
+  readonly observer?: CacheObserver;
+}
+
+/** How often a consistent read re-checks before it gives up on the cache and reads the store. */
+const MAX_CHECKS = 4;
+const EVENT_WAIT_MS = 1_000;
+
+export class CachedStore implements Store {
+  private readonly caches: PrefixCache[] = [];
+  /** Validity checks in flight, per prefix: reads that arrive meanwhile wait for the next one and share it. */
+  private readonly checks = new Map<PrefixCache, { current?: Promise<PrefixChanges>; next?: Promise<PrefixChanges> }>();
+
+  constructor(
+    private readonly inner: Store & Required<Pick<Store, 'changesSince'>>,
+    private readonly o: CachedStoreOptions = {},
+  ) {}
+
+  /**
+   * Starts caching these prefixes (one per resource type), each with its initial window if given;
+   * a prefix inside another is left to it.
+   */
+  start(prefixes: readonly (string | { prefix: string; initialWindow: number })[]): void {
+    for (const entry of prefixes) {
+      const prefix = typeof entry === 'string' ? entry : entry.prefix;
+      const initialWindow = typeof entry === 'string' ? undefined : entry.initialWindow;
+      if (this.caches.some((c) => prefix.startsWith(c.prefix) || c.prefix.startsWith(prefix))) continue;
+      const cache = new PrefixCache({
+        prefix,
+        store: this.inner,
+        initialWindow: initialWindow ?? this.o.initialWindow ?? 1_000,
+        maxWindow: this.o.maxWindow ?? 100_000,
+        windowSeconds: this.o.windowSeconds ?? 75,
+        watcherBuffer: this.o.watcherBuffer ?? 10_000,
+        ...(this.o.observer ? { observer: this.o.observer } : {}),
+      });
+      this.caches.push(cache);
+      cache.start();
+    }
+  }
+
+  /** True once every cache has its first list. */
+  ready(): boolean {
+    return this.caches.every((c) => c.ready);
+  }
+
+  whenReady(): Promise<void> {
+    return Promise.all(this.caches.map((c) => c.whenReady())).then(() => undefined);
+  }
+
+  private cacheFor(keyOrPrefix: string): PrefixCache | undefined {
+    return this.caches.find((c) => keyOrPrefix.startsWith(c.prefix));
+  }
+
+  /** One validity check of the prefix, shared by every read that arrives while it is being made. */
+  private check(cache: PrefixCache, after: number, at: number | undefined): Promise<PrefixChanges> {
+    const run = () => this.inner.changesSince(cache.prefix, after, at);
+    if (at !== undefined) return run();
+    let slot = this.checks.get(cache);
+    if (!slot) this.checks.set(cache, (slot = {}));
+    const s = slot;
+    const start = (): Promise<PrefixChanges> => {
+      const p = run();
+      s.current = p;
+      const done = () => {
+        if (s.current === p) s.current = undefined;
+      };
+      p.then(done, done);
+      return p;
+    };
+    if (!s.current) return start();
+    // The check in flight may have been answered before this read began: wait for the next one.
+    s.next ??= s.current.then(
+      () => {
+        s.next = undefined;
+        return start();
+      },
+      () => {
+        s.next = undefined;
+        return start();
+      },
+    );
+    return s.next;
+  }
+
+  /**
+   * Makes the cache exact at the store's current revision (or at least `minRevision`); false
+   * when it cannot, and the read goes to the store.
+   */
+  private async fresh(cache: PrefixCache, minRevision: number | undefined): Promise<boolean> {
+    if (!cache.ready) return false;
+    if (minRevision !== undefined) return minRevision <= cache.validUntil || cache.reach(minRevision, EVENT_WAIT_MS);
+    let target: number | undefined;
+    for (let i = 0; i < MAX_CHECKS; i++) {
+      const generation = cache.generation;
+      const state = cache.stateRevision;
+      const size = cache.size;
+      const changes = await this.check(cache, state, target);
+      target ??= changes.revision;
+      if (target <= cache.validUntil) return cache.ready;
+      if (changes.modified === 0 && changes.count === size) {
+        cache.extendValidity(generation, state, target);
+        if (target <= cache.validUntil) return cache.ready;
+      }
+      // Something under the prefix changed up to the target: wait for the watch to bring it, then check again.
+      if (!(await cache.reach(state + 1, EVENT_WAIT_MS))) return false;
+    }
+    return false;
+  }
+
+  private hit(cache: PrefixCache, yes: boolean): void {
+    this.o.observer?.observeRead(cache.prefix, yes);
+  }
+
+  async get(key: string, opts?: { revision?: number }): Promise<KeyValue | undefined> {
+    const cache = this.cacheFor(key);
+    if (cache) {
+      const usable = opts?.revision ? cache.servesRevision(opts.revision) : await this.fresh(cache, undefined);
+      this.hit(cache, usable);
+      if (usable) return cache.get(key);
+    }
+    return this.inner.get(key, opts);
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const cache = this.cacheFor(prefix);
+    if (cache) {
+      const usable = opts.revision ? cache.servesRevision(opts.revision) : await this.fresh(cache, opts.minRevision);
+      this.hit(cache, usable);
+      if (usable) {
+        const revision = opts.revision || cache.validUntil;
+        const page = cache.list(prefix, opts.after, opts.limit ?? 0);
+        return page.more ? { items: page.items, revision, more: true, remaining: page.remaining } : { items: page.items, revision, more: false };
+      }
+    }
+    return this.inner.list(prefix, opts);
+  }
+
+  async count(prefix: string): Promise<number> {
+    const cache = this.cacheFor(prefix);
+    if (cache && (await this.fresh(cache, undefined))) return cache.count(prefix);
+    return this.inner.count(prefix);
+  }
+
+  /** A write answers once the cache has its event (or a while has passed, the cache being behind). */
+  private async seen(kv: KeyValue): Promise<KeyValue> {
+    const cache = this.cacheFor(kv.key);
+    if (cache?.ready) await cache.reach(kv.modRevision, this.o.writeWaitMs ?? 5_000);
+    return kv;
+  }
+
+  async create(key: string, value: string): Promise<KeyValue> {
+    return this.seen(await this.inner.create(key, value));
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    return this.seen(await this.inner.update(key, value, expectedRevision));
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
+    return this.seen(await this.inner.delete(key, expectedRevision));
+  }
+
+  async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
+    const cache = this.cacheFor(prefix);
+    // A replay from the window answers 410 where the store would: history the store has compacted.
+    if (cache?.ready && afterRevision < cache.stateRevision) {
+      const compacted = await this.inner.compactedRevision();
+      if (afterRevision < compacted)
+        throw new StorageError('Compacted', prefix, `required revision ${afterRevision} has been compacted`, undefined, afterRevision);
+    }
+    const fromCache = cache?.watch(prefix, afterRevision, signal);
+    // Older than the window, or the cache is rebuilding: the store answers (events, or 410 when compacted).
+    yield* fromCache ?? this.inner.watch(prefix, afterRevision, signal);
+  }
+
+  currentRevision(): Promise<number> {
+    return this.inner.currentRevision();
+  }
+
+  compactedRevision(): Promise<number> {
+    return this.inner.compactedRevision();
+  }
+
+  compact(revision: number): Promise<void> {
+    return this.inner.compact(revision);
+  }
+
+  changesSince(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges> {
+    return this.inner.changesSince(prefix, afterRevision, atRevision);
+  }
+
+  /** How far each cache's state trails the store, for metrics. */
+  async reportLag(): Promise<void> {
+    const current = await this.inner.currentRevision();
+    for (const c of this.caches) c.report(c.ready ? Math.max(0, current - c.validUntil) : current);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.caches) c.close();
+    await this.inner.close();
+  }
+}
