@@ -110,7 +110,9 @@ describe('the integrated registry', () => {
         .join('\n'),
     );
     upstream = await startRegistry({ auth: 'htpasswd' });
-    server = await startServerProcess({ args: ['--token-auth-file', join(dir, 'tokens.csv'), '--import-allowed-networks', '127.0.0.0/8', '--log-level', 'debug'] });
+    server = await startServerProcess({
+      args: ['--token-auth-file', join(dir, 'tokens.csv'), '--import-allowed-networks', '127.0.0.0/8', '--log-level', 'debug'],
+    });
     host = new URL(server.url).host;
     for (const ns of ['team', 'other', 'mirror']) await ok(admin(['create', 'namespace', ns]));
   });
