@@ -5,7 +5,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ResourceInfo } from '../api/resource-info.js';
 import { resourcePrefix } from '../apiserver/generic/resource-store.js';
-import { CachedStore } from '../storage/cache/cached-store.js';
+import { CachedStore, type CacheableStore } from '../storage/cache/cached-store.js';
 import type { CacheObserver } from '../storage/cache/prefix-cache.js';
 import type { Store } from '../storage/store.js';
 import { FlagError } from './flags.js';
@@ -72,9 +72,9 @@ export interface WatchCache {
 }
 
 export function createWatchCache(inner: Store, sizes: ReadonlyMap<string, number>, registry: Registry): WatchCache {
-  if (!inner.changesSince) throw new Error('the watch cache needs a store that can count changes (etcd)');
+  if (!inner.lastWrite || !inner.trackWrites) throw new Error('the watch cache needs a store that tracks writes per prefix (etcd)');
   const names = new Map<string, string>();
-  const store = new CachedStore(inner as Store & Required<Pick<Store, 'changesSince'>>, {
+  const store = new CachedStore(inner as CacheableStore, {
     observer: cacheObserver(registry, (prefix) => names.get(prefix) ?? prefix),
   });
   let timer: NodeJS.Timeout | undefined;

@@ -37,14 +37,12 @@ export interface ListOptions {
   readonly minRevision?: number;
 }
 
-/** What changed under a prefix: counted by the store, for a cache to tell whether its state is still exact. */
-export interface PrefixChanges {
-  /** The revision counted at. */
+/** The last write under a tracked prefix, read linearizably (see Store.trackWrites). */
+export interface LastWrite {
+  /** The store's revision when asked. */
   readonly revision: number;
-  /** Live keys whose last write is newer than the revision asked about. */
-  readonly modified: number;
-  /** Live keys in all. */
-  readonly count: number;
+  /** Revision of the newest write under the prefix since it was tracked (0: none). */
+  readonly lastWrite: number;
 }
 
 export interface ListResult {
@@ -86,10 +84,13 @@ export interface Store {
   /** The newest revision. */
   currentRevision(): Promise<number>;
   /**
-   * Optional: counts, at `atRevision` (absent: the current revision, read linearizably), the live
-   * keys under `prefix` written after `afterRevision`, and all live keys under it.
+   * Optional (etcd): from now on, every write under one of these prefixes also records its revision
+   * as the prefix's last write, in the same transaction, so a cache of the prefix can learn in one
+   * cheap read whether it has seen everything (every replica tracks the same prefixes).
    */
-  changesSince?(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges>;
+  trackWrites?(prefixes: readonly string[]): void;
+  /** Optional (etcd): the last write under a tracked prefix, and the current revision, in one linearizable read. */
+  lastWrite?(prefix: string): Promise<LastWrite>;
   /** The oldest revision that can still be read or watched from (everything at or below it may be gone). */
   compactedRevision(): Promise<number>;
   /** Drops history at or below `revision` (never the live value of a key). */

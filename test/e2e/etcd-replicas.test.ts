@@ -216,6 +216,24 @@ describe('several replicas on a three-member etcd cluster', { timeout: 300_000 }
     const stale = await api(b, 'PUT', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/shared`, { body: body({ by: 'b' }) });
     assert.equal(stale.status, 409);
     assert.match(stale.json<{ message: string }>().message, /the object has been modified; please apply your changes to the latest version and try again/);
+
+    // Read-after-write across replicas, through their watch caches: every write is seen by the next
+    // read on another replica at once, never an older state.
+    let rv = first.json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+    for (let i = 0; i < 20; i++) {
+      const writeTo: ServerProcess = i % 2 === 0 ? a : b;
+      const readFrom: ServerProcess = i % 2 === 0 ? c : a;
+      const put = await api(writeTo, 'PUT', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/shared`, {
+        body: { ...body({ round: String(i) }), metadata: { ...body({}).metadata, resourceVersion: rv, labels: { round: String(i) } } },
+      });
+      assert.equal(put.status, 200, put.text);
+      rv = put.json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+      const read = (await api(readFrom, 'GET', `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams/shared`)).json<{
+        metadata: { resourceVersion: string; labels: Record<string, string> };
+      }>();
+      assert.equal(read.metadata.resourceVersion, rv, `round ${i}: the other replica answered an older state`);
+      assert.equal(read.metadata.labels['round'], String(i));
+    }
   });
 
   it('runs the import controllers on one replica, and on another within seconds after it dies', async () => {

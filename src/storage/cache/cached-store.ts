@@ -9,7 +9,7 @@
  * revision, a watch from before its window, a prefix it does not hold, a cache that is rebuilding)
  * goes to the store as before.
  */
-import { StorageError, type KeyValue, type ListOptions, type ListResult, type PrefixChanges, type StorageEvent, type Store } from '../store.js';
+import { StorageError, type KeyValue, type LastWrite, type ListOptions, type ListResult, type StorageEvent, type Store } from '../store.js';
 import { type CacheObserver, PrefixCache } from './prefix-cache.js';
 
 export interface CachedStoreOptions {
@@ -23,17 +23,18 @@ export interface CachedStoreOptions {
   readonly observer?: CacheObserver;
 }
 
-/** How often a consistent read re-checks before it gives up on the cache and reads the store. */
-const MAX_CHECKS = 4;
+/** How long a read waits for the watch to bring a write it learnt of, before it reads the store instead. */
 const EVENT_WAIT_MS = 1_000;
+
+export type CacheableStore = Store & Required<Pick<Store, 'lastWrite' | 'trackWrites'>>;
 
 export class CachedStore implements Store {
   private readonly caches: PrefixCache[] = [];
-  /** Validity checks in flight, per prefix: reads that arrive meanwhile wait for the next one and share it. */
-  private readonly checks = new Map<PrefixCache, { current?: Promise<PrefixChanges>; next?: Promise<PrefixChanges> }>();
+  /** Last-write reads in flight, per prefix: reads that arrive meanwhile wait for the next one and share it. */
+  private readonly checks = new Map<PrefixCache, { current?: Promise<LastWrite>; next?: Promise<LastWrite> }>();
 
   constructor(
-    private readonly inner: Store & Required<Pick<Store, 'changesSince'>>,
+    private readonly inner: CacheableStore,
     private readonly o: CachedStoreOptions = {},
   ) {}
 
@@ -42,6 +43,8 @@ export class CachedStore implements Store {
    * a prefix inside another is left to it.
    */
   start(prefixes: readonly (string | { prefix: string; initialWindow: number })[]): void {
+    // Tracked before the first list, so no write the list misses goes unrecorded.
+    this.inner.trackWrites(prefixes.map((e) => (typeof e === 'string' ? e : e.prefix)));
     for (const entry of prefixes) {
       const prefix = typeof entry === 'string' ? entry : entry.prefix;
       const initialWindow = typeof entry === 'string' ? undefined : entry.initialWindow;
@@ -73,15 +76,13 @@ export class CachedStore implements Store {
     return this.caches.find((c) => keyOrPrefix.startsWith(c.prefix));
   }
 
-  /** One validity check of the prefix, shared by every read that arrives while it is being made. */
-  private check(cache: PrefixCache, after: number, at: number | undefined): Promise<PrefixChanges> {
-    const run = () => this.inner.changesSince(cache.prefix, after, at);
-    if (at !== undefined) return run();
+  /** The prefix's last write, read once for every read that arrives while one is being made. */
+  private check(cache: PrefixCache): Promise<LastWrite> {
     let slot = this.checks.get(cache);
     if (!slot) this.checks.set(cache, (slot = {}));
     const s = slot;
-    const start = (): Promise<PrefixChanges> => {
-      const p = run();
+    const start = (): Promise<LastWrite> => {
+      const p = this.inner.lastWrite(cache.prefix);
       s.current = p;
       const done = () => {
         if (s.current === p) s.current = undefined;
@@ -90,7 +91,7 @@ export class CachedStore implements Store {
       return p;
     };
     if (!s.current) return start();
-    // The check in flight may have been answered before this read began: wait for the next one.
+    // The read in flight may have been answered before this one began: wait for the next one.
     s.next ??= s.current.then(
       () => {
         s.next = undefined;
@@ -106,27 +107,18 @@ export class CachedStore implements Store {
 
   /**
    * Makes the cache exact at the store's current revision (or at least `minRevision`); false
-   * when it cannot, and the read goes to the store.
+   * when it cannot, and the read goes to the store. Every write under a cached prefix records its
+   * revision as the prefix's last write: once the cache holds that write, nothing it lacks was
+   * written before the current revision.
    */
   private async fresh(cache: PrefixCache, minRevision: number | undefined): Promise<boolean> {
     if (!cache.ready) return false;
     if (minRevision !== undefined) return minRevision <= cache.validUntil || cache.reach(minRevision, EVENT_WAIT_MS);
-    let target: number | undefined;
-    for (let i = 0; i < MAX_CHECKS; i++) {
-      const generation = cache.generation;
-      const state = cache.stateRevision;
-      const size = cache.size;
-      const changes = await this.check(cache, state, target);
-      target ??= changes.revision;
-      if (target <= cache.validUntil) return cache.ready;
-      if (changes.modified === 0 && changes.count === size) {
-        cache.extendValidity(generation, state, target);
-        if (target <= cache.validUntil) return cache.ready;
-      }
-      // Something under the prefix changed up to the target: wait for the watch to bring it, then check again.
-      if (!(await cache.reach(state + 1, EVENT_WAIT_MS))) return false;
-    }
-    return false;
+    const { revision, lastWrite } = await this.check(cache);
+    if (revision <= cache.validUntil) return cache.ready;
+    if (cache.stateRevision < lastWrite && !(await cache.reach(lastWrite, EVENT_WAIT_MS))) return false;
+    cache.extendValidity(cache.generation, cache.stateRevision, revision);
+    return cache.ready && revision <= cache.validUntil;
   }
 
   private hit(cache: PrefixCache, yes: boolean): void {
@@ -207,8 +199,12 @@ export class CachedStore implements Store {
     return this.inner.compact(revision);
   }
 
-  changesSince(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges> {
-    return this.inner.changesSince(prefix, afterRevision, atRevision);
+  trackWrites(prefixes: readonly string[]): void {
+    this.inner.trackWrites(prefixes);
+  }
+
+  lastWrite(prefix: string): Promise<LastWrite> {
+    return this.inner.lastWrite(prefix);
   }
 
   /** How far each cache's state trails the store, for metrics. */

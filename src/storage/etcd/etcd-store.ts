@@ -12,7 +12,7 @@
  */
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, IRangeRequest, IResponseHeader } from 'etcd3/lib/rpc.js';
-import { StorageError, type KeyValue, type ListOptions, type ListResult, type PrefixChanges, type StorageEvent, type Store } from '../store.js';
+import { StorageError, type KeyValue, type ListOptions, type ListResult, type LastWrite, type StorageEvent, type Store } from '../store.js';
 import { etcdClientOptions, toStorageError, type EtcdConnection } from './etcd-client.js';
 import { watchEtcd } from './etcd-watch.js';
 
@@ -61,6 +61,8 @@ export class EtcdStore implements Store {
   private closed = false;
   private readonly watches = new Set<AbortController>();
   private readonly cancellations = new Set<Promise<void>>();
+  /** Prefixes whose writes record their revision (trackWrites). */
+  private readonly tracked: string[] = [];
 
   constructor(private readonly opts: EtcdStoreOptions) {
     this.client = opts.client ?? new Etcd3(etcdClientOptions(opts));
@@ -142,7 +144,7 @@ export class EtcdStore implements Store {
     const res = await this.call(key, () =>
       this.client.kv.txn({
         compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value: enc(value) } }],
+        success: [{ request_put: { key: k, value: enc(value) } }, ...this.marker(key)],
         failure: [{ request_range: { key: k } }],
       }),
     );
@@ -160,7 +162,7 @@ export class EtcdStore implements Store {
     const res = await this.call(key, () =>
       this.client.kv.txn({
         compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-        success: [{ request_put: { key: k, value: enc(value), prev_kv: true } }],
+        success: [{ request_put: { key: k, value: enc(value), prev_kv: true } }, ...this.marker(key)],
         failure: [{ request_range: { key: k } }],
       }),
     );
@@ -186,7 +188,7 @@ export class EtcdStore implements Store {
     const res = await this.call(key, () =>
       this.client.kv.txn({
         compare: [compare],
-        success: [{ request_delete_range: { key: k, prev_kv: true } }],
+        success: [{ request_delete_range: { key: k, prev_kv: true } }, ...this.marker(key)],
         failure: [{ request_range: { key: k } }],
       }),
     );
@@ -229,25 +231,24 @@ export class EtcdStore implements Store {
     }
   }
 
-  /** Both counts in one transaction, so they are of one revision; one round trip. */
-  async changesSince(prefix: string, afterRevision: number, atRevision?: number): Promise<PrefixChanges> {
-    const { start, end } = this.bounds(prefix);
-    const at = atRevision ? { revision: atRevision } : {};
-    const res = await this.call(prefix, () =>
-      this.client.kv.txn({
-        compare: [],
-        success: [
-          { request_range: { key: start, range_end: end, count_only: true, min_mod_revision: afterRevision + 1, ...at } },
-          { request_range: { key: start, range_end: end, count_only: true, ...at } },
-        ],
-        failure: [],
-      }),
-    );
-    return {
-      revision: atRevision ?? Number(res.header.revision),
-      modified: Number(res.responses[0]?.response_range.count ?? 0),
-      count: Number(res.responses[1]?.response_range.count ?? 0),
-    };
+  trackWrites(prefixes: readonly string[]): void {
+    for (const p of prefixes) if (!this.tracked.includes(p)) this.tracked.push(p);
+  }
+
+  /** Beside the key space (`<prefix>#lastwrite<tracked prefix>`): no list or watch of objects sees it. */
+  private markerKey(trackedPrefix: string): Buffer {
+    return enc(`${this.prefix}#lastwrite${trackedPrefix}`);
+  }
+
+  /** The put that records a write to `key` as its tracked prefix's last, in the write's own transaction. */
+  private marker(key: string): { request_put: { key: Buffer; value: Buffer } }[] {
+    const tracked = this.tracked.find((p) => key.startsWith(p));
+    return tracked ? [{ request_put: { key: this.markerKey(tracked), value: Buffer.alloc(0) } }] : [];
+  }
+
+  async lastWrite(prefix: string): Promise<LastWrite> {
+    const res = await this.range({ key: this.markerKey(prefix), keys_only: true }, prefix);
+    return { revision: Number(res.header.revision), lastWrite: Number(res.kvs[0]?.mod_revision ?? 0) };
   }
 
   private header(): Promise<IResponseHeader> {
