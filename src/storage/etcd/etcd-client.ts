@@ -36,8 +36,10 @@ export function etcdClientOptions(c: EtcdConnection): IOptions {
     ...(credentials ? { credentials } : {}),
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
     // gRPC's reconnect backoff grows to two minutes by default: a member back after an outage
-    // would then stay unused long after it answers again.
-    grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 },
+    // would then stay unused long after it answers again. gRPC refuses answers over 4 MiB by
+    // default, and the client counts that refusal as a failing member: one large list (a page of
+    // big image streams, a watch cache's first list) would make the whole cluster unavailable.
+    grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000, 'grpc.max_receive_message_length': -1 },
   };
 }
 

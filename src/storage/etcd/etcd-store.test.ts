@@ -92,6 +92,14 @@ describe('etcd store', () => {
       assert.equal((await a.get('/big/k'))?.value, 'small');
     });
 
+    it("lists more than gRPC's default 4 MiB message in one answer, and stays available", async () => {
+      const value = 'x'.repeat(1024 * 1024);
+      for (let i = 0; i < 5; i++) await a.create(`/wide/k${i}`, value);
+      const page = await b.list('/wide/');
+      assert.equal(page.items.length, 5);
+      assert.equal(await b.count('/wide/'), 5);
+    });
+
     it('compacts a revision once, claimed by one replica, and both then answer Compacted', async () => {
       let rev = (await a.create('/cmp/k', '0')).modRevision;
       const first = rev;
