@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ImageStream, TagReference } from '../../apis/image/schema.js';
-import { CliError, connect, getStream, updateStream, type GlobalOptions, type Kube } from '../kube.js';
+import { CliError, connect, GROUP, getStream, updateStream, VERSION, type GlobalOptions, type Kube } from '../kube.js';
 import type { Output } from '../output.js';
 
 interface TagOptions {
@@ -86,15 +86,8 @@ export function registerTag(program: Command, globals: () => GlobalOptions, out:
         for (const d of [source, ...dests]) {
           const r = parseStreamRef(d, k.namespace);
           if (!r.tag) throw new CliError(`error: ${d} names no tag (stream:tag)`);
-          await updateStream(
-            k,
-            r.stream,
-            (s) => {
-              if (s.spec?.tags) s.spec.tags = s.spec.tags.filter((t) => t.name !== r.tag);
-              if (s.status?.tags) s.status.tags = s.status.tags.filter((t) => t.tag !== r.tag);
-            },
-            r.namespace,
-          );
+          // As oc: deleting the image stream tag removes both its spec and its history.
+          await k.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: r.namespace, plural: 'imagestreamtags', name: `${r.stream}:${r.tag}` });
           out.print(`Deleted tag ${r.namespace}/${r.stream}:${r.tag}.`);
         }
         return;
