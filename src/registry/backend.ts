@@ -27,6 +27,8 @@ export interface RegistryBackend {
   /** Creates an empty stream; an existing one is left as it is. */
   createStream(namespace: string, name: string): Promise<void>;
   getImage(name: string): Promise<Image | undefined>;
+  /** Every Image (what garbage collection keeps the blobs of). */
+  listImages(): Promise<Image[]>;
   /** Creates the Image unless one of that name exists (Images are immutable by name). */
   createImage(image: Image): Promise<void>;
   /** Points `tag` of the stream at the image, as an ImageStreamMapping does. */

@@ -20,6 +20,7 @@ export const REGISTRY_ERROR_STATUS = {
   UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
   RANGE_INVALID: 416,
+  PARAMETER_INVALID: 400,
   UNKNOWN: 500,
   UNAVAILABLE: 503,
 } as const;
@@ -42,6 +43,7 @@ const MESSAGES: Record<RegistryErrorCode, string> = {
   UNSUPPORTED: 'The operation is unsupported.',
   TOOMANYREQUESTS: 'too many requests',
   RANGE_INVALID: 'invalid content range',
+  PARAMETER_INVALID: 'invalid query parameter',
   UNKNOWN: 'unknown error',
   UNAVAILABLE: 'service unavailable',
 };

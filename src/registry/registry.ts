@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { NetworkPolicy } from '../importer/address-guard.js';
 import { TOKEN_PATH } from './auth.js';
 import type { RegistryBackend } from './backend.js';
+import { collectGarbage, type GcResult } from './gc.js';
 import { PullThrough, type PullThroughPolicy } from './pull-through.js';
 import { Repositories } from './repository.js';
 import { installRegistryRoutes } from './routes.js';
@@ -25,14 +26,20 @@ export interface RegistryOptions {
   readonly logger: Logger;
   /** Uploads untouched for longer are removed. */
   readonly uploadMaxAgeMs?: number;
+  /** Garbage collection keeps blobs written or used more recently than this (pushes in flight). */
+  readonly gcGraceMs: number;
 }
 
 export interface IntegratedRegistry {
   /** Whether a request path is the registry's (so the API's own authentication leaves it alone). */
   handles(path: string): boolean;
   install(app: FastifyInstance, onUnexpectedError: (err: unknown) => void): void;
+  /** Deletes the blobs no Image references (see gc.ts); one collection at a time in this process. */
+  garbageCollect(o: { dryRun: boolean }): Promise<GcResult>;
   close(): void;
 }
+
+export const ADMIN_PREFIX = '/admin/registry/';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -60,13 +67,21 @@ export async function createRegistry(o: RegistryOptions): Promise<IntegratedRegi
   sweep();
   const timer = setInterval(sweep, Math.min(maxAge, 60 * 60 * 1000));
   timer.unref();
+  // Collections take turns: two at once would only do the same work twice.
+  let last: Promise<unknown> = Promise.resolve();
+  const garbageCollect = (g: { dryRun: boolean }): Promise<GcResult> => {
+    const run = last.then(() => collectGarbage({ backend: o.backend, blobs, links, referrers }, { dryRun: g.dryRun, graceMs: o.gcGraceMs }));
+    last = run.catch(() => undefined);
+    return run;
+  };
   return {
-    handles: (path) => path === '/v2' || path.startsWith('/v2/') || path === TOKEN_PATH,
+    handles: (path) => path === '/v2' || path.startsWith('/v2/') || path === TOKEN_PATH || path.startsWith(ADMIN_PREFIX),
     install(app, onUnexpectedError) {
       void app.register(async (child) =>
-        installRegistryRoutes(child, { backend: o.backend, repositories, blobs, uploads, links, pullThrough }, onUnexpectedError),
+        installRegistryRoutes(child, { backend: o.backend, repositories, blobs, uploads, links, pullThrough, garbageCollect }, onUnexpectedError),
       );
     },
+    garbageCollect,
     close: () => clearInterval(timer),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { UserInfo } from '../api/strategy.js';
 import { deriveMetadata, MEDIA, sha256Digest } from '../apis/image/manifest.js';
+import { SUBJECT_ANNOTATION } from '../apis/image/prune-plan.js';
 import type { Image, ImageStream } from '../apis/image/schema.js';
 import type { RegistryBackend } from './backend.js';
 import { unauthorized } from './auth.js';
@@ -229,13 +230,14 @@ export class Repositories {
     return { digest, ...(manifest.subject ? { subject: manifest.subject.digest } : {}) };
   }
 
+  /** Every blob the manifest names must be in the repository; each is touched, so garbage collection's grace covers it until the Image exists. */
   private async checkReferences(repo: RepositoryName, m: PushedManifest): Promise<void> {
     for (const b of m.blobs) {
-      const present = (await this.d.blobs.stat(b.digest)) !== undefined && (await this.holds(repo, b.digest));
+      const present = (await this.d.blobs.touch(b.digest)) && (await this.holds(repo, b.digest));
       if (!present) throw registryError('MANIFEST_BLOB_UNKNOWN', `blob ${b.digest} is not in ${repo.path}`, { digest: b.digest });
     }
     for (const c of m.children) {
-      const present = (await this.d.blobs.stat(c.digest)) !== undefined && (await this.holds(repo, c.digest));
+      const present = (await this.d.blobs.touch(c.digest)) && (await this.holds(repo, c.digest));
       if (!present) throw registryError('MANIFEST_BLOB_UNKNOWN', `manifest ${c.digest} is not in ${repo.path}`, { digest: c.digest });
     }
   }
@@ -260,6 +262,8 @@ export class Repositories {
           [MANIFEST_BLOB_STORED]: 'true',
           'image.openshift.io/dockerLayersOrder': 'ascending',
           ...(m.artifactType ? { 'image.openshift.io/artifactType': m.artifactType } : {}),
+          // Pruning keeps a referrer (a signature, an SBOM) as long as its subject stays.
+          ...(m.subject ? { [SUBJECT_ANNOTATION]: m.subject.digest } : {}),
         },
       },
       dockerImageReference: `${this.d.backend.hostname()}/${repo.path}@${digest}`,

@@ -12,6 +12,7 @@ import type { Credentials } from '../auth/authenticator.js';
 import { ANONYMOUS_TOKEN, TOKEN_PATH, registryUser, tokenOf, unauthorized } from './auth.js';
 import type { RegistryBackend } from './backend.js';
 import { RegistryHttpError, registryError } from './errors.js';
+import type { GcResult } from './gc.js';
 import { MAX_MANIFEST_BYTES } from './manifests.js';
 import type { PullThrough } from './pull-through.js';
 import { parseRepositoryName, type RepositoryName, type Repositories } from './repository.js';
@@ -26,7 +27,11 @@ export interface RegistryRoutesOptions {
   readonly uploads: Uploads;
   readonly links: RepositoryLinks;
   readonly pullThrough: PullThrough;
+  readonly garbageCollect: (o: { dryRun: boolean }) => Promise<GcResult>;
 }
+
+/** Deletes unreferenced blobs (`?dryRun=true` only reports them); for who may delete Images. */
+export const GARBAGE_COLLECT_PATH = '/admin/registry/garbage-collect';
 
 const API_VERSION_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
@@ -131,6 +136,20 @@ export function installRegistryRoutes(app: FastifyInstance, o: RegistryRoutesOpt
     return reply.code(200).headers(API_VERSION_HEADER).type('application/json').send('{}');
   };
   app.route({ method: ['GET', 'HEAD'], url: '/v2/', handler: base, exposeHeadRoute: false });
+
+  app.post(GARBAGE_COLLECT_PATH, async (req, reply) => {
+    const user = userOf(req);
+    const allowed = o.backend.authorize(user, { verb: 'delete', resourceRequest: true, apiGroup: 'image.openshift.io', resource: 'images' });
+    if (!allowed) {
+      if (user.name === 'system:anonymous') throw unauthorized(hostOf(req));
+      throw registryError('DENIED', 'garbage collection needs the right to delete images.image.openshift.io');
+    }
+    const raw = new URL(req.url, 'http://x').searchParams.get('dryRun');
+    if (raw !== null && !['', 'true', 'false', '1', '0'].includes(raw))
+      throw registryError('PARAMETER_INVALID', 'dryRun must be true or false', { dryRun: raw });
+    const result = await o.garbageCollect({ dryRun: raw === '' || raw === 'true' || raw === '1' });
+    return reply.code(200).type('application/json').send(JSON.stringify(result));
+  });
 
   app.route({
     method: ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'],
@@ -269,7 +288,8 @@ export function installRegistryRoutes(app: FastifyInstance, o: RegistryRoutesOpt
     if (mount && from && isDigest(mount)) {
       // Mounted only from a repository the user may pull that holds the blob; otherwise a plain upload starts.
       const source = parseRepositoryName(from);
-      if (repos.canPull(user, source) && (await repos.holds(source, mount)) && (await o.blobs.stat(mount))) {
+      // Touched: garbage collection's grace covers the mounted blob until a manifest's Image uses it.
+      if (repos.canPull(user, source) && (await repos.holds(source, mount)) && (await o.blobs.touch(mount))) {
         await o.links.add(repo.path, mount);
         reply.headers({ Location: `/v2/${repo.path}/blobs/${mount}`, 'Docker-Content-Digest': mount, 'Content-Length': '0' });
         return reply.code(201).send();

@@ -55,3 +55,33 @@ describe('storage flags', () => {
     assert.throws(() => parseFlags(['--leader-elect-lease-duration', '1s']), /at least 2s/);
   });
 });
+
+describe('pruning flags', () => {
+  it('are off by default, with the documented defaults', () => {
+    const f = parseFlags([]);
+    assert.equal(f.pruneIntervalMs, 0);
+    assert.equal(f.pruneKeepTagRevisions, 3);
+    assert.equal(f.pruneKeepYoungerThanMs, 3_600_000);
+    assert.equal(f.pruneAll, false);
+    assert.equal(f.registryGcGraceMs, 3_600_000);
+  });
+  it('take durations, counts and a kube-style boolean', () => {
+    const f = parseFlags([
+      '--prune-interval',
+      '10m',
+      '--prune-keep-tag-revisions',
+      '1',
+      '--prune-keep-younger-than',
+      '0',
+      '--registry-gc-grace',
+      '5s',
+      '--prune-all',
+    ]);
+    assert.deepEqual([f.pruneIntervalMs, f.pruneKeepTagRevisions, f.pruneKeepYoungerThanMs, f.registryGcGraceMs, f.pruneAll], [600_000, 1, 0, 5000, true]);
+    assert.equal(parseFlags(['--prune-all=false']).pruneAll, false);
+    assert.equal(parseFlags(['--prune-all=true']).pruneAll, true);
+    assert.throws(() => parseFlags(['--prune-all=maybe']), /--prune-all: "maybe" is not a boolean/);
+    assert.throws(() => parseFlags(['--prune-keep-tag-revisions=-1']), /--prune-keep-tag-revisions must be a whole number/);
+    assert.throws(() => parseFlags(['--prune-interval', 'daily']), /invalid duration/);
+  });
+});

@@ -66,6 +66,14 @@ export interface ServerFlags {
   readonly registryStorageDir?: string;
   /** `host:port` clients reach the integrated registry at (default: this server's own address). */
   readonly registryHostname?: string;
+  /** Registry garbage collection keeps blobs written or used more recently than this. */
+  readonly registryGcGraceMs: number;
+  /** How often the leader prunes images; 0: never. */
+  readonly pruneIntervalMs: number;
+  readonly pruneKeepTagRevisions: number;
+  readonly pruneKeepYoungerThanMs: number;
+  /** Scheduled pruning also deletes Images the integrated registry does not manage. */
+  readonly pruneAll: boolean;
   readonly help: boolean;
 }
 
@@ -143,6 +151,16 @@ Flags:
   --registry-hostname HOST:PORT   the address clients push to and pull from, used for image streams'
                                   dockerImageRepository unless the cluster image config's
                                   status.internalRegistryHostname names one (default: this server's address)
+  --registry-gc-grace DUR         registry garbage collection keeps blobs written or used more recently than
+                                  this, so pushes in flight keep the blobs their manifest has yet to name
+                                  (default 1h)
+  --prune-interval DUR            how often the controllers' leader prunes images: trims tag history, deletes
+                                  Images no stream references, then collects the registry's garbage; 0 is
+                                  off (default 0)
+  --prune-keep-tag-revisions N    newest history entries of each tag scheduled pruning keeps (default 3)
+  --prune-keep-younger-than DUR   history entries and Images younger than this are kept (default 60m)
+  --prune-all                     scheduled pruning also deletes Images the integrated registry does not
+                                  manage, imported ones (--prune-all=false too)
   -h, --help                      print this help
 `;
 
@@ -213,7 +231,8 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      // A kube-style boolean also takes `--prune-all=true|false`, which parseArgs refuses for a boolean.
+      args: argv.flatMap((a) => (a.startsWith('--prune-all=') ? (parseBool('--prune-all', a.slice(12)) ? ['--prune-all'] : []) : [a])),
       strict: true,
       allowPositionals: false,
       options: {
@@ -262,6 +281,11 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'idle-connection-timeout': { type: 'string', default: '2m' },
         'max-connections-per-client': { type: 'string', default: '512' },
         'watch-bookmark-interval': { type: 'string', default: '1m' },
+        'registry-gc-grace': { type: 'string', default: '1h' },
+        'prune-interval': { type: 'string', default: '0' },
+        'prune-keep-tag-revisions': { type: 'string', default: '3' },
+        'prune-keep-younger-than': { type: 'string', default: '60m' },
+        'prune-all': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -335,6 +359,11 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     idleConnectionTimeoutMs: Math.max(1000, parseDuration(values['idle-connection-timeout'])),
     maxConnectionsPerClient: Math.max(1, positiveInt('max-connections-per-client', values['max-connections-per-client'])),
     watchBookmarkIntervalMs: Math.max(100, parseDuration(values['watch-bookmark-interval'])),
+    registryGcGraceMs: parseDuration(values['registry-gc-grace']),
+    pruneIntervalMs: parseDuration(values['prune-interval']),
+    pruneKeepTagRevisions: positiveInt('prune-keep-tag-revisions', values['prune-keep-tag-revisions']),
+    pruneKeepYoungerThanMs: parseDuration(values['prune-keep-younger-than']),
+    pruneAll: values['prune-all'],
     help: values.help,
   };
 }

@@ -17,6 +17,7 @@ export interface RegistrySettings {
   readonly storageDir: string;
   readonly network: NetworkPolicy;
   readonly pullThroughTimeoutMs: number;
+  readonly gcGraceMs: number;
   readonly logger: Logger;
 }
 
@@ -43,6 +44,9 @@ export function registryBackend(api: ApiResources, authenticate: Authenticator):
       }
     },
     getImage: async (name) => (await images.getRaw(undefined, name))?.obj,
+    async listImages() {
+      return (await images.list(ctx(), {})).items;
+    },
     async createImage(image: Image) {
       try {
         await images.create(ctx(), structuredClone(image), { dryRun: false });
@@ -87,6 +91,7 @@ export function startRegistry(api: ApiResources, authenticate: Authenticator, s:
     storageDir: s.storageDir,
     network: s.network,
     pullThroughTimeoutMs: s.pullThroughTimeoutMs,
+    gcGraceMs: s.gcGraceMs,
     logger: s.logger,
     pullThroughPolicy: () => {
       const cfg = clusterConfig.get();

@@ -16,6 +16,8 @@ import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import { buildApiResources } from './api-resources.js';
 import { startRegistry } from './registry.js';
+import { pruneBackend } from './prune.js';
+import { createPruneScheduler } from '../prune/scheduler.js';
 import { createWatchCache, parseWatchCacheSizes } from './watch-cache.js';
 import { parseAllowedNetworks } from '../importer/address-guard.js';
 import { DEFAULT_IMPORT_LIMITS } from '../importer/limits.js';
@@ -109,8 +111,20 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     storageDir: resolve(flags.registryStorageDir ?? join(dataDir, 'registry')),
     network: parseAllowedNetworks(flags.importAllowedNetworks),
     pullThroughTimeoutMs: flags.importRequestTimeoutMs,
+    gcGraceMs: flags.registryGcGraceMs,
     logger,
   });
+  // Scheduled pruning runs where the controllers run: on the leader only.
+  const pruner =
+    flags.pruneIntervalMs > 0
+      ? createPruneScheduler({
+          backend: pruneBackend(api, registry),
+          intervalMs: flags.pruneIntervalMs,
+          options: { keepTagRevisions: flags.pruneKeepTagRevisions, keepYoungerThanMs: flags.pruneKeepYoungerThanMs, all: flags.pruneAll },
+          logger,
+          metrics: metrics.registry,
+        })
+      : undefined;
   const { app, endWatches, connections } = createApiApp({
     mounted: registry,
     handlers: api.handlers,
@@ -160,7 +174,16 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   api.need('clusterConfig').setDefaultInternalRegistryHostname(flags.registryHostname ?? `${kubeconfigHost(flags.bindAddress)}:${port}`);
   const kubeconfigPath = join(dataDir, 'admin.kubeconfig');
   writeKubeconfig(kubeconfigPath, url, pki.caCertPem, adminToken);
-  election.run({ onStartedLeading: () => api.startControllers(), onStoppedLeading: () => api.stopControllers() });
+  election.run({
+    onStartedLeading: () => {
+      api.startControllers();
+      pruner?.start();
+    },
+    onStoppedLeading: () => {
+      api.stopControllers();
+      pruner?.stop();
+    },
+  });
   logger.info({ url, kubeconfig: kubeconfigPath, dataDir }, `serving on ${url}; kubectl --kubeconfig ${kubeconfigPath} get imagestreams -A`);
 
   let closing: Promise<void> | undefined;
@@ -177,6 +200,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         await app.close();
       } finally {
         clearTimeout(timer);
+        pruner?.stop();
         await election.stop();
         registry.close();
         watchCache?.close();

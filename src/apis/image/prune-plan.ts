@@ -9,9 +9,11 @@
 import type { Image, ImageStream, TagEvent } from './schema.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
+/** Set by the integrated registry on an Image pushed with a `subject` (a signature, an SBOM): the subject's digest. */
+export const SUBJECT_ANNOTATION = 'image.openshift.io/subject';
 
 export interface PruneOptions {
-  /** Newest history entries of each tag that are always kept. */
+  /** Newest history entries of each tag that are always kept (the newest one is kept even at 0). */
   readonly keepTagRevisions: number;
   /** Entries and Images younger than this are kept. */
   readonly keepYoungerThanMs: number;
@@ -33,12 +35,21 @@ export interface PrunedBlob {
   readonly size: number;
 }
 
+export interface PlannedImage {
+  readonly name: string;
+  /** What deleting it frees alone: blobs no other staying Image references, with known sizes. */
+  readonly size: number;
+  /** The Image's resourceVersion when planned: deleting it is conditional on it (a re-created Image is not deleted). */
+  readonly resourceVersion?: string;
+}
+
 export interface PrunePlan {
   readonly trims: readonly TagTrim[];
   /** Images to delete, by name, with what each frees alone. */
-  readonly images: readonly { readonly name: string; readonly size: number }[];
+  readonly images: readonly PlannedImage[];
   /** Blobs (layers, configs, manifests) referenced only by Images to delete. */
   readonly blobs: readonly PrunedBlob[];
+  /** Bytes of the blobs whose size the Images record (layers, manifests of list children; not configs). */
   readonly bytes: number;
 }
 
@@ -48,58 +59,105 @@ function olderThan(time: string | null | undefined, opts: PruneOptions): boolean
   return Number.isNaN(t) || opts.now.getTime() - t > opts.keepYoungerThanMs;
 }
 
-/** The blobs an image references: its manifest, config and layers (sizes where known). */
+/** The blobs an image references: its manifest, config, layers and a list's child manifests (sizes where known). */
 export function imageBlobs(image: Image): PrunedBlob[] {
   const out: PrunedBlob[] = [{ digest: image.metadata.name ?? '', size: 0 }];
   const meta = image.dockerImageMetadata as { Id?: unknown } | undefined;
   if (typeof meta?.Id === 'string' && meta.Id.startsWith('sha256:')) out.push({ digest: meta.Id, size: 0 });
   for (const l of image.dockerImageLayers ?? []) out.push({ digest: l.name, size: l.size });
+  for (const m of image.dockerImageManifests ?? []) out.push({ digest: m.digest, size: m.manifestSize ?? 0 });
   return out;
+}
+
+/** The digest a spec tag names its image by (`…@sha256:…`, DockerImage or ImageStreamImage), if any. */
+function specDigest(name: string | undefined): string | undefined {
+  const at = (name ?? '').indexOf('@sha256:');
+  return at >= 0 ? (name ?? '').slice(at + 1) : undefined;
+}
+
+/** Images the streams reference: every status history entry and every spec tag that names a digest. */
+export function streamReferences(streams: readonly ImageStream[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of streams) {
+    for (const t of s.status?.tags ?? []) for (const item of t.items ?? []) if (item.image) out.add(item.image);
+    for (const t of s.spec?.tags ?? []) {
+      const d = specDigest(t.from?.name);
+      if (d) out.add(d);
+    }
+  }
+  return out;
+}
+
+/**
+ * Takes out of `doomed` (mutated) what a staying image needs: the children of a staying manifest
+ * list, and the referrers (signatures, SBOMs) of a staying subject, until nothing changes. A
+ * referrer whose subject is gone or doomed goes with it.
+ */
+export function keepDependents(images: readonly Image[], doomed: Set<string>): void {
+  const present = new Set(images.map((i) => i.metadata.name ?? ''));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const i of images) {
+      const name = i.metadata.name ?? '';
+      if (doomed.has(name)) {
+        const subject = i.metadata.annotations?.[SUBJECT_ANNOTATION];
+        if (subject && subject !== name && !doomed.has(subject) && present.has(subject)) {
+          doomed.delete(name);
+          changed = true;
+        }
+      } else {
+        for (const m of i.dockerImageManifests ?? []) if (doomed.delete(m.digest)) changed = true;
+      }
+    }
+  }
+}
+
+/** Whether pruning may delete the image at all (before asking whether anything references it). */
+function eligible(image: Image, opts: PruneOptions): boolean {
+  return (opts.all || image.metadata.annotations?.[MANAGED_ANNOTATION] === 'true') && olderThan(image.metadata.creationTimestamp, opts);
 }
 
 export function planPrune(streams: readonly ImageStream[], images: readonly Image[], opts: PruneOptions): PrunePlan {
   const trims: TagTrim[] = [];
   const referenced = new Set<string>();
+  // The newest entry is what the tag points at: never removed, whatever keepTagRevisions says.
+  const keep = Math.max(1, Math.floor(opts.keepTagRevisions));
   for (const s of streams) {
     for (const t of s.status?.tags ?? []) {
-      const items = t.items ?? [];
       const remove: TagEvent[] = [];
-      items.forEach((item, i) => {
-        if (i >= opts.keepTagRevisions && olderThan(item.created, opts)) remove.push(item);
+      (t.items ?? []).forEach((item, i) => {
+        if (i >= keep && olderThan(item.created, opts)) remove.push(item);
         else if (item.image) referenced.add(item.image);
       });
       if (remove.length > 0) trims.push({ namespace: s.metadata.namespace ?? '', stream: s.metadata.name ?? '', tag: t.tag, remove });
     }
     // Spec tags pointing at an image by digest keep it, even before an import wrote history.
     for (const t of s.spec?.tags ?? []) {
-      const name = t.from?.name ?? '';
-      const at = name.indexOf('@sha256:');
-      if (at >= 0) referenced.add(name.slice(at + 1));
+      const d = specDigest(t.from?.name);
+      if (d) referenced.add(d);
     }
   }
-  // A kept manifest list keeps its children.
-  const byName = new Map(images.map((i) => [i.metadata.name ?? '', i]));
-  for (const name of [...referenced]) for (const m of byName.get(name)?.dockerImageManifests ?? []) referenced.add(m.digest);
 
-  const doomed = images.filter(
-    (i) =>
-      !referenced.has(i.metadata.name ?? '') &&
-      (opts.all || i.metadata.annotations?.[MANAGED_ANNOTATION] === 'true') &&
-      olderThan(i.metadata.creationTimestamp, opts),
-  );
-  const doomedNames = new Set(doomed.map((i) => i.metadata.name ?? ''));
+  const doomedNames = new Set(images.filter((i) => !referenced.has(i.metadata.name ?? '') && eligible(i, opts)).map((i) => i.metadata.name ?? ''));
+  keepDependents(images, doomedNames);
+  const doomed = images.filter((i) => doomedNames.has(i.metadata.name ?? ''));
   // Blobs any image that stays still references are kept.
   const keptBlobs = new Set<string>();
   for (const i of images) if (!doomedNames.has(i.metadata.name ?? '')) for (const b of imageBlobs(i)) keptBlobs.add(b.digest);
   const blobs = new Map<string, PrunedBlob>();
-  const perImage = doomed.map((i) => {
+  const perImage = doomed.map((i): PlannedImage => {
     let size = 0;
     for (const b of imageBlobs(i)) {
-      if (keptBlobs.has(b.digest) || blobs.has(b.digest)) continue;
-      blobs.set(b.digest, b);
-      size += b.size;
+      const seen = blobs.get(b.digest);
+      if (keptBlobs.has(b.digest)) continue;
+      // The same blob may be named twice (a config that is also a layer): counted once, with its known size.
+      if (!seen || (seen.size === 0 && b.size > 0)) {
+        blobs.set(b.digest, b);
+        size += b.size - (seen?.size ?? 0);
+      }
     }
-    return { name: i.metadata.name ?? '', size };
+    const rv = i.metadata.resourceVersion;
+    return { name: i.metadata.name ?? '', size, ...(rv ? { resourceVersion: rv } : {}) };
   });
   const all = [...blobs.values()];
   return { trims, images: perImage, blobs: all, bytes: all.reduce((n, b) => n + b.size, 0) };

@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -115,7 +115,7 @@ export class BlobStore {
 
   async putBuffer(content: Buffer): Promise<string> {
     const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-    if (await this.stat(digest)) return digest;
+    if (await this.touch(digest)) return digest;
     const tmp = join(this.tmpDir, randomUUID());
     const fd = await open(tmp, 'w', 0o600);
     try {
@@ -145,6 +145,50 @@ export class BlobStore {
   async delete(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
   }
+
+  /**
+   * Marks a blob as just used (its mtime now), so garbage collection's grace protects it until the
+   * manifest that uses it has its Image; false when the blob is absent.
+   */
+  async touch(digest: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.path(digest), now, now);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /** The blob's size and when it was last written or used, or undefined when absent. */
+  async info(digest: string): Promise<StoredBlob | undefined> {
+    try {
+      const s = await stat(this.path(digest));
+      return { digest, size: s.size, mtimeMs: s.mtimeMs };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  /** Every stored blob, one directory at a time (a blob removed meanwhile is skipped). */
+  async *list(): AsyncGenerator<StoredBlob> {
+    for (const prefix of (await readdir(this.blobsDir).catch(() => [] as string[])).sort()) {
+      if (!/^[a-f0-9]{2}$/.test(prefix)) continue;
+      for (const hex of (await readdir(join(this.blobsDir, prefix)).catch(() => [] as string[])).sort()) {
+        if (!/^[a-f0-9]{64}$/.test(hex) || !hex.startsWith(prefix)) continue;
+        const found = await this.info(`sha256:${hex}`);
+        if (found) yield found;
+      }
+    }
+  }
+}
+
+export interface StoredBlob {
+  readonly digest: string;
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
 export async function syncFile(file: string): Promise<void> {

@@ -4,7 +4,7 @@
  * filesystem as the blobs. With the stream's images (the layers API), this decides what a
  * repository may serve, so that knowing a digest is not enough to read another namespace's data.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class RepositoryLinks {
@@ -33,5 +33,27 @@ export class RepositoryLinks {
 
   async remove(repository: string, digest: string): Promise<void> {
     await rm(this.file(repository, digest), { force: true });
+  }
+
+  /**
+   * Unlinks the digests (deleted blobs) from every repository: a link left behind would let the
+   * repository serve the blob again should another namespace upload the same content. Returns how
+   * many links went.
+   */
+  async removeEverywhere(digests: ReadonlySet<string>): Promise<number> {
+    const hexes = new Set([...digests].map((d) => d.replace(/^sha256:/, '')));
+    let removed = 0;
+    const root = join(this.root, 'links');
+    for (const ns of await readdir(root).catch(() => [] as string[])) {
+      for (const stream of await readdir(join(root, ns)).catch(() => [] as string[])) {
+        const dir = join(root, ns, stream);
+        for (const hex of await readdir(dir).catch(() => [] as string[])) {
+          if (!hexes.has(hex)) continue;
+          await rm(join(dir, hex), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 }
