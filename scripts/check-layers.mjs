@@ -20,7 +20,7 @@ const ALLOWED = {
   // The registry reaches the image API only through the functions of registry/backend.ts.
   registry: ['api', 'apis', 'auth', 'importer', 'util'],
   // The kubectl plugin is a client: it reaches the server only over HTTP.
-  cli: ['api', 'apis', 'util'],
+  cli: ['api', 'apis', 'prune', 'util'],
   // Pruning reaches the stores and the registry only through the functions of prune/backend.ts.
   prune: ['api', 'apis', 'util'],
 };

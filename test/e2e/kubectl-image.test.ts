@@ -52,7 +52,8 @@ describe('kubectl image (the plugin)', () => {
     registry = await startRegistry();
     v1 = await pushImage(registry.host, 'team/app', 'v1', { seed: 'plugin-v1' });
     await pushImage(registry.host, 'team/app', 'v2', { seed: 'plugin-v2' });
-    server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8'] });
+    // No grace for blobs: the prune test collects what it pushed a moment ago.
+    server = await startServerProcess({ args: ['--import-allowed-networks', '127.0.0.0/8', '--registry-gc-grace', '0s'] });
     for (const ns of ['plug', 'other'])
       assert.equal((await api(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } })).status, 201);
   });
@@ -195,6 +196,42 @@ describe('kubectl image (the plugin)', () => {
     assert.match(out, /Image Name:\s+sha256:[0-9a-f]{64}/);
     assert.match(out, /Environment:\s+SEED=plugin-v2/);
     assert.equal((await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/plug/imagestreams/image-info')).status, 404, 'nothing was stored');
+  });
+
+  it('prune images shows a dry run, then trims history, deletes the old pushed images and their blobs', async () => {
+    const host = new URL(server.url).host;
+    const digests: string[] = [];
+    for (const seed of ['old-1', 'old-2', 'current']) {
+      const layout = new OciLayout();
+      const d = layout.image(`prune-${seed}`);
+      layout.tag('t', d);
+      const pushed = await run('skopeo', [
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `u:${server.token}`,
+        `oci:${layout.dir}:t`,
+        `docker://${host}/plug/pruned:v1`,
+      ]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      digests.push(d.digest);
+    }
+    const dry = await ok(['prune', 'images', '--keep-tag-revisions=1', '--keep-younger-than=0s']);
+    assert.match(dry, /^Dry run: add --confirm to remove what is listed\./);
+    assert.match(dry, /plug\s+pruned\s+v1\s+2\n/);
+    // Other tests left history on plug/app too (its old images were imported, so only --all would delete them).
+    assert.match(dry, /Would remove \d+ history entries and 2 images, freeing \S+ \(\d+ blobs\)\./);
+    assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${digests[0]}`)).status, 200, 'a dry run changes nothing');
+
+    const done = await ok(['prune', 'images', '--keep-tag-revisions=1', '--keep-younger-than=0s', '--confirm']);
+    assert.match(done, /^Removed \d+ history entries and deleted 2 images\.\n/);
+    assert.match(done, /Deleted [1-9]\d* blobs, freeing /);
+    for (const old of digests.slice(0, 2)) assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${old}`)).status, 404);
+    assert.equal((await api(server, 'GET', `/apis/image.openshift.io/v1/images/${digests[2]}`)).status, 200, 'what the tag points at stays');
+    const gone = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `u:${server.token}`, `docker://${host}/plug/pruned@${digests[0]}`]);
+    assert.notEqual(gone.code, 0, 'the old manifest is no longer served');
+    const current = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `u:${server.token}`, `docker://${host}/plug/pruned:v1`]);
+    assert.equal(current.code, 0, current.stderr);
   });
 
   it('honours --context and prints the server’s message with a non-zero exit', async () => {

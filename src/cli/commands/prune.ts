@@ -9,7 +9,9 @@
  */
 import type { Command } from 'commander';
 import { request } from 'node:https';
-import { planPrune, type PrunePlan } from '../../apis/image/prune-plan.js';
+import { planPrune } from '../../apis/image/prune-plan.js';
+import { applyPrune } from '../../prune/apply.js';
+import type { GarbageCollection, PruneBackend, WriteOutcome } from '../../prune/backend.js';
 import type { Image, ImageStream } from '../../apis/image/schema.js';
 import { bytes, shortDigest, table } from '../format.js';
 import { CliError, connect, GROUP, isConflict, isNotFound, VERSION, type GlobalOptions, type Kube } from '../kube.js';
@@ -41,60 +43,19 @@ async function listAll<T>(k: Kube, plural: string): Promise<T[]> {
   return res.items;
 }
 
-async function trim(k: Kube, plan: PrunePlan): Promise<number> {
-  let removed = 0;
-  const byStream = new Map<string, PrunePlan['trims'][number][]>();
-  for (const t of plan.trims) byStream.set(`${t.namespace}/${t.stream}`, [...(byStream.get(`${t.namespace}/${t.stream}`) ?? []), t]);
-  for (const [key, trims] of byStream) {
-    const [namespace = '', name = ''] = key.split('/');
-    for (let attempt = 0; ; attempt++) {
-      let stream: ImageStream;
-      try {
-        stream = (await k.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'imagestreams', name })) as ImageStream;
-      } catch (e) {
-        if (isNotFound(e)) break;
-        throw e;
-      }
-      let count = 0;
-      for (const t of trims) {
-        const tag = stream.status?.tags?.find((x) => x.tag === t.tag);
-        if (!tag?.items) continue;
-        const gone = new Set(t.remove.map((e) => `${e.image}|${e.created}`));
-        // The newest entry is what the tag points at: never removed, whatever the plan said.
-        const kept = tag.items.filter((item, i) => i === 0 || !gone.has(`${item.image}|${item.created}`));
-        count += tag.items.length - kept.length;
-        tag.items = kept;
-      }
-      if (count === 0) break;
-      try {
-        await k.api.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: 'imagestreams', name, body: stream });
-        removed += count;
-        break;
-      } catch (e) {
-        if (isConflict(e) && attempt < 5) continue;
-        throw e;
-      }
-    }
+/** How a conditional write through the API ended, as the applier wants to know it. */
+async function outcome(write: () => Promise<unknown>): Promise<WriteOutcome> {
+  try {
+    await write();
+    return 'done';
+  } catch (e) {
+    if (isConflict(e)) return 'conflict';
+    if (isNotFound(e)) return 'gone';
+    throw e;
   }
-  return removed;
 }
 
-/** Images referenced by any stream now (history and digest spec tags), and their list children. */
-function referencedNow(streams: readonly ImageStream[], images: readonly Image[]): Set<string> {
-  const refs = new Set<string>();
-  for (const s of streams) {
-    for (const t of s.status?.tags ?? []) for (const i of t.items ?? []) if (i.image) refs.add(i.image);
-    for (const t of s.spec?.tags ?? []) {
-      const at = (t.from?.name ?? '').indexOf('@sha256:');
-      if (at >= 0) refs.add((t.from?.name ?? '').slice(at + 1));
-    }
-  }
-  const byName = new Map(images.map((i) => [i.metadata.name ?? '', i]));
-  for (const r of [...refs]) for (const m of byName.get(r)?.dockerImageManifests ?? []) refs.add(m.digest);
-  return refs;
-}
-
-async function collectGarbage(k: Kube): Promise<{ deleted: { digest: string; size: number }[]; bytesFreed: number }> {
+async function collectGarbage(k: Kube): Promise<GarbageCollection> {
   const url = new URL('/admin/registry/garbage-collect', k.server);
   const opts: Parameters<typeof request>[1] = { method: 'POST', headers: {} };
   await k.config.applyToHTTPSOptions(opts);
@@ -114,12 +75,50 @@ async function collectGarbage(k: Kube): Promise<{ deleted: { digest: string; siz
           reject(new CliError(`error: the registry refused to collect garbage (HTTP ${res.statusCode}): ${message}`));
           return;
         }
-        resolve(JSON.parse(text) as { deleted: { digest: string; size: number }[]; bytesFreed: number });
+        resolve(JSON.parse(text) as GarbageCollection);
       });
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The pruning backend over the API: the same applier the server's scheduled pruning runs, through HTTP. */
+function httpBackend(k: Kube): PruneBackend {
+  return {
+    listStreams: () => listAll<ImageStream>(k, 'imagestreams'),
+    listImages: () => listAll<Image>(k, 'images'),
+    async getStream(namespace, name) {
+      try {
+        return (await k.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'imagestreams', name })) as ImageStream;
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    },
+    updateStreamStatus: (stream) =>
+      outcome(() =>
+        k.api.replaceNamespacedCustomObjectStatus({
+          group: GROUP,
+          version: VERSION,
+          namespace: stream.metadata.namespace ?? '',
+          plural: 'imagestreams',
+          name: stream.metadata.name ?? '',
+          body: stream,
+        }),
+      ),
+    deleteImage: (name, resourceVersion) =>
+      outcome(() =>
+        k.api.deleteClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: 'images',
+          name,
+          ...(resourceVersion ? { body: { preconditions: { resourceVersion } } } : {}),
+        }),
+      ),
+    garbageCollect: () => collectGarbage(k),
+  };
 }
 
 export function registerPrune(program: Command, globals: () => GlobalOptions, out: Output): void {
@@ -160,27 +159,12 @@ export function registerPrune(program: Command, globals: () => GlobalOptions, ou
         out.print(`\nWould remove ${entries} history entries and ${plan.images.length} images, freeing ${bytes(plan.bytes)} (${plan.blobs.length} blobs).`);
         return;
       }
-      const trimmed = await trim(k, plan);
-      // Referenced again since the plan (a push, an import, a tag)? Then kept.
-      const fresh = referencedNow(await listAll<ImageStream>(k, 'imagestreams'), images);
-      let deleted = 0;
-      const kept: string[] = [];
-      for (const i of plan.images) {
-        if (fresh.has(i.name)) {
-          kept.push(i.name);
-          continue;
-        }
-        try {
-          await k.api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'images', name: i.name });
-          deleted++;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-      const gc = await collectGarbage(k);
-      out.print(
-        `Removed ${trimmed} history entries and deleted ${deleted} images${kept.length ? ` (kept ${kept.length} referenced again: ${kept.map(shortDigest).join(', ')})` : ''}.`,
-      );
-      out.print(`Deleted ${gc.deleted.length} blobs, freeing ${bytes(gc.bytesFreed)}.`);
+      const report = await applyPrune(plan, httpBackend(k));
+      const kept = report.keptImages.map((i) => `${shortDigest(i.name)} (${i.reason})`);
+      out.print(`Removed ${report.trimmed.length} history entries and deleted ${report.deletedImages.length} images.`);
+      if (kept.length) out.print(`Kept ${kept.length} images: ${kept.join(', ')}.`);
+      if (report.trimsGivenUp.length)
+        out.print(`Left for a later run (others kept writing them): ${report.trimsGivenUp.map((t) => `${t.namespace}/${t.stream}`).join(', ')}.`);
+      out.print(`Deleted ${report.blobsDeleted} blobs, freeing ${bytes(report.bytesFreed)}.`);
     });
 }

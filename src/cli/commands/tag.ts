@@ -87,7 +87,13 @@ export function registerTag(program: Command, globals: () => GlobalOptions, out:
           const r = parseStreamRef(d, k.namespace);
           if (!r.tag) throw new CliError(`error: ${d} names no tag (stream:tag)`);
           // As oc: deleting the image stream tag removes both its spec and its history.
-          await k.api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: r.namespace, plural: 'imagestreamtags', name: `${r.stream}:${r.tag}` });
+          await k.api.deleteNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: r.namespace,
+            plural: 'imagestreamtags',
+            name: `${r.stream}:${r.tag}`,
+          });
           out.print(`Deleted tag ${r.namespace}/${r.stream}:${r.tag}.`);
         }
         return;
