@@ -29,7 +29,10 @@ function normalizeLayerOrder(image: Image): void {
 function fillMetadata(image: Image, now: Date): void {
   if (!image.dockerImageManifest) return;
   normalizeLayerOrder(image);
-  const derived = deriveMetadata(image.metadata.name ?? '', image.dockerImageManifest, image.dockerImageConfig, rfc3339(now));
+  // A manifest that names no media type of its own is of the type the Image says, if its shape agrees.
+  const derived = deriveMetadata(image.metadata.name ?? '', image.dockerImageManifest, image.dockerImageConfig, rfc3339(now), {
+    ...(image.dockerImageManifestMediaType ? { contentType: image.dockerImageManifestMediaType } : {}),
+  });
   if ('error' in derived) return; // openshift-apiserver only logs this; the create still succeeds
   if (derived.manifests) image.dockerImageManifests = derived.manifests;
   const complete = (image.dockerImageLayers?.length ?? 0) > 0 && image.dockerImageManifestMediaType && image.dockerImageMetadata;
