@@ -94,8 +94,9 @@ describe('bad input', () => {
       kind: 'Image',
       metadata: { name: digest },
       dockerImageReference: `example.com/a/b@${digest}`,
-      // manifestSize, architecture and os left out: they decode to their zero values.
-      dockerImageManifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'bad' }],
+      // manifestSize and architecture left out: they decode to their zero values (an os without an
+      // architecture is half a platform).
+      dockerImageManifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'bad', os: 'linux' }],
     };
     const r = await api(server, 'POST', '/apis/image.openshift.io/v1/images', { body: image });
     assertStatus(r, 422, 'Invalid');

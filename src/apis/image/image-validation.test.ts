@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateSignature } from './image-validation.js';
+import { validateImage, validateSignature } from './image-validation.js';
+import { fieldErrorMessage } from '../../api/errors.js';
 
 const base = { metadata: { name: 'sha256:abc@sig' }, type: 'atomic', content: 'YWJj' };
 
@@ -41,4 +42,31 @@ describe('image signature validation', () => {
       ),
     );
   }
+});
+
+describe('manifest list entries', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const image = (entry: Record<string, unknown>) =>
+    ({
+      metadata: { name: digest },
+      dockerImageReference: `example.com/a/b@${digest}`,
+      dockerImageManifests: [{ digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', manifestSize: 1, ...entry }],
+    }) as Parameters<typeof validateImage>[0];
+
+  it('accepts an entry with a platform, and one without (an artifact, a nested index)', () => {
+    assert.deepEqual(validateImage(image({ architecture: 'amd64', os: 'linux' })), []);
+    assert.deepEqual(validateImage(image({ architecture: '', os: '' })), []);
+  });
+
+  it('refuses half a platform, saying what it accepts', () => {
+    const errs = validateImage(image({ architecture: '', os: 'linux' }));
+    assert.deepEqual(
+      errs.map((e) => fieldErrorMessage(e)),
+      ['dockerImageManifests[0].architecture: Required value: architecture and os are set together, or both left empty for an entry without a platform'],
+    );
+    assert.deepEqual(
+      validateImage(image({ architecture: 'arm64', os: '' })).map((e) => e.field),
+      ['dockerImageManifests[0].os'],
+    );
+  });
 });

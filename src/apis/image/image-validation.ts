@@ -1,6 +1,7 @@
 /**
  * Image and embedded ImageSignature validation. An image needs a parseable dockerImageReference and,
- * for a manifest list, well-formed sub-manifests and no layers. A signature is named
+ * for a manifest list, well-formed sub-manifests (a platform of both architecture and os, or none)
+ * and no layers. A signature is named
  * `<imageName>@<signatureName>`, has no labels or annotations, needs type and content, carries
  * `Trusted` and `ForImage` conditions together, and leaves its identity fields unset while its trust
  * is unknown (no `Trusted` condition, or status Unknown).
@@ -45,6 +46,8 @@ export function validateSignature(sig: Omit<ImageSignature, 'metadata'> & { meta
   return errs;
 }
 
+const PLATFORM_RULE = 'architecture and os are set together, or both left empty for an entry without a platform';
+
 function validateImageFields(image: Image): FieldError[] {
   const errs: FieldError[] = [];
   if (!image.dockerImageReference) errs.push(fieldErr.required('dockerImageReference'));
@@ -61,8 +64,10 @@ function validateImageFields(image: Image): FieldError[] {
     const p = `dockerImageManifests[${i}]`;
     if (!DIGEST.test(m.digest)) errs.push(fieldErr.invalid(`${p}.digest`, m.digest, 'digest does not conform with OCI image specification'));
     if (!MEDIA_TYPE.test(m.mediaType)) errs.push(fieldErr.invalid(`${p}.mediaType`, m.mediaType, 'media type does not conform to RFC6838'));
-    if (!m.architecture) errs.push(fieldErr.required(`${p}.architecture`));
-    if (!m.os) errs.push(fieldErr.required(`${p}.os`));
+    // An entry without a platform (an artifact, a signature, a nested index) has neither; one with a
+    // platform has both.
+    if (!m.architecture && m.os) errs.push(fieldErr.required(`${p}.architecture`, PLATFORM_RULE));
+    if (!m.os && m.architecture) errs.push(fieldErr.required(`${p}.os`, PLATFORM_RULE));
     if (m.manifestSize < 0) errs.push(fieldErr.invalid(`${p}.size`, m.manifestSize, 'manifest size cannot be negative'));
   });
   if (manifests.length > 0 && (image.dockerImageLayers ?? []).length > 0)
