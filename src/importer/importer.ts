@@ -1,25 +1,24 @@
 /**
- * The importer: fetches what an ImageStreamImport names from registries and answers
- * one result per entry — an Image, or a Status saying why not. A failure of one entry never fails the
- * request. Manifest lists follow the import mode: Legacy picks one platform, PreserveOriginal keeps
- * the list and every child.
+ * The importer: fetches what an ImageStreamImport names from registries (fetch-image.ts) and answers
+ * one result per entry — an Image, or a Status saying why not (naming the digest at fault). A
+ * failure of one entry never fails the request. What an entry produces is validated here, so an
+ * entry that could not be stored fails alone, in a preview too; a success the user should know more
+ * about (a platform fallback, a trimmed config) carries a message.
  */
-import type { Image, ImageStream } from '../apis/image/schema.js';
+import type { ImageStream } from '../apis/image/schema.js';
 import { mapLimited } from '../util/map-limited.js';
-import { deriveMetadata, MEDIA, parseManifest } from '../apis/image/manifest.js';
 import { dockerClientDefaults, exact, parseDockerImageReference, referenceString, type DockerImageReference } from '../apis/image/reference.js';
 import type { ImageImportStatus, ImageStreamImport } from '../apis/image/virtual-schemas.js';
-import { rfc3339 } from '../api/object-meta.js';
 import type { Keyring } from './credentials.js';
 import type { NetworkPolicy } from './address-guard.js';
 import type { ImportMetrics } from './metrics.js';
 import type { RequestBudget } from './request-budget.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
+import { checkStorable, EntryError, fetchImage, PREFER_ARCH_ANNOTATION, PREFER_OS_ANNOTATION, type Fetch, type ImportWarning } from './fetch-image.js';
 import { byteBudget, DEFAULT_IMPORT_LIMITS, ImportLimitError, type ByteBudget, type ImportLimits } from './limits.js';
 import { prioritizeTags } from './tag-priority.js';
 
-export const PREFER_ARCH_ANNOTATION = 'importer.image.openshift.io/prefer-arch';
-export const PREFER_OS_ANNOTATION = 'importer.image.openshift.io/prefer-os';
+export { EntryError, PREFER_ARCH_ANNOTATION, PREFER_OS_ANNOTATION };
 
 export interface ImportContext {
   readonly keyring: Keyring;
@@ -51,6 +50,15 @@ function failure(reason: string, code: number, message: string, details?: Record
 }
 
 export function errorStatus(err: unknown, ref: string): NestedStatus {
+  if (err instanceof EntryError) {
+    return err.reason === 'NotFound'
+      ? failure('NotFound', 404, `dockerimage.image.openshift.io "${ref}" not found: ${err.message}`, {
+          name: ref,
+          group: 'image.openshift.io',
+          kind: 'dockerimage',
+        })
+      : failure(err.reason, err.code, `${err.reason === 'InternalError' ? 'Internal error occurred: ' : ''}${ref}: ${err.message}`);
+  }
   if (err instanceof ImportLimitError) {
     return err.kind === 'TooLarge' ? failure('RequestEntityTooLarge', 413, `${ref}: ${err.message}`) : failure('Timeout', 504, `${ref}: ${err.message}`);
   }
@@ -71,84 +79,6 @@ export function errorStatus(err: unknown, ref: string): NestedStatus {
     }
   }
   return failure('InternalError', 500, `Internal error occurred: ${ref}: ${(err as Error)?.message ?? String(err)}`);
-}
-
-function nodeArch(): string {
-  return process.arch === 'x64' ? 'amd64' : process.arch;
-}
-
-/** The Image for one fetched manifest (schema 2 / OCI / schema 1), metadata derived as on create. */
-async function imageFor(
-  client: RegistryClient,
-  repo: string,
-  ref: DockerImageReference,
-  body: Buffer,
-  digest: string,
-  mediaType: string,
-  now: Date,
-): Promise<Image> {
-  const text = body.toString('utf8');
-  const parsed = parseManifest(text);
-  if (!parsed) throw new RegistryError('Internal', `unsupported image manifest type: ${mediaType || 'unknown'}`);
-  let config: string | undefined;
-  if (parsed.kind === 'schema2') config = (await client.getBlob(repo, parsed.config.digest)).toString('utf8');
-  const derived = deriveMetadata(digest, text, config, rfc3339(now));
-  if ('error' in derived) throw new RegistryError('Internal', derived.error);
-  const image: Image = {
-    metadata: { name: digest, annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending' } },
-    dockerImageReference: exact({ ...ref, tag: '', id: digest }),
-    dockerImageManifest: text,
-    dockerImageManifestMediaType: derived.manifestMediaType,
-    dockerImageMetadata: derived.metadata,
-    dockerImageMetadataVersion: '1.0',
-    dockerImageLayers: derived.layers,
-    ...(config ? { dockerImageConfig: config } : {}),
-    ...(derived.manifests ? { dockerImageManifests: derived.manifests } : {}),
-  };
-  return image;
-}
-
-interface Fetched {
-  image: Image;
-  manifests?: Image[];
-}
-
-async function fetchImage(
-  client: RegistryClient,
-  repo: string,
-  ref: DockerImageReference,
-  reference: string,
-  mode: string,
-  prefer: { arch?: string; os?: string },
-  now: Date,
-  limits: ImportLimits,
-): Promise<Fetched> {
-  const m = await client.getManifest(repo, reference);
-  const parsed = parseManifest(m.body.toString('utf8'));
-  if (parsed?.kind !== 'list') return { image: await imageFor(client, repo, ref, m.body, m.digest, m.mediaType, now) };
-  if (parsed.manifests.length > limits.maxManifests)
-    throw new ImportLimitError(
-      'TooLarge',
-      `the manifest list ${m.digest} has ${parsed.manifests.length} entries, more than the ${limits.maxManifests} followed (--image-import-max-manifests)`,
-    );
-  if (mode === 'PreserveOriginal') {
-    const list = await imageFor(client, repo, ref, m.body, m.digest, m.mediaType || MEDIA.ociIndex, now);
-    const manifests: Image[] = [];
-    for (const child of parsed.manifests) {
-      const c = await client.getManifest(repo, child.digest);
-      manifests.push(await imageFor(client, repo, ref, c.body, c.digest, c.mediaType, now));
-    }
-    return { image: list, manifests };
-  }
-  const arch = prefer.arch || nodeArch();
-  const os = prefer.os || 'linux';
-  const pick =
-    parsed.manifests.find((d) => d.platform?.architecture === arch && d.platform?.os === os) ??
-    parsed.manifests.find((d) => d.platform?.architecture === 'amd64' && d.platform?.os === 'linux') ??
-    parsed.manifests[0];
-  if (!pick) throw new RegistryError('Internal', 'the manifest list is empty');
-  const c = await client.getManifest(repo, pick.digest);
-  return { image: await imageFor(client, repo, ref, c.body, c.digest, c.mediaType, now) };
 }
 
 /** The registry clients of one import, and the bytes it may still read from all of them. */
@@ -207,18 +137,42 @@ async function importOne(
     return { status: failure('Forbidden', 403, `forbidden: registry ${ref.registry || defaulted.registry} blocked`) };
   const insecure = insecureFlag || ctx.insecureRegistries.has(defaulted.registry);
   try {
-    const client = clientFor(ctx, ref, insecure, session);
-    const fetched = await fetchImage(client, repositoryPath(ref), ref, ref.id || defaulted.tag, mode, prefer, ctx.now, ctx.limits ?? DEFAULT_IMPORT_LIMITS);
+    const f: Fetch = {
+      client: clientFor(ctx, ref, insecure, session),
+      repo: repositoryPath(ref),
+      ref,
+      now: ctx.now,
+      limits: ctx.limits ?? DEFAULT_IMPORT_LIMITS,
+      warnings: [],
+      entries: 0,
+    };
+    const fetched = await fetchImage(f, ref.id || defaulted.tag, mode, prefer);
     // The user's spelling is kept: `busybox:1` becomes `busybox@sha256:…`.
     fetched.image.dockerImageReference = exact({ ...ref, tag: '', id: fetched.image.metadata.name ?? '' });
     for (const m of fetched.manifests ?? []) m.dockerImageReference = exact({ ...ref, tag: '', id: m.metadata.name ?? '' });
+    checkStorable([...(fetched.manifests ?? []), fetched.image]);
     ctx.metrics?.observeImport(defaulted.registry, 'Success');
-    return { status: SUCCESS, ...(ref.id ? {} : { tag: defaulted.tag }), image: fetched.image, ...(fetched.manifests ? { manifests: fetched.manifests } : {}) };
+    return {
+      status: successStatus(f.warnings),
+      ...(ref.id ? {} : { tag: defaulted.tag }),
+      image: fetched.image,
+      ...(fetched.manifests ? { manifests: fetched.manifests } : {}),
+    };
   } catch (e) {
     const status = errorStatus(e, full);
     ctx.metrics?.observeImport(defaulted.registry, String(status['reason'] ?? 'Unknown'));
-    return { status };
+    // The tag stays with a failure too: a repository import records it on that tag.
+    return { status, ...(ref.id ? {} : { tag: defaulted.tag }) };
   }
+}
+
+/**
+ * Success; with what the user should know as its message (and the first warning's reason), which
+ * an import into a tag turns into an ImportSuccess=True condition.
+ */
+function successStatus(warnings: readonly ImportWarning[]): NestedStatus {
+  if (warnings.length === 0) return SUCCESS;
+  return { ...SUCCESS, reason: warnings[0]?.reason ?? '', message: [...new Set(warnings.map((w) => w.message))].join('; ') };
 }
 
 const REPOSITORY_CONCURRENCY = 4;
@@ -268,18 +222,17 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
           const limit = ctx.maxTagsPerRepository < 0 ? tags.length : ctx.maxTagsPerRepository;
           // A few tags at a time: the per-registry budget, not this loop, bounds the request rate.
           const results = await mapLimited(tags.slice(0, limit), REPOSITORY_CONCURRENCY, (tag) =>
-            importOne(ctx, session, { ...ref, tag, id: '' }, insecure, repoSpec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy', {}),
+            importOne(
+              ctx,
+              session,
+              { ...ref, tag, id: '' },
+              insecure,
+              repoSpec.importPolicy?.importMode || ctx.defaultImportMode || 'Legacy',
+              preferredPlatform(ctx.stream, tag),
+            ),
           );
-          const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
           status.repository = {
-            status:
-              failed === 0
-                ? SUCCESS
-                : failure(
-                    'ImportFailed',
-                    500,
-                    failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`,
-                  ),
+            status: repositoryStatus(results),
             images: results,
             ...(tags.length > limit ? { additionalTags: tags.slice(limit) } : {}),
           };
@@ -290,6 +243,17 @@ export async function runImport(isi: ImageStreamImport, ctx: ImportContext): Pro
     }
   }
   return status;
+}
+
+/** The status of a repository import: Success, or how many of its tags failed. */
+export function repositoryStatus(results: readonly ImageImportStatus[]): NestedStatus {
+  const failed = results.filter((r) => (r.status as NestedStatus)['status'] !== 'Success').length;
+  if (failed === 0) return SUCCESS;
+  return failure(
+    'ImportFailed',
+    500,
+    failed === 1 ? 'one of the images from this repository failed to import' : `${failed} of the images from this repository failed to import`,
+  );
 }
 
 /**

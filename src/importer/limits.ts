@@ -3,7 +3,8 @@
  * largest single document, how many tags a tag list may name, how many entries of a manifest list
  * it follows, and how deeply a document may nest. A registry controls everything it answers, so
  * every one of these is enforced where the bytes arrive; an import that reaches one fails the entry
- * at hand with a message naming the limit and its flag.
+ * at hand with a message naming the limit and its flag. One more bounds what is kept rather than
+ * what is read: how much of a config's metadata an Image stores.
  */
 
 export interface ImportLimits {
@@ -17,6 +18,11 @@ export interface ImportLimits {
   readonly maxManifests: number;
   /** Nesting of a manifest or config: the same bound as request bodies. */
   readonly maxDepth: number;
+  /**
+   * Bytes of an image config's metadata an imported Image keeps; beyond them fields are dropped
+   * (metadata-limit.ts) and the import says so. Not a reason to fail: the image is still imported.
+   */
+  readonly maxConfigBytes: number;
 }
 
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
@@ -25,6 +31,7 @@ export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxTags: 10_000,
   maxManifests: 100,
   maxDepth: 100,
+  maxConfigBytes: 512 * 1024,
 };
 
 export type ImportLimitKind = 'TooLarge' | 'Timeout' | 'Cancelled';

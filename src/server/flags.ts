@@ -50,6 +50,8 @@ export interface ServerFlags {
   readonly importMaxTags: number;
   /** Entries of one manifest list or index an import follows. */
   readonly importMaxManifests: number;
+  /** Bytes of an image config's metadata an imported Image keeps (the largest fields beyond are dropped). */
+  readonly importMaxConfigBytes: number;
   readonly tlsHandshakeTimeoutMs: number;
   readonly requestReceiveTimeoutMs: number;
   readonly idleConnectionTimeoutMs: number;
@@ -135,6 +137,10 @@ Flags:
   --image-import-max-bytes SIZE   bytes one import may read from registries in all (default 64Mi)
   --image-import-max-tags N       tags a repository import reads from the tag list (default 10000)
   --image-import-max-manifests N  entries of one manifest list or index an import follows (default 100)
+  --image-import-max-config-bytes SIZE
+                                  metadata an imported Image keeps from its image config; beyond it labels,
+                                  then the largest fields, are dropped and the tag's condition says so
+                                  (default 512Ki: an Image is one object, and etcd takes at most 1.5Mi)
   --scheduled-image-import-minimum-interval-seconds N
                                   how often tags with importPolicy.scheduled are re-imported (default 900)
   --max-scheduled-image-imports-per-minute N
@@ -276,6 +282,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
         'image-import-max-bytes': { type: 'string', default: '64Mi' },
         'image-import-max-tags': { type: 'string', default: '10000' },
         'image-import-max-manifests': { type: 'string', default: '100' },
+        'image-import-max-config-bytes': { type: 'string', default: '512Ki' },
         'tls-handshake-timeout': { type: 'string', default: '10s' },
         'request-receive-timeout': { type: 'string', default: '60s' },
         'idle-connection-timeout': { type: 'string', default: '2m' },
@@ -354,6 +361,7 @@ export function parseFlags(argv: readonly string[]): ServerFlags {
     importMaxBytes: Math.max(1024, parseBytes('image-import-max-bytes', values['image-import-max-bytes'])),
     importMaxTags: Math.max(1, positiveInt('image-import-max-tags', values['image-import-max-tags'])),
     importMaxManifests: Math.max(1, positiveInt('image-import-max-manifests', values['image-import-max-manifests'])),
+    importMaxConfigBytes: Math.max(1024, parseBytes('image-import-max-config-bytes', values['image-import-max-config-bytes'])),
     tlsHandshakeTimeoutMs: Math.max(100, parseDuration(values['tls-handshake-timeout'])),
     requestReceiveTimeoutMs: Math.max(100, parseDuration(values['request-receive-timeout'])),
     idleConnectionTimeoutMs: Math.max(1000, parseDuration(values['idle-connection-timeout'])),

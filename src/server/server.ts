@@ -92,6 +92,7 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
         maxTags: flags.importMaxTags,
         maxManifests: flags.importMaxManifests,
         maxDepth: DEFAULT_IMPORT_LIMITS.maxDepth,
+        maxConfigBytes: flags.importMaxConfigBytes,
       },
       metrics: createImportMetrics(metrics.registry),
       registryQps: flags.importRegistryQps,
