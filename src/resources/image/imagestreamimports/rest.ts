@@ -2,11 +2,13 @@
  * imagestreamimports: import image metadata from registries. With
  * `import: false` it is a preview; with `import: true` the results are tagged into the stream
  * (created when missing) and the Images stored. Per-entry failures are data (a Status in each
- * entry, an ImportSuccess=False condition on the tag); the request itself answers 201. A re-import
- * that changes nothing writes nothing.
+ * entry, an ImportSuccess=False condition on the tag), a store refusing one entry's Image included;
+ * the request itself answers 201 and leaves no Image that no tag points at. A success with
+ * something to say (a platform fallback, a trimmed config) is an ImportSuccess=True condition. A
+ * re-import that changes nothing writes nothing.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { conflict, fieldErr, invalid, notFound, serviceUnavailable, type FieldError } from '../../../api/errors.js';
+import { conflict, fieldErr, invalid, isApiError, notFound, serviceUnavailable, type FieldError } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
 import type { RequestContext } from '../../../api/strategy.js';
 import { decodeBody } from '../../../apiserver/generic/decode-body.js';
@@ -17,7 +19,7 @@ import { keyringFromSecrets } from '../../../importer/credentials.js';
 import type { NetworkPolicy } from '../../../importer/address-guard.js';
 import type { ImportMetrics } from '../../../importer/metrics.js';
 import type { RequestBudget } from '../../../importer/request-budget.js';
-import { runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
+import { repositoryStatus, runImport, wantsAnonymousRetry } from '../../../importer/importer.js';
 import { importDeadline, type ImportLimits } from '../../../importer/limits.js';
 import type { Secret } from '../../../apis/core/secret.js';
 import type { ConfigMap } from '../../../apis/core/configmap.js';
@@ -177,18 +179,30 @@ interface Applied {
   changed: boolean;
 }
 
-/** Successful results with a target tag: their Images (and a list's children) are stored. */
-function imagesToStore(isi: ImageStreamImport): Image[] {
-  const out: Image[] = [];
+/** Successful results with a target tag, whose Images (and a list's children) are stored. */
+function resultsToStore(isi: ImageStreamImport): ImageImportStatus[] {
+  const out: ImageImportStatus[] = [];
   const take = (r: ImageImportStatus | undefined) => {
-    if (!r?.image || (r.status as { status?: string }).status !== 'Success') return;
-    out.push(...((r.manifests ?? []) as Image[]), r.image as Image);
+    if (r?.image && (r.status as { status?: string }).status === 'Success') out.push(r);
   };
   (isi.spec.images ?? []).forEach((spec, i) => {
     if (spec.to?.name) take(isi.status?.images?.[i]);
   });
   for (const r of isi.status?.repository?.images ?? []) take(r);
   return out;
+}
+
+/** The nested Status of an entry whose Image the store refused: the entry fails alone, naming the digest. */
+function storeFailure(err: unknown, digest: string): Record<string, unknown> {
+  const status = isApiError(err) ? err.status : undefined;
+  const why = status?.message ?? (err as Error)?.message ?? String(err);
+  return {
+    metadata: {},
+    status: 'Failure',
+    reason: status?.reason ?? 'InternalError',
+    code: status?.code ?? 500,
+    message: `the image ${digest} could not be stored: ${why}`,
+  };
 }
 
 /** createImages: applies results that have a target tag to the stream (mutated). */
@@ -248,8 +262,20 @@ function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): A
       addTagEvent(stream, tag, event);
       changed = true;
     }
+    // A success the user should know more about (a platform fallback, a trimmed config) says so
+    // in an ImportSuccess=True condition; a plain one clears the tag's conditions.
     const list = statusTag(stream, tag);
-    if (list?.conditions) {
+    if (s.message) {
+      const same =
+        list?.conditions?.length === 1 &&
+        list.conditions.some((c) => c.type === 'ImportSuccess' && c.status === 'True' && c.reason === s.reason && c.message === s.message);
+      if (!same && list) {
+        list.conditions = [
+          { type: 'ImportSuccess', status: 'True', reason: s.reason ?? '', message: s.message, generation: nextGeneration, lastTransitionTime: rfc3339(now) },
+        ];
+        changed = true;
+      }
+    } else if (list?.conditions) {
       delete list.conditions;
       changed = true;
     }
@@ -287,6 +313,22 @@ function stripBlobs(isi: ImageStreamImport): void {
   };
   (isi.status?.images ?? []).forEach((r, i) => strip(r, isi.spec.images?.[i]?.includeManifest ?? false));
   for (const r of isi.status?.repository?.images ?? []) strip(r, isi.spec.repository?.includeManifest ?? false);
+}
+
+/**
+ * Deletes Images this request created (by uid: one replaced meanwhile stays). Best effort: a
+ * failure here must not hide the failure that led to it.
+ */
+async function removeImages(images: ResourceStore<Image>, ctx: RequestContext, created: readonly Image[]): Promise<void> {
+  for (const image of [...created].reverse()) {
+    const uid = image.metadata.uid;
+    if (!uid) continue;
+    try {
+      await images.delete(ctx, image.metadata.name ?? '', { dryRun: false, preconditions: { uid } });
+    } catch {
+      // already gone, or replaced: either way not ours to remove any more
+    }
+  }
 }
 
 export function createImageStreamImportHandler(o: ImageStreamImportDeps): ResourceHandler<ImageStreamImport> {
@@ -361,22 +403,51 @@ export function createImageStreamImportHandler(o: ImageStreamImportDeps): Resour
 
       // Images first, so a stream never points at an Image that is not stored yet. An existing
       // Image is reused only when it holds the content just verified; otherwise (a mapping in any
-      // namespace may have created it with other layers) the verified content replaces it.
-      for (const image of imagesToStore(isi)) {
-        await storeVerifiedImage(o.images, { ...ctx, namespace: undefined } as RequestContext, image, { dryRun: ctx.dryRun });
+      // namespace may have created it with other layers) the verified content replaces it. An
+      // entry whose Images the store refuses fails alone, and the Images it created are removed.
+      const cluster = { ...ctx, namespace: undefined } as RequestContext;
+      const created: Image[] = [];
+      for (const r of resultsToStore(isi)) {
+        const mine: Image[] = [];
+        let current: Image | undefined;
+        try {
+          for (current of [...((r.manifests ?? []) as Image[]), r.image as Image]) {
+            await storeVerifiedImage(o.images, cluster, current, { dryRun: ctx.dryRun }, (stored) => mine.push(stored));
+          }
+          created.push(...mine);
+        } catch (e) {
+          await removeImages(o.images, cluster, mine);
+          r.status = storeFailure(e, current?.metadata.name ?? '');
+          delete r.image;
+          delete r.manifests;
+        }
       }
-      const result = await o.internal.guaranteedUpdate(
-        ctx,
-        name,
-        (current) => {
-          const stream: ImageStream = current ?? { apiVersion: API_VERSION, kind: 'ImageStream', metadata: { name, namespace: ctx.namespace ?? '' }, spec: {} };
-          const applied = applyResults(stream, isi, ctx.now);
-          const annotations = (stream.metadata.annotations ??= {});
-          if (!current || applied.changed || !annotations[REPOSITORY_CHECK_ANNOTATION]) annotations[REPOSITORY_CHECK_ANNOTATION] = rfc3339(ctx.now);
-          return stream;
-        },
-        { dryRun: ctx.dryRun, allowCreate: true },
-      );
+      const repository = isi.status.repository;
+      if (repository?.images) repository.status = repositoryStatus(repository.images);
+      let result: Awaited<ReturnType<typeof o.internal.guaranteedUpdate>>;
+      try {
+        result = await o.internal.guaranteedUpdate(
+          ctx,
+          name,
+          (current) => {
+            const stream: ImageStream = current ?? {
+              apiVersion: API_VERSION,
+              kind: 'ImageStream',
+              metadata: { name, namespace: ctx.namespace ?? '' },
+              spec: {},
+            };
+            const applied = applyResults(stream, isi, ctx.now);
+            const annotations = (stream.metadata.annotations ??= {});
+            if (!current || applied.changed || !annotations[REPOSITORY_CHECK_ANNOTATION]) annotations[REPOSITORY_CHECK_ANNOTATION] = rfc3339(ctx.now);
+            return stream;
+          },
+          { dryRun: ctx.dryRun, allowCreate: true },
+        );
+      } catch (e) {
+        // No stream points at what this request created: it does not stay behind.
+        await removeImages(o.images, cluster, created);
+        throw e;
+      }
       stripBlobs(isi);
       isi.status.import = result.object;
       return { ...isi, apiVersion: API_VERSION, kind: 'ImageStreamImport' };

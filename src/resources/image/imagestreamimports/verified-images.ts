@@ -12,6 +12,7 @@ import type { RequestContext, Strategy } from '../../../api/strategy.js';
 import type { ResourceStore, WriteOptions } from '../../../apiserver/generic/resource-store.js';
 import { LAYERS_ORDER_ANNOTATION } from '../images/strategy.js';
 import type { Image } from '../../../apis/image/schema.js';
+import { ARTIFACT_TYPE_ANNOTATION } from '../../../apis/image/manifest.js';
 
 /** As stored: JSON drops undefined members, and absent lists and strings read as empty. */
 const normal = (v: unknown): unknown => (v === undefined ? null : (JSON.parse(JSON.stringify(v)) as unknown));
@@ -20,7 +21,7 @@ const meta = (i: Image) => (i.dockerImageMetadata ?? {}) as Record<string, unkno
 
 /**
  * Whether a stored Image holds the content an import verified: the same layers, manifest list
- * entries, manifest media type, and image ID and config. Stored Images carry no manifest or config
+ * entries, manifest media type, image ID and config, and artifact type. Stored Images carry no manifest or config
  * blobs, and a list's metadata.Created is when it was imported, so those are not compared.
  */
 export function sameImageContent(stored: Image, verified: Image): boolean {
@@ -29,7 +30,8 @@ export function sameImageContent(stored: Image, verified: Image): boolean {
     isDeepStrictEqual(list(stored.dockerImageManifests), list(verified.dockerImageManifests)) &&
     (stored.dockerImageManifestMediaType ?? '') === (verified.dockerImageManifestMediaType ?? '') &&
     isDeepStrictEqual(normal(meta(stored)['Id']), normal(meta(verified)['Id'])) &&
-    isDeepStrictEqual(normal(meta(stored)['Config']), normal(meta(verified)['Config']))
+    isDeepStrictEqual(normal(meta(stored)['Config']), normal(meta(verified)['Config'])) &&
+    stored.metadata.annotations?.[ARTIFACT_TYPE_ANNOTATION] === verified.metadata.annotations?.[ARTIFACT_TYPE_ANNOTATION]
   );
 }
 
@@ -45,7 +47,8 @@ export function toStore(verified: Image): Image {
 /**
  * `current` with the verified content in place of its own: layers, manifest list entries, media
  * type, metadata and the pull spec come from the import; object metadata (annotations, labels),
- * signatures and dockerImageSignatures stay. Stored manifest and config blobs stay only when they
+ * signatures and dockerImageSignatures stay, but for the annotations that describe the content
+ * (layer order, artifact type). Stored manifest and config blobs stay only when they
  * are the verified bytes. Pure.
  */
 export function withVerifiedContent(current: Image, verified: Image): Image {
@@ -73,10 +76,13 @@ export function withVerifiedContent(current: Image, verified: Image): Image {
   take('dockerImageMetadataVersion');
   if (next.dockerImageManifest !== undefined && next.dockerImageManifest !== verified.dockerImageManifest) delete next.dockerImageManifest;
   if (next.dockerImageConfig !== undefined && next.dockerImageConfig !== verified.dockerImageConfig) delete next.dockerImageConfig;
-  const order = verified.metadata.annotations?.[LAYERS_ORDER_ANNOTATION];
   const annotations = next.metadata.annotations ?? {};
-  if (order !== undefined) annotations[LAYERS_ORDER_ANNOTATION] = order;
-  else delete annotations[LAYERS_ORDER_ANNOTATION];
+  // Annotations that describe the content are the content's.
+  for (const key of [LAYERS_ORDER_ANNOTATION, ARTIFACT_TYPE_ANNOTATION]) {
+    const value = verified.metadata.annotations?.[key];
+    if (value !== undefined) annotations[key] = value;
+    else delete annotations[key];
+  }
   if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
   else delete next.metadata.annotations;
   return next;
@@ -107,21 +113,30 @@ export type StoreOutcome = 'created' | 'reused' | 'replaced';
 /**
  * Stores an Image an import verified (`ctx` without a namespace): creates it when missing, reuses
  * it when it holds the verified content, and otherwise replaces its content with the verified one.
+ * `onCreated` hears of an Image this call created (with its uid), for a caller that may have to
+ * take it back.
  */
-export async function storeVerifiedImage(images: ResourceStore<Image>, ctx: RequestContext, verified: Image, opts: WriteOptions): Promise<StoreOutcome> {
+export async function storeVerifiedImage(
+  images: ResourceStore<Image>,
+  ctx: RequestContext,
+  verified: Image,
+  opts: WriteOptions,
+  onCreated?: (stored: Image) => void,
+): Promise<StoreOutcome> {
   const name = verified.metadata.name ?? '';
   const existing = (await images.getRaw(undefined, name))?.obj;
   if (existing && sameImageContent(existing, verified)) return 'reused';
   if (!existing) {
     try {
-      await images.create(ctx, toStore(verified), opts);
+      const stored = await images.create(ctx, toStore(verified), opts);
+      if (!opts.dryRun) onCreated?.(stored);
       return 'created';
     } catch (e) {
       if (!isApiError(e, 'AlreadyExists')) throw e;
     }
   }
   let outcome: StoreOutcome = 'reused';
-  await contentView(images).guaranteedUpdate(
+  const result = await contentView(images).guaranteedUpdate(
     ctx,
     name,
     (current) => {
@@ -138,5 +153,6 @@ export async function storeVerifiedImage(images: ResourceStore<Image>, ctx: Requ
     },
     { ...opts, allowCreate: true },
   );
+  if ((outcome as StoreOutcome) === 'created' && !opts.dryRun) onCreated?.(result.object);
   return outcome;
 }
