@@ -1,7 +1,7 @@
 /**
  * A real CNCF distribution registry (Debian's `docker-registry`) on a free loopback port with a
  * temporary storage dir, and pushes of small images over its HTTP API (blobs, OCI and Docker
- * manifests, an OCI index of two platforms). Digests differ per run: tests read them from here.
+ * manifests, an OCI index of two platforms, any manifest as given), and manifest deletes. Digests differ per run: tests read them from here.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID, sign, X509Certificate } from 'node:crypto';
@@ -148,7 +148,7 @@ function tlsUp(host: string): Promise<boolean> {
   });
 }
 
-async function pushBlob(host: string, repo: string, content: Buffer, auth: Record<string, string>): Promise<string> {
+export async function pushBlob(host: string, repo: string, content: Buffer, auth: Record<string, string>): Promise<string> {
   const digest = sha256(content);
   const start = await fetch(`http://${host}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
   const location = start.headers.get('location');
@@ -160,10 +160,16 @@ async function pushBlob(host: string, repo: string, content: Buffer, auth: Recor
   return digest;
 }
 
-async function pushManifest(host: string, repo: string, ref: string, body: string, mediaType: string, auth: Record<string, string>): Promise<string> {
+export async function pushManifest(host: string, repo: string, ref: string, body: string, mediaType: string, auth: Record<string, string>): Promise<string> {
   const r = await fetch(`http://${host}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { ...auth, 'Content-Type': mediaType }, body });
   if (r.status !== 201) throw new Error(`manifest push failed: ${r.status} ${await r.text()}`);
   return sha256(body);
+}
+
+/** Deletes a manifest by digest (the registry keeps any list that names it: a partial mirror). */
+export async function deleteManifest(host: string, repo: string, digest: string, auth: Record<string, string> = {}): Promise<void> {
+  const r = await fetch(`http://${host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: auth });
+  if (r.status !== 202) throw new Error(`manifest delete failed: ${r.status} ${await r.text()}`);
 }
 
 /** Pushes a one-layer image (OCI, or Docker schema 2) and tags it. */
