@@ -1,7 +1,8 @@
 /**
- * The same load against one replica on SQLite, one replica on etcd and two replicas sharing that etcd,
- * side by side in one run. With two replicas the connections are split between them and their
- * throughputs added; latencies are the worse of the two.
+ * The same load against one replica on SQLite, one replica on etcd (with its watch cache, the
+ * default, and without), and two replicas sharing that etcd, side by side in one run. With two
+ * replicas the connections are split between them and their throughputs added; latencies are the
+ * worse of the two.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,16 @@ import { CONNECTIONS, fetchJson, run, type Cannon, type Figure } from './load.js
 
 const NS = 'bench';
 const STREAMS = `/apis/image.openshift.io/v1/namespaces/${NS}/imagestreams`;
+/** Streams each setup starts with: the list row reads all of them in one page. */
+const SEEDED = 500;
+const OPERATIONS = ['get', 'list', 'create', 'update'] as const;
+type Operation = (typeof OPERATIONS)[number];
+const HEADINGS: Record<Operation, string> = {
+  get: 'get one image stream',
+  list: `list ${SEEDED} image streams`,
+  create: 'create image stream',
+  update: 'update (merge patch)',
+};
 
 interface Setup {
   readonly name: string;
@@ -41,22 +52,29 @@ async function spread(setup: Setup, path: string, opts: Omit<Cannon, 'url'>): Pr
   };
 }
 
-async function load(setup: Setup): Promise<Record<string, Figure>> {
+async function load(setup: Setup): Promise<Record<Operation, Figure>> {
   const first = setup.servers[0];
   if (!first) throw new Error('a setup without servers');
   const headers = { authorization: `Bearer ${first.adminToken}`, 'content-type': 'application/json', accept: 'application/json' };
   await fetchJson(first.url, first.caCertPem, 'POST', '/api/v1/namespaces', headers, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  for (let i = 0; i < 100; i++) {
-    await fetchJson(first.url, first.caCertPem, 'POST', STREAMS, headers, {
-      apiVersion: 'image.openshift.io/v1',
-      kind: 'ImageStream',
-      metadata: { name: `s${i}` },
-    });
-  }
+  // The same streams as the main table's list: one tag each.
+  let next = 0;
+  const seed = async () => {
+    for (let i = next++; i < SEEDED; i = next++) {
+      await fetchJson(first.url, first.caCertPem, 'POST', STREAMS, headers, {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStream',
+        metadata: { name: `s${i}` },
+        spec: { tags: [{ name: 'latest', from: { kind: 'DockerImage', name: `quay.io/bench/s${i}:latest` }, reference: true }] },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, seed));
   let n = 0;
   let u = 0;
   return {
     get: await spread(setup, `${STREAMS}/s1`, { headers }),
+    list: await spread(setup, `${STREAMS}?limit=${SEEDED}`, { headers }),
     create: await spread(setup, STREAMS, {
       method: 'POST',
       headers,
@@ -82,10 +100,16 @@ async function load(setup: Setup): Promise<Record<string, Figure>> {
   };
 }
 
-export async function measureBackends(): Promise<string> {
+export interface Backends {
+  readonly table: string;
+  /** etcd with one replica (watch cache on, the default) over SQLite, req/s. */
+  readonly etcdOverSqlite: Record<Operation, number>;
+}
+
+export async function measureBackends(): Promise<Backends> {
   process.stdout.write('storage backends…\n');
   const etcd = await startEtcd();
-  const results: { name: string; figures: Record<string, Figure> }[] = [];
+  const results: { name: string; figures: Record<Operation, Figure> }[] = [];
   const setups: (() => Promise<Setup>)[] = [
     async () => {
       const a = await replica([]);
@@ -94,6 +118,18 @@ export async function measureBackends(): Promise<string> {
     async () => {
       const a = await replica(['--storage-backend', 'etcd3', '--etcd-servers', etcd.endpoints.join(','), '--etcd-prefix', '/bench-one']);
       return { name: 'etcd, 1 replica', servers: [a.server], dirs: [a.dir] };
+    },
+    async () => {
+      const a = await replica([
+        '--storage-backend',
+        'etcd3',
+        '--etcd-servers',
+        etcd.endpoints.join(','),
+        '--etcd-prefix',
+        '/bench-nocache',
+        '--watch-cache=false',
+      ]);
+      return { name: 'etcd, 1 replica, --watch-cache=false', servers: [a.server], dirs: [a.dir] };
     },
     async () => {
       const args = ['--storage-backend', 'etcd3', '--etcd-servers', etcd.endpoints.join(','), '--etcd-prefix', '/bench-two'];
@@ -118,14 +154,14 @@ export async function measureBackends(): Promise<string> {
   const base = results[0]?.figures;
   const cell = (f: Figure | undefined, b: Figure | undefined) =>
     f ? `${f.rps} (${b ? (f.rps / Math.max(1, b.rps)).toFixed(2) : '-'}×) · ${f.p50} / ${f.p99}` : '-';
-  return [
-    `Storage backends, the same load (${CONNECTIONS} connections in all; req/s, ratio to SQLite, p50 / p99 ms):`,
+  const one = results.find((r) => r.name === 'etcd, 1 replica')?.figures;
+  const ratio = (op: Operation) => (one && base ? one[op].rps / Math.max(1, base[op].rps) : 0);
+  const table = [
+    `Storage backends, the same load (${CONNECTIONS} connections in all, ${SEEDED} streams to start with; req/s, ratio to SQLite, p50 / p99 ms; etcd is one member on this machine, the watch cache on unless said):`,
     '',
-    '| setup | get one image stream | create image stream | update (merge patch) |',
-    '| --- | ---: | ---: | ---: |',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${cell(r.figures['get'], base?.['get'])} | ${cell(r.figures['create'], base?.['create'])} | ${cell(r.figures['update'], base?.['update'])} |`,
-    ),
+    `| setup | ${OPERATIONS.map((op) => HEADINGS[op]).join(' | ')} |`,
+    `| --- | ${OPERATIONS.map(() => '---:').join(' | ')} |`,
+    ...results.map((r) => `| ${r.name} | ${OPERATIONS.map((op) => cell(r.figures[op], base?.[op])).join(' | ')} |`),
   ].join('\n');
+  return { table, etcdOverSqlite: { get: ratio('get'), list: ratio('list'), create: ratio('create'), update: ratio('update') } };
 }
