@@ -33,9 +33,17 @@ export interface ApiResources {
 /** Client JSON of recently read objects kept for reuse by get and list (see encoded-cache.ts). */
 const ENCODED_CACHE_BYTES = 64 * 2 ** 20;
 
-export async function buildApiResources(deps: { store: Store; logger: Logger; importer: ImporterSettings }): Promise<ApiResources> {
-  const api = new ApiInstaller({ ...deps, encodedCache: new EncodedObjectCache(ENCODED_CACHE_BYTES) });
+export async function buildApiResources(deps: {
+  store: Store;
+  logger: Logger;
+  importer: ImporterSettings;
+  /** Told the stored kinds once they are installed, before anything reads or watches them (the watch cache starts here). */
+  onInstalled?: (storedInfos: readonly ResourceInfo[]) => void;
+}): Promise<ApiResources> {
+  const { onInstalled: _onInstalled, ...installerDeps } = deps;
+  const api = new ApiInstaller({ ...installerDeps, encodedCache: new EncodedObjectCache(ENCODED_CACHE_BYTES) });
   api.install(RESOURCE_DEFINITIONS);
+  deps.onInstalled?.(api.storedInfos);
   await seed(api);
   await api.start();
 

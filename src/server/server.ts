@@ -14,6 +14,7 @@ import { openStore } from '../storage/open.js';
 import { etcdLeaderElection, singleReplica, type LeaderElection } from '../controllers/leader-election.js';
 import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
+import type { ResourceInfo } from '../api/resource-info.js';
 import { buildApiResources } from './api-resources.js';
 import { startRegistry } from './registry.js';
 import { pruneBackend } from './prune.js';
@@ -80,6 +81,8 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
   const api = await buildApiResources({
     store,
     logger,
+    // Before seeding and the caches that watch (RBAC, cluster config): their watches are then the cache's, not etcd's.
+    ...(watchCache ? { onInstalled: (infos: readonly ResourceInfo[]) => watchCache.start(infos) } : {}),
     importer: {
       network: parseAllowedNetworks(flags.importAllowedNetworks),
       maxTagsPerRepository: flags.maxImagesBulkImportedPerRepository,
@@ -100,7 +103,6 @@ export async function startServer(flags: ServerFlags, options: StartOptions = {}
     },
   });
 
-  watchCache?.start(api.storedInfos);
   const admin = { name: 'admin', uid: 'admin', groups: ['system:masters', 'system:authenticated'] };
   const tokens = new Map(flags.tokenAuthFile ? readTokenFile(flags.tokenAuthFile) : []);
   tokens.set(adminToken, admin);

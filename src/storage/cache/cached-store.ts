@@ -23,6 +23,22 @@ export interface CachedStoreOptions {
   readonly observer?: CacheObserver;
 }
 
+/** How long a watch waits for a listing cache before it goes to the store instead. */
+const READY_WAIT_MS = 60_000;
+
+function waitReady(cache: PrefixCache, signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    void cache.whenReady().then(done);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
 /** How long a read waits for the watch to bring a write it learnt of, before it reads the store instead. */
 const EVENT_WAIT_MS = 1_000;
 
@@ -182,6 +198,8 @@ export class CachedStore implements Store {
       if (afterRevision < compacted)
         throw new StorageError('Compacted', prefix, `required revision ${afterRevision} has been compacted`, undefined, afterRevision);
     }
+    // A cache still listing (at start-up, or rebuilding) is waited for: a watch sent to etcd now would stay there for good.
+    if (cache && !cache.ready) await waitReady(cache, signal, READY_WAIT_MS);
     const fromCache = cache?.watch(prefix, afterRevision, signal);
     // Older than the window, or the cache is rebuilding: the store answers (events, or 410 when compacted).
     yield* fromCache ?? this.inner.watch(prefix, afterRevision, signal);

@@ -12,6 +12,9 @@
 import { StorageError, isStorageError, type KeyValue, type StorageEvent, type Store } from '../store.js';
 import { SortedKeys } from './sorted-keys.js';
 
+/** Objects per page of the cache's first list. */
+const LIST_PAGE = 1_000;
+
 export interface CacheObserver {
   /** A read answered from the cache (true) or passed to the store (false). */
   observeRead(prefix: string, hit: boolean): void;
@@ -104,7 +107,7 @@ export class PrefixCache {
     let delay = 100;
     while (!signal.aborted) {
       try {
-        const listed = await this.o.store.list(this.prefix);
+        const listed = await this.listAll();
         this.rebuild(listed.items, listed.revision);
         delay = 100;
         for await (const ev of this.o.store.watch(this.prefix, listed.revision, signal)) this.apply(ev);
@@ -120,6 +123,25 @@ export class PrefixCache {
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, 5_000);
       }
+    }
+  }
+
+  /** The whole prefix at one revision, in pages: a large resource never arrives as one huge answer. */
+  private async listAll(): Promise<{ items: KeyValue[]; revision: number }> {
+    const items: KeyValue[] = [];
+    let revision: number | undefined;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.o.store.list(this.prefix, {
+        limit: LIST_PAGE,
+        countRemaining: false,
+        ...(revision ? { revision } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      revision ??= page.revision;
+      for (const kv of page.items) items.push(kv);
+      if (!page.more || page.items.length === 0) return { items, revision };
+      after = page.items[page.items.length - 1]?.key;
     }
   }
 
