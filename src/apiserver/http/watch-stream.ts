@@ -70,38 +70,70 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
     });
 
   const iterator = o.events[Symbol.asyncIterator]();
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (abort.signal.aborted) resolve('aborted');
-    abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
+  // One waker for the three things a watch waits on (its next event, a bookmark tick, the end): a
+  // Promise.race per event would add a reaction to the long-lived abort promise every time, which
+  // grows until the watch ends and, times thousands of watchers, keeps the collector busy.
+  let wake: (() => void) | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  abort.signal.addEventListener('abort', poke, { once: true });
+  let ticks = 0;
+  tick = () => {
+    ticks++;
+    poke();
+  };
+  let waiting = false;
+  let ready: Next<T> | undefined;
+  let failure: { error: unknown } | undefined;
   try {
-    let pending: Promise<Next<T>> | undefined;
     for (;;) {
-      pending ??= iterator.next();
-      const ticked = new Promise<'tick'>((resolve) => {
-        tick = () => resolve('tick');
-      });
-      const r = await Promise.race([pending, aborted, ticked]);
-      if (r === 'aborted') break;
-      if (r === 'tick') {
+      if (abort.signal.aborted) break;
+      if (!waiting && !ready && !failure) {
+        waiting = true;
+        iterator.next().then(
+          (r) => {
+            ready = r;
+            waiting = false;
+            poke();
+          },
+          (error: unknown) => {
+            failure = { error };
+            waiting = false;
+            poke();
+          },
+        );
+      }
+      if (ready) {
+        const r = ready;
+        ready = undefined;
+        if (r.done) break;
+        const ev = r.value;
+        lastRevision = Math.max(lastRevision, ev.revision);
+        if (ev.type === 'BOOKMARK') {
+          if (o.allowBookmarks) await bookmark(ev.revision, ev.initialEventsEnd);
+          continue;
+        }
+        // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
+        const object = o.encode(ev.object);
+        await writeLine(
+          typeof object === 'string'
+            ? `{"type":"${ev.type}","object":${object}}`
+            : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END_NEWLINE]),
+        );
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (ticks > 0) {
+        ticks = 0;
         if (lastRevision > 0) await bookmark(lastRevision);
         continue;
       }
-      pending = undefined;
-      if (r.done) break;
-      const ev = r.value;
-      lastRevision = Math.max(lastRevision, ev.revision);
-      if (ev.type === 'BOOKMARK') {
-        if (o.allowBookmarks) await bookmark(ev.revision, ev.initialEventsEnd);
-        continue;
-      }
-      // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
-      const object = o.encode(ev.object);
-      await writeLine(
-        typeof object === 'string'
-          ? `{"type":"${ev.type}","object":${object}}`
-          : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END_NEWLINE]),
-      );
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   } catch (err) {
     const { status, unexpected } = toStatus(err);
@@ -109,6 +141,7 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
     await write({ type: 'ERROR', object: status satisfies Status });
   } finally {
     clearTimeout(timeout);
+    abort.signal.removeEventListener('abort', poke);
     if (ticker) clearInterval(ticker);
     res.off('close', closed);
     abort.abort();
