@@ -9,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planPrune } from '../../src/apis/image/prune-plan.js';
@@ -17,6 +16,7 @@ import type { Image, ImageStream } from '../../src/apis/image/schema.js';
 import { applyPrune, KEPT_REFERENCED } from '../../src/prune/apply.js';
 import type { PruneBackend, WriteOutcome } from '../../src/prune/backend.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { registryRequest, type RegistryRequest, type RegistryResponse } from '../support/registry-request.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const IMAGES = '/apis/image.openshift.io/v1/images';
@@ -24,12 +24,7 @@ const streamsOf = (ns: string) => `/apis/image.openshift.io/v1/namespaces/${ns}/
 const GC = '/admin/registry/garbage-collect';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  json<T = Record<string, unknown>>(): T;
-}
+type Res = RegistryResponse;
 
 interface GcAnswer {
   dryRun: boolean;
@@ -40,25 +35,7 @@ interface GcAnswer {
 
 /** Raw registry and admin requests to one server. */
 function client(server: ServerProcess) {
-  function reg(method: string, path: string, opts: { body?: Buffer | string; headers?: Record<string, string>; token?: string | null } = {}): Promise<Res> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? server.token : opts.token;
-    if (token) headers['Authorization'] = `Bearer ${token}`;
-    const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
-    headers['Content-Length'] = String(body?.length ?? 0);
-    return new Promise((resolve, reject) => {
-      const req = request(new URL(path, server.url), { method, headers, ca: server.ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const b = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: <T>() => JSON.parse(b.toString('utf8')) as T });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const reg = (method: string, path: string, opts: RegistryRequest = {}): Promise<Res> => registryRequest(server, method, path, opts);
 
   async function upload(repo: string, content: Buffer): Promise<string> {
     const r = await reg('POST', `/v2/${repo}/blobs/uploads/?digest=${sha(content)}`, {

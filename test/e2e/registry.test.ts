@@ -10,23 +10,18 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl } from '../support/kubectl.js';
 import { pushImage, startRegistry, TEST_PASSWORD, TEST_USER, type Registry } from '../support/registry.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { OciLayout } from '../support/skopeo.js';
+import { registryRequest, type RegistryRequest, type RegistryResponse } from '../support/registry-request.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const TOKENS = { alice: 'alice-token', bob: 'bob-token' } as const;
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  json<T = Record<string, unknown>>(): T;
-}
+type Res = RegistryResponse;
 
 describe('the integrated registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'registry-e2e-'));
@@ -36,25 +31,7 @@ describe('the integrated registry', () => {
   let upstreamStopped = false;
 
   /** A raw registry request, as a client would make it (Buffer bodies, any Authorization). */
-  function reg(method: string, path: string, opts: { body?: Buffer | string; headers?: Record<string, string>; token?: string | null } = {}): Promise<Res> {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? server.token : opts.token;
-    if (token) headers['Authorization'] = `Bearer ${token}`;
-    const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
-    if (body) headers['Content-Length'] = String(body.length);
-    return new Promise((resolve, reject) => {
-      const req = request(new URL(path, server.url), { method, headers, ca: server.ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const b = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: <T>() => JSON.parse(b.toString('utf8')) as T });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const reg = (method: string, path: string, opts: RegistryRequest = {}): Promise<Res> => registryRequest(server, method, path, opts);
 
   function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {

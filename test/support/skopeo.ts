@@ -11,27 +11,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tarHeader } from './tar.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** A one-file ustar archive. */
 function tar(name: string, content: string): Buffer {
   const body = Buffer.from(content);
-  const header = Buffer.alloc(512);
-  const field = (value: string, offset: number, length: number) => header.write(value, offset, length, 'ascii');
-  field(name, 0, 100);
-  field('0000644\0', 100, 8);
-  field('0000000\0', 108, 8);
-  field('0000000\0', 116, 8);
-  field(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 12);
-  field(`${(0).toString(8).padStart(11, '0')}\0`, 136, 12);
-  field('        ', 148, 8);
-  field('0', 156, 1);
-  field('ustar\0', 257, 6);
-  field('00', 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  const header = tarHeader(name, body.length);
   const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
   body.copy(padded);
   return Buffer.concat([header, padded, Buffer.alloc(1024)]);

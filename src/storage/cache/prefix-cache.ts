@@ -10,6 +10,7 @@
  * ready and readers go to the store.
  */
 import { StorageError, isStorageError, type KeyValue, type StorageEvent, type Store } from '../store.js';
+import { drainSubscriber, type QueuedSubscriber } from '../subscriber-queue.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** Objects per page of the cache's first list. */
@@ -41,13 +42,9 @@ interface WindowEntry {
   readonly at: number;
 }
 
-interface Subscriber {
+interface Subscriber extends QueuedSubscriber {
   readonly prefix: string;
   readonly after: number;
-  readonly queue: StorageEvent[];
-  dropped: boolean;
-  closed: boolean;
-  wake?: () => void;
 }
 
 export class PrefixCache {
@@ -283,27 +280,13 @@ export class PrefixCache {
     signal.addEventListener('abort', onAbort, { once: true });
     const subscribers = this.subscribers;
     const label = this.prefix;
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (;;) {
-            const ev = sub.queue.shift();
-            if (ev) {
-              yield ev;
-              continue;
-            }
-            if (sub.dropped) throw new StorageError('Unavailable', label, 'the watcher fell too far behind, or the watch cache is rebuilding');
-            if (sub.closed || signal.aborted) return;
-            await new Promise<void>((resolve) => (sub.wake = resolve));
-            sub.wake = undefined;
-          }
-        } finally {
-          sub.closed = true;
-          subscribers.delete(sub);
-          signal.removeEventListener('abort', onAbort);
-        }
-      },
+    const end = () => {
+      sub.closed = true;
+      subscribers.delete(sub);
+      signal.removeEventListener('abort', onAbort);
     };
+    const dropped = () => new StorageError('Unavailable', label, 'the watcher fell too far behind, or the watch cache is rebuilding');
+    return { [Symbol.asyncIterator]: () => drainSubscriber(sub, signal, dropped, end) };
   }
 
   report(lagRevisions = 0): void {

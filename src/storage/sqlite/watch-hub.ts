@@ -4,17 +4,14 @@
  * Unavailable and the client re-watches), as kine's broadcaster does.
  */
 import { StorageError, type StorageEvent } from '../store.js';
+import { drainSubscriber, type QueuedSubscriber } from '../subscriber-queue.js';
 
 export interface Subscription extends AsyncIterable<StorageEvent> {
   close(): void;
 }
 
-interface Subscriber {
+interface Subscriber extends QueuedSubscriber {
   readonly prefix: string;
-  readonly queue: StorageEvent[];
-  dropped: boolean;
-  closed: boolean;
-  wake?: () => void;
 }
 
 export class WatchHub {
@@ -50,26 +47,8 @@ export class WatchHub {
       signal.removeEventListener('abort', onAbort);
       sub.wake?.();
     };
-    return {
-      close,
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (;;) {
-            const ev = sub.queue.shift();
-            if (ev) {
-              yield ev;
-              continue;
-            }
-            if (sub.dropped) throw new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
-            if (sub.closed || signal.aborted) return;
-            await new Promise<void>((resolve) => (sub.wake = resolve));
-            sub.wake = undefined;
-          }
-        } finally {
-          close();
-        }
-      },
-    };
+    const dropped = () => new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
+    return { close, [Symbol.asyncIterator]: () => drainSubscriber(sub, signal, dropped, close) };
   }
 
   closeAll(): void {
