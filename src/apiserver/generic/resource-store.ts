@@ -611,8 +611,9 @@ export class ResourceStore<T extends KubeObject> {
    * Events after the requested resource version. Without one (or "0"), or with sendInitialEvents,
    * the current objects come first as ADDED events, as kube-apiserver does.
    */
-  async *watch(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
-    yield* this.watchWith(
+  // The generator itself, not one wrapped in another: every layer costs each watcher each event.
+  watch(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    return this.watchWith(
       ctx,
       opts,
       signal,
@@ -622,8 +623,8 @@ export class ResourceStore<T extends KubeObject> {
   }
 
   /** What watch sends, each object already encoded as JSON: watchers of one event share one encoding. */
-  async *watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<Buffer>> {
-    yield* this.watchWith(
+  watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<Buffer>> {
+    return this.watchWith(
       ctx,
       opts,
       signal,

@@ -30,6 +30,19 @@ type Next<T> = IteratorResult<WatchEvent<T>>;
 
 const OBJECT_END_NEWLINE = Buffer.from('}\n');
 
+/**
+ * The watch line of an event around its object's shared encoding, made once for every watcher of
+ * the event (the encoding is one Buffer for all of them) instead of once per watcher.
+ */
+const LINES = new WeakMap<Buffer, { type: string; line: Buffer }>();
+function eventLine(type: string, object: Buffer): Buffer {
+  const made = LINES.get(object);
+  if (made?.type === type) return made.line;
+  const line = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), object, OBJECT_END_NEWLINE]);
+  LINES.set(object, { type, line });
+  return line;
+}
+
 export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
   const { res, abort } = o;
   res.writeHead(200, {
@@ -118,11 +131,7 @@ export async function streamWatch<T>(o: WatchStreamOptions<T>): Promise<void> {
         }
         // The same line JSON.stringify({ type, object }) makes, around an object encoded once for all watchers.
         const object = o.encode(ev.object);
-        await writeLine(
-          typeof object === 'string'
-            ? `{"type":"${ev.type}","object":${object}}`
-            : Buffer.concat([Buffer.from(`{"type":"${ev.type}","object":`), object, OBJECT_END_NEWLINE]),
-        );
+        await writeLine(typeof object === 'string' ? `{"type":"${ev.type}","object":${object}}` : eventLine(ev.type, object));
         continue;
       }
       if (failure) throw failure.error;

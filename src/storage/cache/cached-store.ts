@@ -190,8 +190,18 @@ export class CachedStore implements Store {
     return this.seen(await this.inner.delete(key, expectedRevision));
   }
 
-  async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
+  watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
     const cache = this.cacheFor(prefix);
+    // The common case, a watch from the cache's present, is the cache's own iterator: no generator
+    // around it, since every layer costs each watcher each event.
+    if (cache?.ready && afterRevision >= cache.stateRevision) {
+      const live = cache.watch(prefix, afterRevision, signal);
+      if (live) return live;
+    }
+    return this.watchSlowly(cache, prefix, afterRevision, signal);
+  }
+
+  private async *watchSlowly(cache: PrefixCache | undefined, prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
     // A replay from the window answers 410 where the store would: history the store has compacted.
     if (cache?.ready && afterRevision < cache.stateRevision) {
       const compacted = await this.inner.compactedRevision();
