@@ -46,8 +46,8 @@ export type CacheableStore = Store & Required<Pick<Store, 'lastWrite' | 'trackWr
 
 export class CachedStore implements Store {
   private readonly caches: PrefixCache[] = [];
-  /** Last-write reads in flight, per prefix: reads that arrive meanwhile wait for the next one and share it. */
-  private readonly checks = new Map<PrefixCache, { current?: Promise<LastWrite>; next?: Promise<LastWrite> }>();
+  /** Last-write reads about to be sent, per prefix, shared by the reads of this turn. */
+  private readonly checks = new Map<PrefixCache, Promise<LastWrite>>();
 
   constructor(
     private readonly inner: CacheableStore,
@@ -92,33 +92,22 @@ export class CachedStore implements Store {
     return this.caches.find((c) => keyOrPrefix.startsWith(c.prefix));
   }
 
-  /** The prefix's last write, read once for every read that arrives while one is being made. */
+  /**
+   * The prefix's last write, read once for all the reads that arrive in one turn of the event loop:
+   * the request goes out after every one of them arrived (setImmediate), so none can miss a write
+   * acknowledged before it began, and a read never queues behind a request already in flight.
+   */
   private check(cache: PrefixCache): Promise<LastWrite> {
-    let slot = this.checks.get(cache);
-    if (!slot) this.checks.set(cache, (slot = {}));
-    const s = slot;
-    const start = (): Promise<LastWrite> => {
-      const p = this.inner.lastWrite(cache.prefix);
-      s.current = p;
-      const done = () => {
-        if (s.current === p) s.current = undefined;
-      };
-      p.then(done, done);
-      return p;
-    };
-    if (!s.current) return start();
-    // The read in flight may have been answered before this one began: wait for the next one.
-    s.next ??= s.current.then(
-      () => {
-        s.next = undefined;
-        return start();
-      },
-      () => {
-        s.next = undefined;
-        return start();
-      },
-    );
-    return s.next;
+    const pending = this.checks.get(cache);
+    if (pending) return pending;
+    const next = new Promise<LastWrite>((resolve, reject) => {
+      setImmediate(() => {
+        this.checks.delete(cache);
+        this.inner.lastWrite(cache.prefix).then(resolve, reject);
+      });
+    });
+    this.checks.set(cache, next);
+    return next;
   }
 
   /**
