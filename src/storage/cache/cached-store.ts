@@ -99,7 +99,7 @@ export class CachedStore implements Store {
    */
   private check(cache: PrefixCache): Promise<LastWrite> {
     const pending = this.checks.get(cache);
-    if (pending) return pending;
+    if (pending !== undefined) return pending;
     const next = new Promise<LastWrite>((resolve, reject) => {
       setImmediate(() => {
         this.checks.delete(cache);
