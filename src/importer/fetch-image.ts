@@ -7,7 +7,8 @@
  * fault: a child a partial mirror lacks, a config that is missing, a manifest of no known type.
  */
 import type { Image } from '../apis/image/schema.js';
-import { ARTIFACT_TYPE_ANNOTATION, deriveMetadata, isListType, parseManifest, type ParsedManifest } from '../apis/image/manifest.js';
+import { ARTIFACT_TYPE_ANNOTATION, LAYERS_ORDER_ANNOTATION } from '../apis/image/annotations.js';
+import { deriveMetadata, isListType, parseManifest, type ParsedManifest } from '../apis/image/manifest.js';
 import { validateImage } from '../apis/image/image-validation.js';
 import { exact, type DockerImageReference } from '../apis/image/reference.js';
 import { fieldErrorMessage } from '../api/errors.js';
@@ -19,7 +20,6 @@ import { ImportLimitError, type ImportLimits } from './limits.js';
 
 export const PREFER_ARCH_ANNOTATION = 'importer.image.openshift.io/prefer-arch';
 export const PREFER_OS_ANNOTATION = 'importer.image.openshift.io/prefer-os';
-const LAYERS_ORDER = 'image.openshift.io/dockerLayersOrder';
 
 /**
  * One entry cannot be imported, for a reason that names what is at fault (a digest, a field); the
@@ -112,7 +112,7 @@ async function imageFor(f: Fetch, m: FetchedManifest): Promise<Image> {
   const image: Image = {
     metadata: {
       name: m.digest,
-      annotations: { [LAYERS_ORDER]: 'ascending', ...(artifactType ? { [ARTIFACT_TYPE_ANNOTATION]: artifactType } : {}) },
+      annotations: { [LAYERS_ORDER_ANNOTATION]: 'ascending', ...(artifactType ? { [ARTIFACT_TYPE_ANNOTATION]: artifactType } : {}) },
     },
     dockerImageReference: exact({ ...f.ref, tag: '', id: m.digest }),
     dockerImageManifest: text,

@@ -5,7 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MANAGED_ANNOTATION, planPrune } from '../apis/image/prune-plan.js';
+import { MANAGED_ANNOTATION } from '../apis/image/annotations.js';
+import { planPrune } from '../apis/image/prune-plan.js';
 import type { Image, ImageStream, TagEvent } from '../apis/image/schema.js';
 import { applyPrune, KEPT_CHANGED, KEPT_NEEDED, KEPT_REFERENCED } from './apply.js';
 import type { PruneBackend, WriteOutcome } from './backend.js';

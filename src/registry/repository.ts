@@ -4,13 +4,19 @@
  * and what a push does to the image API (an Image per manifest, a tag moved per push by tag).
  */
 import type { UserInfo } from '../api/strategy.js';
-import { deriveMetadata, MEDIA, sha256Digest } from '../apis/image/manifest.js';
-import { SUBJECT_ANNOTATION } from '../apis/image/prune-plan.js';
+import { deriveMetadata, MEDIA, parseManifest, sha256Digest } from '../apis/image/manifest.js';
+import {
+  ARTIFACT_TYPE_ANNOTATION,
+  LAYERS_ORDER_ANNOTATION,
+  MANAGED_ANNOTATION,
+  MANIFEST_BLOB_STORED_ANNOTATION,
+  SUBJECT_ANNOTATION,
+} from '../apis/image/annotations.js';
 import type { Image, ImageStream } from '../apis/image/schema.js';
 import type { RegistryBackend } from './backend.js';
 import { unauthorized } from './auth.js';
-import { RegistryHttpError, registryError } from './errors.js';
-import { LIST_TYPES, MAX_MANIFEST_BYTES, readPushedManifest, type ManifestDescriptor, type PushedManifest } from './manifests.js';
+import { registryError } from './errors.js';
+import { accepts, LIST_TYPES, MAX_MANIFEST_BYTES, readPushedManifest, type ManifestDescriptor, type PushedManifest } from './manifests.js';
 import type { PullThrough } from './pull-through.js';
 import { isDigest, type BlobStore } from './storage/blob-store.js';
 import type { RepositoryLinks } from './storage/links.js';
@@ -18,9 +24,6 @@ import type { Referrers } from './storage/referrers.js';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-/** Annotations the registry sets on the Images it creates, as OpenShift's does. */
-const MANAGED = 'openshift.io/image.managed';
-const MANIFEST_BLOB_STORED = 'image.openshift.io/manifestBlobStored';
 
 export interface RepositoryName {
   readonly namespace: string;
@@ -143,7 +146,7 @@ export class Repositories {
       upstream = t.reference;
     }
     const found = await this.manifestBytes(repo, s, digest, upstream);
-    if (LIST_TYPES.has(found.mediaType) && accept && !acceptsType(accept, found.mediaType)) {
+    if (LIST_TYPES.has(found.mediaType) && accept && !accepts(accept, found.mediaType)) {
       // A client that takes no lists gets the list's linux/amd64 image, as distribution answers old clients.
       return this.platformChild(repo, s, found, accept);
     }
@@ -183,7 +186,7 @@ export class Repositories {
   private async platformChild(repo: RepositoryName, stream: ImageStream, list: ServedManifest, accept: string): Promise<ServedManifest> {
     const doc = JSON.parse(list.body.toString('utf8')) as { manifests?: ManifestDescriptor[] };
     const child = (doc.manifests ?? []).find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64');
-    if (!child || !acceptsType(accept, child.mediaType))
+    if (!child || !accepts(accept, child.mediaType))
       throw registryError('MANIFEST_UNKNOWN', `the manifest is a ${list.mediaType}, which the client does not accept`, { Digest: list.digest });
     return this.manifestBytes(repo, stream, child.digest, this.upstreamOf(stream, child.digest));
   }
@@ -258,10 +261,10 @@ export class Repositories {
       metadata: {
         name: digest,
         annotations: {
-          [MANAGED]: 'true',
-          [MANIFEST_BLOB_STORED]: 'true',
-          'image.openshift.io/dockerLayersOrder': 'ascending',
-          ...(m.artifactType ? { 'image.openshift.io/artifactType': m.artifactType } : {}),
+          [MANAGED_ANNOTATION]: 'true',
+          [MANIFEST_BLOB_STORED_ANNOTATION]: 'true',
+          [LAYERS_ORDER_ANNOTATION]: 'ascending',
+          ...(m.artifactType ? { [ARTIFACT_TYPE_ANNOTATION]: m.artifactType } : {}),
           // Pruning keeps a referrer (a signature, an SBOM) as long as its subject stays.
           ...(m.subject ? { [SUBJECT_ANNOTATION]: m.subject.digest } : {}),
         },
@@ -298,21 +301,7 @@ function insecureFor(stream: ImageStream, reference: string): boolean {
   );
 }
 
-function acceptsType(accept: string, mediaType: string): boolean {
-  const types = accept.split(',').map((t) => t.split(';')[0]?.trim() ?? '');
-  return types.includes(mediaType) || types.includes('*/*');
-}
-
-/** The media type a manifest names itself, or what its shape says. */
+/** The media type a manifest names itself, or what its shape says (as imports read it). */
 function documentType(body: Buffer): string {
-  try {
-    const m = JSON.parse(body.toString('utf8')) as { mediaType?: unknown; manifests?: unknown; config?: { mediaType?: unknown } };
-    if (typeof m.mediaType === 'string') return m.mediaType;
-    if (Array.isArray(m.manifests)) return MEDIA.ociIndex;
-    return m.config?.mediaType === MEDIA.dockerConfig ? MEDIA.dockerV2 : MEDIA.ociManifest;
-  } catch {
-    return MEDIA.ociManifest;
-  }
+  return parseManifest(body.toString('utf8'))?.mediaType ?? MEDIA.ociManifest;
 }
-
-export { RegistryHttpError };

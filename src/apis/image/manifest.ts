@@ -21,7 +21,6 @@ export const MEDIA = {
 } as const;
 
 /** The annotation on an Image that records what kind of OCI artifact its manifest is. */
-export const ARTIFACT_TYPE_ANNOTATION = 'image.openshift.io/artifactType';
 
 const LIST_TYPES: ReadonlySet<string> = new Set([MEDIA.ociIndex, MEDIA.dockerList]);
 const IMAGE_TYPES: ReadonlySet<string> = new Set([MEDIA.ociManifest, MEDIA.dockerV2]);

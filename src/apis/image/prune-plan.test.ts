@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageBlobs, keepDependents, MANAGED_ANNOTATION, planPrune, streamReferences, SUBJECT_ANNOTATION, type PruneOptions } from './prune-plan.js';
+import { MANAGED_ANNOTATION, SUBJECT_ANNOTATION } from './annotations.js';
+import { imageBlobs, keepDependents, planPrune, streamReferences, type PruneOptions } from './prune-plan.js';
 import type { Image, ImageStream, TagEvent } from './schema.js';
 
 const NOW = new Date('2024-06-01T12:00:00Z');

@@ -6,11 +6,8 @@
  * The plugin shows it as a dry run and applies it; the server's scheduled pruning applies it too.
  * Applying re-reads what it changes, so what became referenced again since the plan was made is kept.
  */
+import { MANAGED_ANNOTATION, SUBJECT_ANNOTATION } from './annotations.js';
 import type { Image, ImageStream, TagEvent } from './schema.js';
-
-export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
-/** Set by the integrated registry on an Image pushed with a `subject` (a signature, an SBOM): the subject's digest. */
-export const SUBJECT_ANNOTATION = 'image.openshift.io/subject';
 
 export interface PruneOptions {
   /** Newest history entries of each tag that are always kept (the newest one is kept even at 0). */

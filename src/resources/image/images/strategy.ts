@@ -3,14 +3,13 @@
  * on create; on update the derived data is immutable and a new manifest or config is accepted only
  * when it matches the image's digest.
  */
+import { LAYERS_ORDER_ANNOTATION, MANIFEST_BLOB_STORED_ANNOTATION } from '../../../apis/image/annotations.js';
 import type { Strategy } from '../../../api/strategy.js';
 import { rfc3339 } from '../../../api/object-meta.js';
 import { validateImage, validateImageUpdate } from '../../../apis/image/image-validation.js';
 import { deriveMetadata, manifestDigest, MEDIA, parseManifest, sha256Digest } from '../../../apis/image/manifest.js';
 import type { Image } from '../../../apis/image/schema.js';
 
-export const LAYERS_ORDER_ANNOTATION = 'image.openshift.io/dockerLayersOrder';
-export const MANIFEST_BLOB_STORED_ANNOTATION = 'image.openshift.io/manifestBlobStored';
 export const MANAGED_SIGNATURE_ANNOTATION = 'image.openshift.io/managed-signature';
 
 /** Stored layers are always oldest first; older writers stored schema 2 layers newest first. */

@@ -5,7 +5,8 @@ import { EncodedObjectCache } from '../../../apiserver/generic/encoded-cache.js'
 import { ResourceStore } from '../../../apiserver/generic/resource-store.js';
 import { imagesInfo } from '../images/definition.js';
 import { MemoryStore } from '../../../storage/memory/memory-store.js';
-import { createImageStrategy, LAYERS_ORDER_ANNOTATION } from '../images/strategy.js';
+import { LAYERS_ORDER_ANNOTATION } from '../../../apis/image/annotations.js';
+import { createImageStrategy } from '../images/strategy.js';
 import { MEDIA } from '../../../apis/image/manifest.js';
 import type { Image } from '../../../apis/image/schema.js';
 import { sameImageContent, storeVerifiedImage, toStore, withVerifiedContent } from './verified-images.js';

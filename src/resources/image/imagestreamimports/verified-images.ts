@@ -10,9 +10,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { isApiError } from '../../../api/errors.js';
 import type { RequestContext, Strategy } from '../../../api/strategy.js';
 import type { ResourceStore, WriteOptions } from '../../../apiserver/generic/resource-store.js';
-import { LAYERS_ORDER_ANNOTATION } from '../images/strategy.js';
+import { LAYERS_ORDER_ANNOTATION } from '../../../apis/image/annotations.js';
 import type { Image } from '../../../apis/image/schema.js';
-import { ARTIFACT_TYPE_ANNOTATION } from '../../../apis/image/manifest.js';
+import { ARTIFACT_TYPE_ANNOTATION } from '../../../apis/image/annotations.js';
 
 /** As stored: JSON drops undefined members, and absent lists and strings read as empty. */
 const normal = (v: unknown): unknown => (v === undefined ? null : (JSON.parse(JSON.stringify(v)) as unknown));

@@ -3,6 +3,7 @@
  * the Image if it does not exist (an existing Image is never modified), adds the tag event (and
  * updates tags tracking it) through the status rules, and answers a Status of code 201.
  */
+import { MANAGED_ANNOTATION } from '../../../apis/image/annotations.js';
 import type { TSchema } from '@sinclair/typebox';
 import { conflict, fieldErr, invalid, isApiError, notFound, OBJECT_MODIFIED, type FieldError } from '../../../api/errors.js';
 import type { ResourceInfo } from '../../../api/resource-info.js';
@@ -18,7 +19,6 @@ import { addTagEvent, statusTag, updateTrackingTags } from '../../../apis/image/
 import type { ImageStreamMapping } from '../../../apis/image/virtual-schemas.js';
 import { API_VERSION, success } from '../common.js';
 
-export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
 const KIND = { group: 'image.openshift.io', kind: 'ImageStreamMapping' };
 
 function validateMapping(m: ImageStreamMapping): FieldError[] {

@@ -2,7 +2,7 @@
 import { humanAgo } from '../../../api/human-duration.js';
 import type { TableColumn } from '../../../api/table-column.js';
 import type { ImageStreamTag } from '../../../apis/image/virtual-schemas.js';
-import { ARTIFACT_TYPE_ANNOTATION } from '../../../apis/image/manifest.js';
+import { ARTIFACT_TYPE_ANNOTATION } from '../../../apis/image/annotations.js';
 
 export const imageStreamTagColumns: TableColumn<ImageStreamTag>[] = [
   {
