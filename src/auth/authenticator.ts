@@ -4,6 +4,8 @@
  * `--client-ca-file` (CN is the user, O the groups). "Not mine" is undefined, so they compose.
  * Every authenticated user is in `system:authenticated`.
  */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
 import type { UserInfo } from '../api/strategy.js';
 
@@ -47,4 +49,18 @@ export function unionAuthenticator(...all: Authenticator[]): Authenticator {
     }
     return undefined;
   };
+}
+
+/**
+ * The subject of the client certificate a socket's TLS handshake verified against the client CA
+ * (CN the user, O the groups), or undefined: a certificate TLS did not verify never authenticates.
+ */
+export function verifiedCertificate(socket: Socket): Credentials['certificate'] {
+  const tls = socket as TLSSocket;
+  if (!tls.authorized || typeof tls.getPeerCertificate !== 'function') return undefined;
+  const cert = tls.getPeerCertificate();
+  if (!cert?.subject) return undefined;
+  const pick = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const cn = pick(cert.subject.CN)[0];
+  return cn ? { commonName: cn, organizations: pick(cert.subject.O) } : undefined;
 }

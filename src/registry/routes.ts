@@ -5,10 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { isApiError } from '../api/errors.js';
 import type { UserInfo } from '../api/strategy.js';
-import type { Credentials } from '../auth/authenticator.js';
+import { verifiedCertificate } from '../auth/authenticator.js';
 import { ANONYMOUS_TOKEN, TOKEN_PATH, registryUser, tokenOf, unauthorized } from './auth.js';
 import type { RegistryBackend } from './backend.js';
 import { RegistryHttpError, registryError } from './errors.js';
@@ -42,14 +41,7 @@ const BLOB = /^\/v2\/(.+)\/blobs\/([^/]+)$/;
 const TAGS = /^\/v2\/(.+)\/tags\/list$/;
 const REFERRERS = /^\/v2\/(.+)\/referrers\/([^/]+)$/;
 
-function certificateOf(req: FastifyRequest): Credentials['certificate'] {
-  const socket = req.raw.socket as TLSSocket;
-  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
-  const cert = socket.getPeerCertificate();
-  const pick = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const cn = pick(cert?.subject?.CN)[0];
-  return cn ? { commonName: cn, organizations: pick(cert.subject.O) } : undefined;
-}
+const certificateOf = (req: FastifyRequest) => verifiedCertificate(req.raw.socket);
 
 /** Reads a small body whole (a manifest); larger than `max` is refused. */
 async function readSmallBody(stream: Readable, max: number): Promise<Buffer> {

@@ -20,8 +20,7 @@ import {
   unauthorized,
 } from '../../api/errors.js';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import type { Authenticator, Credentials } from '../../auth/authenticator.js';
+import { verifiedCertificate, type Authenticator } from '../../auth/authenticator.js';
 import { forbiddenMessage, type Authorizer } from '../../auth/rbac-authorizer.js';
 import { impersonate } from '../../auth/impersonation.js';
 import { parseResourcePath, type ResourceRequest } from './request-info.js';
@@ -152,17 +151,6 @@ function isResourcePath(path: string): boolean {
   return /^\/api\/v1\/.+/.test(path) || /^\/apis\/[^/]+\/[^/]+\/.+/.test(path);
 }
 
-/** The subject of a client certificate that TLS verified against the client CA. */
-function verifiedClientCertificate(req: FastifyRequest): Credentials['certificate'] {
-  const socket = req.raw.socket as TLSSocket;
-  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
-  const cert = socket.getPeerCertificate();
-  if (!cert?.subject) return undefined;
-  const pick = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const cn = pick(cert.subject.CN)[0];
-  return cn ? { commonName: cn, organizations: pick(cert.subject.O) } : undefined;
-}
-
 export interface ApiApp {
   readonly app: ApiFastify;
   /** Ends every open watch (graceful shutdown). */
@@ -231,7 +219,7 @@ export function createApiApp(o: ApiAppOptions): ApiApp {
       inflight++;
       req.countedInflight = true;
     }
-    const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedClientCertificate(req) });
+    const user = o.authenticate({ authorization: req.headers.authorization, certificate: verifiedCertificate(req.raw.socket) });
     req.k8s = { user: user ?? { name: 'system:anonymous', groups: ['system:unauthenticated'] }, warnings: [] };
     if (PUBLIC_PATHS.has(path)) return;
     if (!user) throw unauthorized();
