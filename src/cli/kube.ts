@@ -105,21 +105,17 @@ export async function replace<T>(k: Kube, plural: string, name: string, body: ob
  * Reads the stream, lets `change` edit it, and writes it back with its resourceVersion; a write
  * that lost a race with another is retried on a fresh read.
  */
-export async function updateStream(k: Kube, name: string, change: (s: ImageStream) => void, namespace?: string, create = false): Promise<ImageStream> {
+export async function updateStream(k: Kube, name: string, change: (s: ImageStream) => void, namespace?: string, createIfMissing = false): Promise<ImageStream> {
   for (let attempt = 0; ; attempt++) {
     const current = await getStream(k, name, namespace);
-    if (!current && !create) throw new CliError(`Error from server (NotFound): imagestreams.image.openshift.io "${name}" not found`);
+    if (!current && !createIfMissing) throw new CliError(`Error from server (NotFound): imagestreams.image.openshift.io "${name}" not found`);
     const s: ImageStream = current ?? { apiVersion: `${GROUP}/${VERSION}`, kind: 'ImageStream', metadata: { name, namespace: ns(k, namespace) } };
     change(s);
     try {
-      return current ? await replace<ImageStream>(k, 'imagestreams', name, s, namespace) : await createStream(k, s, namespace);
+      return current ? await replace<ImageStream>(k, 'imagestreams', name, s, namespace) : await create<ImageStream>(k, 'imagestreams', s, namespace);
     } catch (e) {
-      if ((isConflict(e) || (e instanceof ApiException && e.code === 409)) && attempt < 5) continue;
+      if (isConflict(e) && attempt < 5) continue;
       throw e;
     }
   }
-}
-
-function createStream(k: Kube, s: ImageStream, namespace?: string): Promise<ImageStream> {
-  return create<ImageStream>(k, 'imagestreams', s, namespace);
 }

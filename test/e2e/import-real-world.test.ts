@@ -16,6 +16,7 @@ import { kubectl } from '../support/kubectl.js';
 import { startEtcd, type EtcdCluster } from '../support/etcd.js';
 import { deleteManifest, pushBlob, pushImage, pushIndex, pushManifest, sha256, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
 import { OciLayout, skopeoCopy, skopeoDigest } from '../support/skopeo.js';
+import { eventually } from '../support/eventually.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -536,16 +537,6 @@ describe('a repository import with bad tags', () => {
     assert.equal(byTag.get('good')?.status.status, 'Success');
   });
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('spec tags imported by the controllers', () => {
   it('gives every tag its own condition, a reason and the digest at fault', async () => {

@@ -12,6 +12,7 @@ import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } 
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { objectKey } from '../../src/apiserver/generic/resource-store.js';
 import { imageStreamsInfo } from '../../src/resources/image/imagestreams/definition.js';
+import { eventually } from '../support/eventually.js';
 
 let server: ServerProcess;
 let registry: Registry;
@@ -326,16 +327,6 @@ describe('the importer and the network', () => {
     }
   });
 });
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('import controllers', () => {
   const newestImage = async (stream: string, tag: string) => {

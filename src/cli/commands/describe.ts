@@ -48,7 +48,7 @@ export function describeStream(s: ImageStream, now = new Date()): string {
     const lines = [name];
     if (spec?.from) {
       const what = spec.from.kind === 'DockerImage' ? spec.from.name : `${spec.from.namespace ? `${spec.from.namespace}/` : ''}${spec.from.name}`;
-      lines.push(`  ${spec.reference ? 'reference to' : spec.from.kind === 'ImageStreamTag' ? 'tagged from' : 'tagged from'} ${what}`);
+      lines.push(`  ${spec.reference ? 'reference to' : 'tagged from'} ${what}`);
       if (spec.importPolicy?.scheduled) lines.push('    updates automatically from registry');
       if (spec.referencePolicy?.type === 'Local') lines.push('    prefer registry pullthrough when referencing this tag');
     } else if (!spec) lines.push('  no spec tag (pushed)');
