@@ -9,6 +9,7 @@ import type { RequestContext } from '../../api/strategy.js';
 import type { TableColumn } from '../../api/table-column.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { DeleteOptions, ListOptions, ListResult, WatchEvent, WatchOptions } from './resource-store.js';
+import type { WatchSink } from './watch-sink.js';
 import type { ProtobufDecoder } from '../http/protobuf.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -48,7 +49,7 @@ export interface ResourceHandler<T extends KubeObject = KubeObject> {
   /** get, list and watch answered as UTF-8 JSON already made (stored kinds reuse their encodings). */
   getJson?(ctx: RequestContext, name: string): Promise<Buffer>;
   listJson?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<Buffer>>;
-  watchJson?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent<Buffer>>;
+  watchJsonInto?(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal, sink: WatchSink<Buffer>): Promise<void>;
   /** get and list answered with objects shared by all readers (frozen): for printing tables. */
   getShared?(ctx: RequestContext, name: string): Promise<T>;
   listShared?(ctx: RequestContext, opts: ListOptions): Promise<ListResult<T>>;

@@ -8,6 +8,11 @@ import { objectHeader, type KubeObject } from '../../api/meta.js';
 import { MemoryStore } from '../../storage/memory/memory-store.js';
 import { EncodedObjectCache } from './encoded-cache.js';
 import { MAX_LIST_PAGE, ResourceStore, type WatchEvent } from './resource-store.js';
+import { iterateWatch, type WatchSink } from './watch-sink.js';
+import { openSqliteStore } from '../../storage/sqlite/sqlite-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface Thing extends KubeObject {
   spec?: { size?: number };
@@ -334,9 +339,17 @@ describe('ResourceStore', () => {
     const x = { labelSelector: { matches: (l: Record<string, string>) => l['app'] === 'x' } };
     const watched = Promise.all([
       collect(things.watch(ctx, { resourceVersion: '0' }, abort.signal), (o) => JSON.stringify(o), 5),
-      collect(things.watchJson(ctx, { resourceVersion: '0' }, abort.signal), (t) => t.toString(), 5),
+      collect(
+        iterateWatch<Buffer>((sink, stop) => things.watchJsonInto(ctx, { resourceVersion: '0' }, stop, sink), abort.signal),
+        (t) => t.toString(),
+        5,
+      ),
       collect(things.watch(ctx, { resourceVersion: '0', ...x }, abort.signal), (o) => JSON.stringify(o), 4),
-      collect(things.watchJson(ctx, { resourceVersion: '0', ...x }, abort.signal), (t) => t.toString(), 4),
+      collect(
+        iterateWatch<Buffer>((sink, stop) => things.watchJsonInto(ctx, { resourceVersion: '0', ...x }, stop, sink), abort.signal),
+        (t) => t.toString(),
+        4,
+      ),
     ]);
     await new Promise((r) => setImmediate(r));
     const a = await things.create(ctx, thing('a', 1, { app: 'x' }), { dryRun: false });
@@ -355,6 +368,60 @@ describe('ResourceStore', () => {
       selectedObjects.map((e) => e.split(' ')[0]),
       ['ADDED', 'ADDED', 'DELETED', 'DELETED'],
     );
+  });
+
+  it('pushes live events from a store that can push: selectors applied, one shared encoding, a watcher that cannot keep up dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'push-watch-'));
+    const store = openSqliteStore({ path: join(dir, 'db'), compactInterval: 0, synchronous: 'NORMAL' });
+    try {
+      const things = new ResourceStore<Thing>({ info, strategy, store, encodedCache: new EncodedObjectCache(1 << 20) });
+      const ctx: RequestContext = { user: { name: 'u', groups: [] }, namespace: 'ns', dryRun: false, warnings: [], now: new Date() };
+      const from = (await things.list(ctx, {})).resourceVersion;
+      const abort = new AbortController();
+      const sinkOf = (limit: number) => {
+        const events: WatchEvent<Buffer>[] = [];
+        const sink: WatchSink<Buffer> = {
+          event: (ev) => events.push(ev),
+          saturated: false,
+          get overwhelmed() {
+            return events.length >= limit;
+          },
+          drained: () => Promise.resolve(),
+        };
+        return { events, sink };
+      };
+      const all = [sinkOf(100), sinkOf(100)];
+      const selected = sinkOf(100);
+      const slow = sinkOf(2);
+      const watches = [
+        ...all.map((w) => things.watchJsonInto(ctx, { resourceVersion: from }, abort.signal, w.sink)),
+        things.watchJsonInto(ctx, { resourceVersion: from, labelSelector: { matches: (l) => l['app'] === 'x' } }, abort.signal, selected.sink),
+      ];
+      const dropped = things.watchJsonInto(ctx, { resourceVersion: from }, abort.signal, slow.sink);
+      const a = await things.create(ctx, thing('a', 1, { app: 'x' }), { dryRun: false });
+      await things.update(ctx, 'a', { ...a, metadata: { ...a.metadata, labels: { app: 'y' } } }, { dryRun: false });
+      await assert.rejects(dropped, (e) => isApiError(e, 'ServiceUnavailable') && /fell too far behind/.test(e.message));
+      await things.create(ctx, thing('b', 1, { app: 'x' }), { dryRun: false });
+      const [first, second] = all.map((w) =>
+        w.events.map((e) => (e.type === 'BOOKMARK' ? e.type : `${e.type} ${JSON.parse(e.object.toString()).metadata.name}`)),
+      );
+      assert.deepEqual(first, ['ADDED a', 'MODIFIED a', 'ADDED b']);
+      assert.deepEqual(second, first);
+      assert.ok(
+        all[0]?.events.every((e, i) => e === all[1]?.events[i]),
+        'watchers without selectors share one event (and one encoding) per change',
+      );
+      assert.deepEqual(
+        selected.events.map((e) => e.type),
+        ['ADDED', 'DELETED', 'ADDED'],
+      );
+      assert.equal(slow.events.length, 2, 'nothing is pushed to a dropped watcher');
+      abort.abort();
+      await Promise.all(watches);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks uid and resourceVersion preconditions on delete', async () => {

@@ -24,7 +24,9 @@ import { fieldValue, presenceOf, type ResourceInfo } from '../../api/resource-in
 import type { RequestContext, Strategy } from '../../api/strategy.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../api/meta.js';
 import { applyPresence, type PresenceTable } from '../../api/presence.js';
-import { isStorageError, StorageError, type KeyValue, type Store } from '../../storage/store.js';
+import { isStorageError, StorageError, type KeyValue, type StorageEvent, type Store } from '../../storage/store.js';
+import { isPushable } from '../../util/sink.js';
+import { iterateWatch, type WatchSink } from './watch-sink.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { EncodedObjectCache } from './encoded-cache.js';
 import { interpretStorageError } from './interpret-storage-error.js';
@@ -137,6 +139,8 @@ const INITIAL_EVENTS_PAGE = 250;
 export class ResourceStore<T extends KubeObject> {
   /** Which fields its answers carry (ObjectMeta's and the group's presence rules). */
   private readonly presence: PresenceTable;
+  /** The JSON watch event of each stored event, made once for all the watchers without selectors. */
+  private readonly jsonEvents = new WeakMap<StorageEvent, WatchEvent<Buffer>>();
   readonly info: ResourceInfo;
   readonly strategy: Strategy<T>;
   readonly gr: GroupResource;
@@ -611,41 +615,53 @@ export class ResourceStore<T extends KubeObject> {
    * Events after the requested resource version. Without one (or "0"), or with sendInitialEvents,
    * the current objects come first as ADDED events, as kube-apiserver does.
    */
-  // The generator itself, not one wrapped in another: every layer costs each watcher each event.
   watch(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
-    return this.watchWith(
-      ctx,
-      opts,
+    return iterateWatch(
+      (sink, stop) =>
+        this.watchInto(
+          ctx,
+          opts,
+          stop,
+          sink,
+          (o) => this.listWith(ctx, o, this.objectItems(o), false),
+          (kv, decoded) => this.present(decoded ?? this.decode(kv)),
+        ),
       signal,
-      (o) => this.listWith(ctx, o, this.objectItems(o), false),
-      (kv, decoded) => this.present(decoded ?? this.decode(kv)),
     );
   }
 
   /** What watch sends, each object already encoded as JSON: watchers of one event share one encoding. */
-  watchJson(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<Buffer>> {
-    return this.watchWith(
+  watchJsonInto(ctx: RequestContext, opts: WatchOptions, signal: AbortSignal, sink: WatchSink<Buffer>): Promise<void> {
+    return this.watchInto(
       ctx,
       opts,
       signal,
+      sink,
       (o) => this.listWith(ctx, o, this.jsonItems(o), false),
       // The decoration inputs are read per event: a configuration change during a long watch is
       // then shared with every other reader instead of splitting the cache between old and new.
       (kv, decoded) => this.encodeForClient(kv, this.encodedCache(), decoded),
+      this.jsonEvents,
     );
   }
 
   /**
    * One watch algorithm for objects and for their encodings. `item` makes an event's object from the
-   * stored value (given it decoded when selectors needed the object already).
+   * stored value (given it decoded when selectors needed the object already). The initial events
+   * wait for the sink to drain; live events are pushed to it in the store's own call when the store
+   * can push (a watch cache fanning one event out to thousands of watchers), and a watcher that
+   * cannot keep up with them is dropped, to re-watch. Watches without selectors make the same event
+   * of a stored one: with `shared`, the first makes it and the others take it.
    */
-  private async *watchWith<I>(
+  private async watchInto<I>(
     ctx: RequestContext,
     opts: WatchOptions,
     signal: AbortSignal,
+    sink: WatchSink<I>,
     initialPage: (o: ListOptions) => Promise<ListResult<I>>,
     item: (kv: KeyValue, decoded: T | undefined) => I,
-  ): AsyncGenerator<WatchEvent<I>> {
+    shared?: WeakMap<StorageEvent, WatchEvent<I>>,
+  ): Promise<void> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     let from: number;
     const rv = opts.resourceVersion;
@@ -668,28 +684,61 @@ export class ResourceStore<T extends KubeObject> {
           throw e;
         });
         snapshot ??= Number(page.resourceVersion);
-        for (const object of page.items) yield { type: 'ADDED', object, revision: snapshot };
+        for (const object of page.items) {
+          sink.event({ type: 'ADDED', object, revision: snapshot });
+          if (sink.saturated) await sink.drained();
+        }
+        if (signal.aborted) return;
         token = page.continue;
       } while (token);
       from = snapshot;
-      if (opts.sendInitialEvents) yield { type: 'BOOKMARK', revision: from, initialEventsEnd: true };
+      if (opts.sendInitialEvents) sink.event({ type: 'BOOKMARK', revision: from, initialEventsEnd: true });
     } else {
       from = parseResourceVersion(rv);
     }
     // Without selectors every event matches: nothing needs decoding to tell its type.
     const filtering = Boolean(opts.labelSelector || opts.fieldSelector);
+    const makeEvent = (ev: StorageEvent): WatchEvent<I> | undefined => {
+      const obj = filtering ? this.decode(ev.kv, ev.kv.modRevision) : undefined;
+      const matchesNow = !obj || this.matches(obj, opts);
+      const before = ev.prev !== undefined && (!filtering || this.matches(this.decode(ev.prev), opts));
+      const type =
+        ev.type === 'delete' ? (before || matchesNow ? 'DELETED' : undefined) : matchesNow ? (before ? 'MODIFIED' : 'ADDED') : before ? 'DELETED' : undefined;
+      return type && { type, object: item(ev.kv, obj), revision: ev.kv.modRevision };
+    };
+    const memo = filtering ? undefined : shared;
+    const toEvent = memo
+      ? (ev: StorageEvent): WatchEvent<I> | undefined => {
+          let event = memo.get(ev);
+          if (event === undefined) {
+            event = makeEvent(ev);
+            if (event) memo.set(ev, event);
+          }
+          return event;
+        }
+      : makeEvent;
     try {
-      for await (const ev of this.store.watch(prefix, from, signal)) {
-        const obj = filtering ? this.decode(ev.kv, ev.kv.modRevision) : undefined;
-        const matchesNow = !obj || this.matches(obj, opts);
-        const before = ev.prev !== undefined && (!filtering || this.matches(this.decode(ev.prev), opts));
-        const revision = ev.kv.modRevision;
-        const event = (type: 'ADDED' | 'MODIFIED' | 'DELETED'): WatchEvent<I> => ({ type, object: item(ev.kv, obj), revision });
-        if (ev.type === 'delete') {
-          if (before || matchesNow) yield event('DELETED');
-        } else if (matchesNow && before) yield event('MODIFIED');
-        else if (matchesNow) yield event('ADDED');
-        else if (before) yield event('DELETED');
+      const events = this.store.watch(prefix, from, signal);
+      if (isPushable(events)) {
+        await new Promise<void>((resolve, reject) =>
+          events.pushTo({
+            push: (ev) => {
+              const event = toEvent(ev);
+              if (!event) return;
+              sink.event(event);
+              // Thrown to the store's subscription, which ends this watch with it.
+              if (sink.overwhelmed) throw new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
+            },
+            end: (err) => (err === undefined ? resolve() : reject(err)),
+          }),
+        );
+        return;
+      }
+      for await (const ev of events) {
+        const event = toEvent(ev);
+        if (!event) continue;
+        sink.event(event);
+        if (sink.saturated) await sink.drained();
       }
     } catch (e) {
       throw interpretStorageError(e, 'watch', this.gr, '');

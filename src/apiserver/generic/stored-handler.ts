@@ -76,7 +76,7 @@ export function createStoredHandler<T extends KubeObject>(opts: StoredHandlerOpt
     list: (ctx: RequestContext, listOpts: ListOptions) => store.list(ctx, listOpts),
     getJson: (ctx: RequestContext, name: string) => store.getJson(ctx, name),
     listJson: (ctx: RequestContext, listOpts: ListOptions) => store.listJson(ctx, listOpts),
-    watchJson: (ctx, watchOpts, signal) => store.watchJson(ctx, watchOpts, signal),
+    watchJsonInto: (ctx, watchOpts, signal, sink) => store.watchJsonInto(ctx, watchOpts, signal, sink),
     getShared: (ctx: RequestContext, name: string) => store.getShared(ctx, name),
     listShared: (ctx: RequestContext, listOpts: ListOptions) => store.listShared(ctx, listOpts),
     watch: (ctx, watchOpts, signal) => store.watch(ctx, watchOpts, signal),

@@ -9,7 +9,8 @@ import { apiVersionOf, presenceOf } from '../../api/resource-info.js';
 import type { ResourceRequest } from './request-info.js';
 import type { RequestContext, UserInfo } from '../../api/strategy.js';
 import type { PatchKind, ResourceHandler, WriteRequest } from '../generic/handler.js';
-import type { ListResult, WatchEvent } from '../generic/resource-store.js';
+import type { ListResult } from '../generic/resource-store.js';
+import { pumpWatch, type WatchSink } from '../generic/watch-sink.js';
 import type { TSchema } from '@sinclair/typebox';
 import type { KubeObject } from '../../api/meta.js';
 import { applyPresence } from '../../api/presence.js';
@@ -227,11 +228,11 @@ export function createResourceRouter(o: ResourceRouterOptions) {
         // A quiet watch sends nothing for minutes: its own deadline owns the socket meanwhile.
         const socket = req.raw.socket;
         socket.setTimeout(0);
-        const watchOf = <T>(events: AsyncIterable<WatchEvent<T>>, encode: (obj: T) => string | Buffer) =>
+        const watchOf = <T>(produce: (sink: WatchSink<T>) => Promise<void>, encode: (obj: T) => string | Buffer) =>
           streamWatch({
             res: reply.raw,
             contentType,
-            events,
+            produce,
             encode,
             bookmarkType: { apiVersion: apiVersionOf(handler.info), kind: handler.info.kind },
             allowBookmarks: opts.allowWatchBookmarks ?? false,
@@ -241,13 +242,23 @@ export function createResourceRouter(o: ResourceRouterOptions) {
             onUnexpectedError: o.onUnexpectedError,
           });
         try {
-          if (fmt.kind === 'json' && handler.watchJson) await watchOf(handler.watchJson(ctx, opts, abort.signal), (json) => json);
-          else
-            await watchOf(handler.watch(ctx, opts, abort.signal), (obj) => {
-              if (fmt.kind === 'table') return JSON.stringify(toTable(handler.columns, [obj], fmt, new Date()));
-              applyPresence(schemaOf(handler), obj, presenceOf(handler.info));
-              return JSON.stringify(obj);
-            });
+          const watchJsonInto = handler.watchJsonInto?.bind(handler);
+          if (fmt.kind === 'json' && watchJsonInto)
+            await watchOf<Buffer>(
+              (sink) => watchJsonInto(ctx, opts, abort.signal, sink),
+              (json) => json,
+            );
+          else {
+            const events = handler.watch(ctx, opts, abort.signal);
+            await watchOf<KubeObject>(
+              (sink) => pumpWatch(events, sink),
+              (obj) => {
+                if (fmt.kind === 'table') return JSON.stringify(toTable(handler.columns, [obj], fmt, new Date()));
+                applyPresence(schemaOf(handler), obj, presenceOf(handler.info));
+                return JSON.stringify(obj);
+              },
+            );
+          }
         } finally {
           // The idle timer owns the socket again: a client that never reads the rest loses it.
           socket.setTimeout(o.socketIdleTimeoutMs);

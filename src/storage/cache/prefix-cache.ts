@@ -10,7 +10,8 @@
  * ready and readers go to the store.
  */
 import { StorageError, isStorageError, type KeyValue, type StorageEvent, type Store } from '../store.js';
-import { drainSubscriber, type QueuedSubscriber } from '../subscriber-queue.js';
+import { drainSubscriber, offer, type QueuedSubscriber } from '../subscriber-queue.js';
+import type { Pushable } from '../../util/sink.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** Objects per page of the cache's first list. */
@@ -191,11 +192,7 @@ export class PrefixCache {
 
   private deliver(s: Subscriber, ev: StorageEvent): void {
     if (ev.kv.modRevision <= s.after || !ev.kv.key.startsWith(s.prefix)) return;
-    if (s.queue.length >= this.o.watcherBuffer) {
-      s.dropped = true;
-      this.subscribers.delete(s);
-    } else s.queue.push(ev);
-    s.wake?.();
+    if (!offer(s, ev, this.o.watcherBuffer)) this.subscribers.delete(s);
   }
 
   private dropSubscribers(): void {
@@ -270,23 +267,25 @@ export class PrefixCache {
    * A watch of keys under `prefix` (within this cache's) for events after `after`; undefined when
    * the window no longer reaches back that far (the caller asks the store instead).
    */
-  watch(prefix: string, after: number, signal: AbortSignal): AsyncIterable<StorageEvent> | undefined {
+  watch(prefix: string, after: number, signal: AbortSignal): Pushable<StorageEvent> | undefined {
     if (!this.readyNow || after < this.windowStart) return undefined;
     const sub: Subscriber = { prefix, after, queue: [], dropped: false, closed: false };
     // The window's events after `after`, then live ones: registered in the same turn, so none is lost or repeated.
     for (const { event } of this.window) if (event.kv.modRevision > after && event.kv.key.startsWith(prefix)) sub.queue.push(event);
     this.subscribers.add(sub);
-    const onAbort = () => sub.wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
     const subscribers = this.subscribers;
     const label = this.prefix;
+    // An abort ends the subscription even when nobody is reading it.
     const end = () => {
       sub.closed = true;
       subscribers.delete(sub);
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', end);
+      sub.wake?.();
     };
+    signal.addEventListener('abort', end, { once: true });
     const dropped = () => new StorageError('Unavailable', label, 'the watcher fell too far behind, or the watch cache is rebuilding');
-    return { [Symbol.asyncIterator]: () => drainSubscriber(sub, signal, dropped, end) };
+    const drain = drainSubscriber(sub, signal, dropped, end);
+    return { pushTo: (sink) => drain.pushTo(sink), [Symbol.asyncIterator]: () => drain };
   }
 
   report(lagRevisions = 0): void {

@@ -395,7 +395,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  async *watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
+  watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
+    // From the present there is no history to replay: the hub's subscription itself, which can push.
+    if (!this.closed && afterRevision >= this.revision && afterRevision >= this.compacted) return this.hub.subscribe(prefix, signal);
+    return this.watchFromHistory(prefix, afterRevision, signal);
+  }
+
+  private async *watchFromHistory(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
     this.ensureOpen();
     if (afterRevision < this.compacted)
       throw new StorageError('Compacted', prefix, `required revision ${afterRevision} has been compacted`, undefined, afterRevision);

@@ -3,10 +3,11 @@
  * subscriber has a bounded queue, and one that falls too far behind is dropped (its iterator throws
  * Unavailable and the client re-watches), as kine's broadcaster does.
  */
+import type { Pushable } from '../../util/sink.js';
 import { StorageError, type StorageEvent } from '../store.js';
-import { drainSubscriber, type QueuedSubscriber } from '../subscriber-queue.js';
+import { drainSubscriber, offer, type QueuedSubscriber } from '../subscriber-queue.js';
 
-export interface Subscription extends AsyncIterable<StorageEvent> {
+export interface Subscription extends Pushable<StorageEvent> {
   close(): void;
 }
 
@@ -25,30 +26,24 @@ export class WatchHub {
 
   publish(ev: StorageEvent): void {
     for (const s of this.subscribers) {
-      if (!ev.kv.key.startsWith(s.prefix)) continue;
-      if (s.queue.length >= this.bufferSize) {
-        s.dropped = true;
-        this.subscribers.delete(s);
-      } else {
-        s.queue.push(ev);
-      }
-      s.wake?.();
+      if (ev.kv.key.startsWith(s.prefix) && !offer(s, ev, this.bufferSize)) this.subscribers.delete(s);
     }
   }
 
   subscribe(prefix: string, signal: AbortSignal): Subscription {
     const sub: Subscriber = { prefix, queue: [], dropped: false, closed: false };
     this.subscribers.add(sub);
-    const onAbort = () => sub.wake?.();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // An abort closes the subscription even when nobody is reading it.
     const close = () => {
       sub.closed = true;
       this.subscribers.delete(sub);
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', close);
       sub.wake?.();
     };
+    signal.addEventListener('abort', close, { once: true });
     const dropped = () => new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
-    return { close, [Symbol.asyncIterator]: () => drainSubscriber(sub, signal, dropped, close) };
+    const drain = drainSubscriber(sub, signal, dropped, close);
+    return { close, pushTo: (sink) => drain.pushTo(sink), [Symbol.asyncIterator]: () => drain };
   }
 
   closeAll(): void {
