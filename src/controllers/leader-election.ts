@@ -51,11 +51,21 @@ export interface EtcdElectionOptions {
   readonly logger: Logger;
 }
 
+/**
+ * Campaigns as etcd's concurrency election does, in its key layout (`election/<name>/<lease id>`, so
+ * etcdctl and etcd3's `election(name).leader()` read it): each candidate writes a key of its own,
+ * bound to its lease, and the candidate with the oldest key leads. A waiting candidate asks again
+ * every `pollMs` instead of holding an etcd watch on the key before its own, as client-go's
+ * lease-based election polls: a replica then holds no etcd watch besides its watch cache's one per
+ * resource type, and a new leader takes over at most `pollMs` after the old one's lease expired.
+ */
 export function etcdLeaderElection(o: EtcdElectionOptions): LeaderElection {
+  const candidates = o.client.namespace(`election/${o.name}/`);
+  const pollMs = Math.min(2_000, (o.leaseSeconds * 1000) / 3);
   let leading = false;
   let stopped = false;
-  let campaign: ReturnType<ReturnType<Etcd3['election']>['campaign']> | undefined;
-  let retry: NodeJS.Timeout | undefined;
+  let lease: ReturnType<typeof candidates.lease> | undefined;
+  let timer: NodeJS.Timeout | undefined;
   let cb: LeaderCallbacks | undefined;
 
   const lose = () => {
@@ -65,41 +75,62 @@ export function etcdLeaderElection(o: EtcdElectionOptions): LeaderElection {
     cb?.onStoppedLeading();
   };
 
-  const campaignOnce = () => {
+  const later = (fn: () => void, ms: number) => {
     if (stopped) return;
-    const c = o.client.election(o.name, o.leaseSeconds).campaign(o.identity);
-    campaign = c;
-    c.on('elected', () => {
-      if (stopped || campaign !== c) return;
-      leading = true;
-      o.logger.info({ identity: o.identity, election: o.name }, 'elected leader: controllers started');
-      cb?.onStartedLeading();
-    });
-    c.on('error', (err: unknown) => {
-      if (campaign !== c) return;
-      lose();
-      o.logger.warn({ err, identity: o.identity }, 'controller election failed; campaigning again');
-      void c.resign().catch(() => undefined);
-      campaign = undefined;
-      // etcd may be down: try again after a pause rather than in a tight loop.
-      retry = setTimeout(campaignOnce, 1000);
-      retry.unref();
-    });
+    timer = setTimeout(fn, ms);
+    timer.unref();
+  };
+
+  const fail = (mine: typeof lease, err: unknown) => {
+    if (stopped || lease !== mine) return;
+    lose();
+    o.logger.warn({ err, identity: o.identity }, 'controller election failed; campaigning again');
+    lease = undefined;
+    void mine?.revoke().catch(() => undefined);
+    // etcd may be down: try again after a pause rather than in a tight loop.
+    later(campaign, 1000);
+  };
+
+  /** Leads once no candidate's key is older than ours. */
+  const poll = async (mine: NonNullable<typeof lease>, keyRevision: number): Promise<void> => {
+    const older = await candidates
+      .getAll()
+      .maxCreateRevision(String(keyRevision - 1))
+      .limit(1)
+      .keys();
+    if (stopped || lease !== mine) return;
+    if (older.length > 0) return later(() => void poll(mine, keyRevision).catch((err: unknown) => fail(mine, err)), pollMs);
+    leading = true;
+    o.logger.info({ identity: o.identity, election: o.name }, 'elected leader: controllers started');
+    cb?.onStartedLeading();
+  };
+
+  const campaign = () => {
+    if (stopped) return;
+    const mine = candidates.lease(o.leaseSeconds);
+    lease = mine;
+    mine.on('lost', (err: unknown) => fail(mine, err));
+    void (async () => {
+      const id = await mine.grant();
+      const r = await candidates.if(id, 'Create', '==', 0).then(candidates.put(id).value(o.identity).lease(id)).else(candidates.get(id)).commit();
+      const created = r.succeeded ? Number(r.header.revision) : Number(r.responses[0]?.response_range.kvs[0]?.create_revision);
+      await poll(mine, created);
+    })().catch((err: unknown) => fail(mine, err));
   };
 
   return {
     run(callbacks) {
       cb = callbacks;
-      campaignOnce();
+      campaign();
     },
     async stop() {
       stopped = true;
-      if (retry) clearTimeout(retry);
+      if (timer) clearTimeout(timer);
       lose();
-      const c = campaign;
-      campaign = undefined;
-      // Resigning deletes our key, so the next replica leads without waiting for the lease to expire.
-      if (c) await Promise.race([c.resign().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      const mine = lease;
+      lease = undefined;
+      // Revoking the lease deletes our key, so the next candidate leads at its next poll, without waiting for the lease to expire.
+      if (mine) await Promise.race([mine.revoke().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     },
     get isLeader() {
       return leading;
