@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { describeStoreConformance } from '../../../test/conformance/storage-suite.js';
 import { startEtcd, type EtcdCluster } from '../../../test/support/etcd.js';
 import { openEtcdStore } from '../etcd/etcd-store.js';
-import type { StorageEvent, Store } from '../store.js';
-import { CachedStore } from './cached-store.js';
+import { MemoryStore } from '../memory/memory-store.js';
+import type { LastWrite, StorageEvent, Store } from '../store.js';
+import { CachedStore, type CacheableStore } from './cached-store.js';
 import type { CacheObserver } from './prefix-cache.js';
 
 const SUITE_PREFIXES = ['/a/', '/ab/', '/c/', '/h/', '/p/', '/r/', '/race/', '/w/', '/wc/', '/x/'];
@@ -123,5 +124,44 @@ describe('the watch cache over etcd, two replicas', () => {
       ],
     );
     assert.equal(await etcdWatchers(etcd), watchersBefore, 'watches are served from the cache');
+  });
+});
+
+describe('the watch cache’s freshness check', () => {
+  it('never lets a read join a last-write read already in flight; the reads arriving meanwhile share the next one', async () => {
+    const memory = new MemoryStore();
+    await memory.create('/p/a', 'v1');
+    const sent: { resolve: (r: LastWrite) => void }[] = [];
+    const inner = new Proxy(memory, {
+      get(target, name) {
+        if (name === 'trackWrites') return () => undefined;
+        if (name === 'lastWrite') return () => new Promise<LastWrite>((resolve) => sent.push({ resolve }));
+        const v: unknown = Reflect.get(target, name);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as MemoryStore & CacheableStore;
+    const cached = new CachedStore(inner);
+    cached.start(['/p/']);
+    await cached.whenReady();
+    const revision = await memory.currentRevision();
+    const answered: string[] = [];
+    const read = (name: string) => cached.get('/p/a').then((kv) => answered.push(`${name}:${kv?.value}`));
+    const tick = () => new Promise((r) => setImmediate(r));
+
+    const first = read('first');
+    await tick();
+    assert.equal(sent.length, 1, 'the first read’s check went out at the end of its turn');
+    const later = [read('second'), read('third')];
+    await tick();
+    assert.equal(sent.length, 1, 'no second check while one is in flight');
+    sent[0]?.resolve({ revision, lastWrite: 0 });
+    await first;
+    await tick();
+    assert.deepEqual(answered, ['first:v1'], 'the reads that arrived during the first check wait for their own');
+    assert.equal(sent.length, 2, 'their check went out as soon as the first was answered');
+    sent[1]?.resolve({ revision, lastWrite: 0 });
+    await Promise.all(later);
+    assert.deepEqual(answered, ['first:v1', 'second:v1', 'third:v1']);
+    await cached.close();
   });
 });

@@ -42,12 +42,32 @@ function waitReady(cache: PrefixCache, signal: AbortSignal, ms: number): Promise
 /** How long a read waits for the watch to bring a write it learnt of, before it reads the store instead. */
 const EVENT_WAIT_MS = 1_000;
 
+/** A last-write read not sent yet, and the reads waiting for it. */
+interface PendingCheck {
+  readonly promise: Promise<LastWrite>;
+  readonly resolve: (r: LastWrite) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+function pendingCheck(): PendingCheck {
+  const settle: { resolve?: (r: LastWrite) => void; reject?: (err: unknown) => void } = {};
+  const promise = new Promise<LastWrite>((resolve, reject) => Object.assign(settle, { resolve, reject }));
+  return { promise, resolve: (r) => settle.resolve?.(r), reject: (err) => settle.reject?.(err) };
+}
+
+interface CheckState {
+  inFlight: boolean;
+  /** A send is scheduled for the end of this turn of the event loop. */
+  scheduled: boolean;
+  next?: PendingCheck;
+}
+
 export type CacheableStore = Store & Required<Pick<Store, 'lastWrite' | 'trackWrites'>>;
 
 export class CachedStore implements Store {
   private readonly caches: PrefixCache[] = [];
-  /** Last-write reads about to be sent, per prefix, shared by the reads of this turn. */
-  private readonly checks = new Map<PrefixCache, Promise<LastWrite>>();
+  /** Per prefix, the last-write read in flight and the one the reads arriving meanwhile wait for. */
+  private readonly checks = new Map<PrefixCache, CheckState>();
 
   constructor(
     private readonly inner: CacheableStore,
@@ -93,21 +113,51 @@ export class CachedStore implements Store {
   }
 
   /**
-   * The prefix's last write, read once for all the reads that arrive in one turn of the event loop:
-   * the request goes out after every one of them arrived (setImmediate), so none can miss a write
-   * acknowledged before it began, and a read never queues behind a request already in flight.
+   * The prefix's last write, read once for all the reads waiting for it. A read joins the request
+   * that has not been sent yet, never one already in flight (that one may have been answered before
+   * the read began, and so miss a write acknowledged just before it): with none in flight the request
+   * goes out once this turn of the event loop has seen every read that arrived in it (setImmediate),
+   * and with one in flight as soon as that one is answered. At most one is in flight per prefix, so
+   * under load each carries every read that arrived during the last one's round trip.
    */
   private check(cache: PrefixCache): Promise<LastWrite> {
-    const pending = this.checks.get(cache);
-    if (pending !== undefined) return pending;
-    const next = new Promise<LastWrite>((resolve, reject) => {
+    let state = this.checks.get(cache);
+    if (!state) {
+      state = { inFlight: false, scheduled: false };
+      this.checks.set(cache, state);
+    }
+    if (state.next) return state.next.promise;
+    state.next = pendingCheck();
+    if (!state.inFlight && !state.scheduled) {
+      const s = state;
+      s.scheduled = true;
       setImmediate(() => {
-        this.checks.delete(cache);
-        this.inner.lastWrite(cache.prefix).then(resolve, reject);
+        s.scheduled = false;
+        this.sendCheck(cache, s);
       });
-    });
-    this.checks.set(cache, next);
-    return next;
+    }
+    return state.next.promise;
+  }
+
+  private sendCheck(cache: PrefixCache, state: CheckState): void {
+    const next = state.next;
+    if (state.inFlight || !next) return;
+    state.next = undefined;
+    state.inFlight = true;
+    const done = () => {
+      state.inFlight = false;
+      this.sendCheck(cache, state);
+    };
+    this.inner.lastWrite(cache.prefix).then(
+      (r) => {
+        next.resolve(r);
+        done();
+      },
+      (err: unknown) => {
+        next.reject(err);
+        done();
+      },
+    );
   }
 
   /**
