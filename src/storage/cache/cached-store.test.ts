@@ -128,7 +128,7 @@ describe('the watch cache over etcd, two replicas', () => {
 });
 
 describe('the watch cache’s freshness check', () => {
-  it('never lets a read join a last-write read already in flight; the reads arriving meanwhile share the next one', async () => {
+  it('never lets a read join a last-write read already in flight; the reads arriving meanwhile share the next one, two at most in flight', async () => {
     const memory = new MemoryStore();
     await memory.create('/p/a', 'v1');
     const sent: { resolve: (r: LastWrite) => void }[] = [];
@@ -151,17 +151,24 @@ describe('the watch cache’s freshness check', () => {
     const first = read('first');
     await tick();
     assert.equal(sent.length, 1, 'the first read’s check went out at the end of its turn');
-    const later = [read('second'), read('third')];
+    const second = [read('second'), read('third')];
     await tick();
-    assert.equal(sent.length, 1, 'no second check while one is in flight');
+    assert.equal(sent.length, 2, 'reads arriving while one check is in flight get a check of their own, not that one');
+    const third = [read('fourth'), read('fifth')];
+    await tick();
+    assert.equal(sent.length, 2, 'no third check while two are in flight');
     sent[0]?.resolve({ revision, lastWrite: 0 });
     await first;
     await tick();
-    assert.deepEqual(answered, ['first:v1'], 'the reads that arrived during the first check wait for their own');
-    assert.equal(sent.length, 2, 'their check went out as soon as the first was answered');
+    assert.deepEqual(answered, ['first:v1']);
+    assert.equal(sent.length, 3, 'the waiting reads’ check went out as soon as one in flight was answered');
     sent[1]?.resolve({ revision, lastWrite: 0 });
-    await Promise.all(later);
-    assert.deepEqual(answered, ['first:v1', 'second:v1', 'third:v1']);
+    await Promise.all(second);
+    await tick();
+    assert.deepEqual(answered, ['first:v1', 'second:v1', 'third:v1'], 'the reads that arrived after a check was sent wait for a later one');
+    sent[2]?.resolve({ revision, lastWrite: 0 });
+    await Promise.all(third);
+    assert.deepEqual(answered, ['first:v1', 'second:v1', 'third:v1', 'fourth:v1', 'fifth:v1']);
     await cached.close();
   });
 });

@@ -55,8 +55,14 @@ function pendingCheck(): PendingCheck {
   return { promise, resolve: (r) => settle.resolve?.(r), reject: (err) => settle.reject?.(err) };
 }
 
+/**
+ * Last-write reads in flight per prefix. One alone leaves gets waiting a round trip and a half on
+ * average, two overlap them (etcd get +35% against one in the backends load); more added nothing.
+ */
+const MAX_CHECKS_IN_FLIGHT = 2;
+
 interface CheckState {
-  inFlight: boolean;
+  inFlight: number;
   /** A send is scheduled for the end of this turn of the event loop. */
   scheduled: boolean;
   next?: PendingCheck;
@@ -66,7 +72,7 @@ export type CacheableStore = Store & Required<Pick<Store, 'lastWrite' | 'trackWr
 
 export class CachedStore implements Store {
   private readonly caches: PrefixCache[] = [];
-  /** Per prefix, the last-write read in flight and the one the reads arriving meanwhile wait for. */
+  /** Per prefix, the last-write reads in flight and the one the reads arriving meanwhile wait for. */
   private readonly checks = new Map<PrefixCache, CheckState>();
 
   constructor(
@@ -115,20 +121,20 @@ export class CachedStore implements Store {
   /**
    * The prefix's last write, read once for all the reads waiting for it. A read joins the request
    * that has not been sent yet, never one already in flight (that one may have been answered before
-   * the read began, and so miss a write acknowledged just before it): with none in flight the request
-   * goes out once this turn of the event loop has seen every read that arrived in it (setImmediate),
-   * and with one in flight as soon as that one is answered. At most one is in flight per prefix, so
-   * under load each carries every read that arrived during the last one's round trip.
+   * the read began, and so miss a write acknowledged just before it). The request goes out once this
+   * turn of the event loop has seen every read that arrived in it (setImmediate), or, with
+   * MAX_CHECKS_IN_FLIGHT already out, as soon as one of them is answered: under load each carries
+   * every read that arrived while it waited.
    */
   private check(cache: PrefixCache): Promise<LastWrite> {
     let state = this.checks.get(cache);
     if (!state) {
-      state = { inFlight: false, scheduled: false };
+      state = { inFlight: 0, scheduled: false };
       this.checks.set(cache, state);
     }
     if (state.next) return state.next.promise;
     state.next = pendingCheck();
-    if (!state.inFlight && !state.scheduled) {
+    if (state.inFlight < MAX_CHECKS_IN_FLIGHT && !state.scheduled) {
       const s = state;
       s.scheduled = true;
       setImmediate(() => {
@@ -141,11 +147,11 @@ export class CachedStore implements Store {
 
   private sendCheck(cache: PrefixCache, state: CheckState): void {
     const next = state.next;
-    if (state.inFlight || !next) return;
+    if (state.inFlight >= MAX_CHECKS_IN_FLIGHT || !next) return;
     state.next = undefined;
-    state.inFlight = true;
+    state.inFlight++;
     const done = () => {
-      state.inFlight = false;
+      state.inFlight--;
       this.sendCheck(cache, state);
     };
     this.inner.lastWrite(cache.prefix).then(
