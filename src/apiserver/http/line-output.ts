@@ -3,7 +3,8 @@
  * one socket write: the response's own chunked write corks the socket, queues the length, the data
  * and the CRLF as three buffers and uncorks on the next tick, and for a watch cache's fan-out to
  * thousands of watchers that bookkeeping costs about as much as the TLS write itself, and holds every
- * watcher's bytes back until all of them were queued. HTTP/2 responses (no chunks) use their own write.
+ * watcher's bytes back until all of them were queued. A response with no socket yet (a pipelined
+ * request's, while the ones ahead of it are answered) writes through itself.
  */
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
