@@ -77,6 +77,8 @@ export function etcdLeaderElection(o: EtcdElectionOptions): LeaderElection {
 
   const later = (fn: () => void, ms: number) => {
     if (stopped) return;
+    // One timer at a time: a campaign after a lost lease replaces the old campaign's next poll.
+    clearTimeout(timer);
     timer = setTimeout(fn, ms);
     timer.unref();
   };

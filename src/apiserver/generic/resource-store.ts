@@ -63,6 +63,12 @@ export type WatchEvent<T> =
   /** The stream has delivered everything up to `revision`; `initialEventsEnd` marks the end of the initial list. */
   | { type: 'BOOKMARK'; revision: number; initialEventsEnd?: boolean };
 
+/** One stored event and the watch event made of it, shared by the watchers that take the same. */
+interface SharedEvent<I> {
+  stored?: StorageEvent;
+  event?: WatchEvent<I> | undefined;
+}
+
 export interface WriteOptions {
   readonly dryRun: boolean;
   readonly fieldManager?: string;
@@ -139,8 +145,12 @@ const INITIAL_EVENTS_PAGE = 250;
 export class ResourceStore<T extends KubeObject> {
   /** Which fields its answers carry (ObjectMeta's and the group's presence rules). */
   private readonly presence: PresenceTable;
-  /** The JSON watch event of each stored event, made once for all the watchers without selectors. */
-  private readonly jsonEvents = new WeakMap<StorageEvent, WatchEvent<Buffer>>();
+  /**
+   * The JSON watch event of the stored event last fanned out, made once for all the watchers
+   * without selectors: a live event reaches them one after the other in one pass, so one slot is
+   * enough, and it holds no event the watch cache's window keeps for longer.
+   */
+  private readonly jsonEvents: SharedEvent<Buffer> = {};
   readonly info: ResourceInfo;
   readonly strategy: Strategy<T>;
   readonly gr: GroupResource;
@@ -660,7 +670,7 @@ export class ResourceStore<T extends KubeObject> {
     sink: WatchSink<I>,
     initialPage: (o: ListOptions) => Promise<ListResult<I>>,
     item: (kv: KeyValue, decoded: T | undefined) => I,
-    shared?: WeakMap<StorageEvent, WatchEvent<I>>,
+    shared?: SharedEvent<I>,
   ): Promise<void> {
     const prefix = this.prefixFor(this.namespaceOf(ctx));
     let from: number;
@@ -709,12 +719,11 @@ export class ResourceStore<T extends KubeObject> {
     const memo = filtering ? undefined : shared;
     const toEvent = memo
       ? (ev: StorageEvent): WatchEvent<I> | undefined => {
-          let event = memo.get(ev);
-          if (event === undefined) {
-            event = makeEvent(ev);
-            if (event) memo.set(ev, event);
+          if (memo.stored !== ev) {
+            memo.stored = ev;
+            memo.event = makeEvent(ev);
           }
-          return event;
+          return memo.event;
         }
       : makeEvent;
     try {

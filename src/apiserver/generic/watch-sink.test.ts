@@ -33,6 +33,19 @@ describe('iterateWatch', () => {
     assert.equal(stopped, true);
   });
 
+  it('hands a producer an aborted signal, and ends at once, when the caller’s signal was aborted before it began', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    let producerSaw: boolean | undefined;
+    const seen: WatchEvent<number>[] = [];
+    for await (const ev of iterateWatch<number>(async (_sink, signal) => {
+      producerSaw = signal.aborted;
+    }, abort.signal))
+      seen.push(ev);
+    assert.equal(producerSaw, true);
+    assert.deepEqual(seen, []);
+  });
+
   it('throws what the producer failed with, after the events before it', async () => {
     const boom = new Error('storage went away');
     const seen: number[] = [];

@@ -32,6 +32,8 @@ export async function* iterateWatch<T>(produce: WatchProducer<T>, signal: AbortS
   const stop = new AbortController();
   const stopNow = () => stop.abort();
   signal.addEventListener('abort', stopNow, { once: true });
+  // An abort that came first fires no event.
+  if (signal.aborted) stop.abort();
   const queue: WatchEvent<T>[] = [];
   let wake: (() => void) | undefined;
   let drainWaiters: (() => void)[] = [];

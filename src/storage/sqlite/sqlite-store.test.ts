@@ -29,6 +29,27 @@ describe('sqlite store', () => {
     }
   });
 
+  it('watches from the present and from a future revision deliver only the writes after it', async () => {
+    const s = openSqliteStore({ path: join(dir, 'from.db'), compactInterval: 0 });
+    try {
+      const now = await s.currentRevision();
+      const abort = new AbortController();
+      const take = async (after: number, count: number) => {
+        const out: number[] = [];
+        for await (const ev of s.watch('/f/', after, abort.signal)) if (out.push(ev.kv.modRevision) === count) break;
+        return out;
+      };
+      const present = take(now, 4);
+      const future = take(now + 2, 2);
+      for (let i = 0; i < 4; i++) await s.create(`/f/${i}`, 'v');
+      assert.deepEqual(await present, [now + 1, now + 2, now + 3, now + 4]);
+      assert.deepEqual(await future, [now + 3, now + 4], 'nothing at or before the revision asked for');
+      abort.abort();
+    } finally {
+      await s.close();
+    }
+  });
+
   it('commits concurrent writes together, each with its own check, outcome and revision, in the order asked', async () => {
     const path = join(dir, 'group.db');
     const commits: number[] = [];

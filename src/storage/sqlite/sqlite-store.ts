@@ -397,7 +397,8 @@ export class SqliteStore implements Store {
 
   watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<StorageEvent> {
     // From the present there is no history to replay: the hub's subscription itself, which can push.
-    if (!this.closed && afterRevision >= this.revision && afterRevision >= this.compacted) return this.hub.subscribe(prefix, signal);
+    // (From a future revision the replay's filter is still needed.)
+    if (!this.closed && afterRevision === this.revision && afterRevision >= this.compacted) return this.hub.subscribe(prefix, signal);
     return this.watchFromHistory(prefix, afterRevision, signal);
   }
 
