@@ -65,6 +65,17 @@ describe('pushed subscriptions (WatchHub)', () => {
     assert.ok(sink.ended?.error instanceof StorageError && sink.ended.error.code === 'Unavailable');
   });
 
+  it('leaves no subscription behind for a signal aborted before it subscribed', () => {
+    const hub = new WatchHub(10);
+    const abort = new AbortController();
+    abort.abort();
+    const sub = hub.subscribe('/a/', abort.signal);
+    assert.equal(hub.size, 0);
+    const sink = recorder();
+    sub.pushTo(sink);
+    assert.deepEqual(sink.ended, { error: undefined });
+  });
+
   it('ends a pushed subscription when the hub closes', () => {
     const hub = new WatchHub(10);
     const sink = recorder();

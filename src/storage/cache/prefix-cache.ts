@@ -283,6 +283,7 @@ export class PrefixCache {
       sub.wake?.();
     };
     signal.addEventListener('abort', end, { once: true });
+    if (signal.aborted) end();
     const dropped = () => new StorageError('Unavailable', label, 'the watcher fell too far behind, or the watch cache is rebuilding');
     const drain = drainSubscriber(sub, signal, dropped, end);
     return { pushTo: (sink) => drain.pushTo(sink), [Symbol.asyncIterator]: () => drain };

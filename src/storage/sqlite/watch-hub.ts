@@ -41,6 +41,7 @@ export class WatchHub {
       sub.wake?.();
     };
     signal.addEventListener('abort', close, { once: true });
+    if (signal.aborted) close();
     const dropped = () => new StorageError('Unavailable', prefix, 'the watcher fell too far behind and was dropped');
     const drain = drainSubscriber(sub, signal, dropped, close);
     return { close, pushTo: (sink) => drain.pushTo(sink), [Symbol.asyncIterator]: () => drain };
