@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { globalAgent, request } from 'node:https';
+import { Agent, globalAgent, request } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -242,6 +242,38 @@ describe('a watcher that stops reading', () => {
   after(async () => {
     await server?.kill();
     server?.cleanup();
+  });
+
+  it('leaves the connection of a watch that ended usable for the next request', async () => {
+    // One socket for both requests: the watch's last chunk must leave the connection in step.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: server.ca });
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string; socket: unknown }>((resolve, reject) => {
+        const req = request(new URL(path, server.url), { agent, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, socket: req.socket }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const configmaps = '/api/v1/namespaces/default/configmaps';
+      const rv = (await api(server, 'GET', configmaps)).json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+      const watching = get(`${configmaps}?watch=true&resourceVersion=${rv}&timeoutSeconds=1`);
+      await sleep(200);
+      assert.equal((await api(server, 'POST', configmaps, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'reuse' } } })).status, 201);
+      const watched = await watching;
+      assert.equal(watched.status, 200);
+      assert.match(watched.body, /^\{"type":"ADDED","object":\{.*"name":"reuse"/);
+      const next = await get(`${configmaps}/reuse`);
+      assert.equal(next.status, 200);
+      assert.equal(next.socket, watched.socket, 'the same connection served both');
+      assert.equal(JSON.parse(next.body).metadata.name, 'reuse');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('is dropped once 64 MiB wait for it, with an ERROR and the end of its stream, while the others are served', async () => {
