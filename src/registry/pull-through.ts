@@ -19,6 +19,7 @@ export interface PullThroughPolicy {
   readonly whitelister: RegistryWhitelister;
   readonly insecureRegistries: readonly string[];
   readonly blockedRegistries: readonly string[];
+  /** The CAs upstream registries' certificates are verified against (absent: the system's). */
   readonly ca?: string;
 }
 
@@ -26,7 +27,8 @@ export interface PullThroughOptions {
   readonly backend: RegistryBackend;
   readonly blobs: BlobStore;
   readonly network: NetworkPolicy;
-  readonly policy: () => PullThroughPolicy;
+  /** Read for every upstream request: a change of the cluster image config applies to the next pull. */
+  readonly policy: () => Promise<PullThroughPolicy>;
   readonly timeoutMs: number;
   readonly logger: Logger;
 }
@@ -54,7 +56,7 @@ export class PullThrough {
     } catch {
       throw registryError('MANIFEST_UNKNOWN', `the image's reference ${reference} cannot be pulled through`);
     }
-    const policy = this.o.policy();
+    const policy = await this.o.policy();
     const defaulted = dockerClientDefaults(ref);
     const registry = defaulted.registry === 'docker.io' ? 'registry-1.docker.io' : defaulted.registry;
     if (policy.blockedRegistries.includes(registry))

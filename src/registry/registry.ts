@@ -21,7 +21,7 @@ export interface RegistryOptions {
   /** Where blobs, uploads, links and referrers live (shared by replicas on a shared filesystem). */
   readonly storageDir: string;
   readonly network: NetworkPolicy;
-  readonly pullThroughPolicy: () => PullThroughPolicy;
+  readonly pullThroughPolicy: () => Promise<PullThroughPolicy>;
   readonly pullThroughTimeoutMs: number;
   readonly logger: Logger;
   /** Uploads untouched for longer are removed. */

@@ -11,6 +11,7 @@ import { createRegistry, type IntegratedRegistry } from '../registry/registry.js
 import type { RegistryBackend, StreamBlob } from '../registry/backend.js';
 import { streamLayers } from '../resources/image/imagestreams/layers.js';
 import { systemContext } from '../resources/installer.js';
+import { trustedCAs } from '../resources/image/imagestreamimports/trusted-cas.js';
 import type { ApiResources } from './api-resources.js';
 
 export interface RegistrySettings {
@@ -86,6 +87,7 @@ export function registryBackend(api: ApiResources, authenticate: Authenticator):
 
 export function startRegistry(api: ApiResources, authenticate: Authenticator, s: RegistrySettings): Promise<IntegratedRegistry> {
   const clusterConfig = api.need('clusterConfig');
+  const configMaps = api.need('configMaps');
   return createRegistry({
     backend: registryBackend(api, authenticate),
     storageDir: s.storageDir,
@@ -93,12 +95,15 @@ export function startRegistry(api: ApiResources, authenticate: Authenticator, s:
     pullThroughTimeoutMs: s.pullThroughTimeoutMs,
     gcGraceMs: s.gcGraceMs,
     logger: s.logger,
-    pullThroughPolicy: () => {
+    // The same registry policy and trusted CAs as imports.
+    pullThroughPolicy: async () => {
       const cfg = clusterConfig.get();
+      const ca = await trustedCAs(configMaps, cfg.importPolicy.additionalTrustedCA);
       return {
         whitelister: cfg.whitelister,
         insecureRegistries: cfg.importPolicy.insecureRegistries,
         blockedRegistries: cfg.importPolicy.blockedRegistries,
+        ...(ca ? { ca } : {}),
       };
     },
   });

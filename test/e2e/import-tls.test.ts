@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureServingPki } from '../../src/server/pki.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { pushImage, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
+import { eventually } from '../support/eventually.js';
+import { pushImage, sha256, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
+import { registryRequest } from '../support/registry-request.js';
 
 let server: ServerProcess;
 let plain: Registry;
@@ -81,6 +83,34 @@ describe('imports over TLS with a private CA', () => {
     const r = await importFrom(false);
     assert.equal(r.status.status, 'Success', JSON.stringify(r.status));
     assert.equal(r.image?.metadata.name, image.digest);
+  });
+
+  it('pulls through from that registry with the same trusted CAs, and not without them', async () => {
+    const created = await api(server, 'POST', '/apis/image.openshift.io/v1/namespaces/tls/imagestreams', {
+      body: {
+        apiVersion: 'image.openshift.io/v1',
+        kind: 'ImageStream',
+        metadata: { name: 'pulled' },
+        spec: { tags: [{ name: 'v1', from: { kind: 'DockerImage', name: `${secure.host}/team/app:v1` } }] },
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    await eventually('the tag imported from the TLS registry', async () => {
+      const r = await api(server, 'GET', '/apis/image.openshift.io/v1/namespaces/tls/imagestreamtags/pulled:v1');
+      return r.status === 200 ? r : undefined;
+    });
+    // Its layer is not stored here: a pull of it goes to the TLS registry.
+    const blob = `/v2/tls/pulled/blobs/${image.layerDigest}`;
+    await patchConfig({ additionalTrustedCA: null });
+    await eventually('the CA no longer trusted', async () => ((await importFrom(false)).status.reason === 'InternalError' ? true : undefined));
+    const refused = await registryRequest(server, 'GET', blob);
+    assert.notEqual(refused.status, 200);
+    assert.ok(Array.isArray(refused.json<{ errors?: unknown }>().errors), refused.body.toString());
+    await patchConfig({ additionalTrustedCA: { name: 'registry-cas' } });
+    await eventually('the CA trusted again', async () => ((await importFrom(false)).status.status === 'Success' ? true : undefined));
+    const pulled = await registryRequest(server, 'GET', blob);
+    assert.equal(pulled.status, 200, pulled.body.toString());
+    assert.equal(sha256(pulled.body), image.layerDigest);
   });
 
   it('refuses a registry listed in registrySources.blockedRegistries', async () => {

@@ -14,6 +14,7 @@ import type { RequestContext } from '../../../api/strategy.js';
 import { decodeBody } from '../../../apiserver/generic/decode-body.js';
 import type { ResourceHandler } from '../../../apiserver/generic/handler.js';
 import type { ResourceStore } from '../../../apiserver/generic/resource-store.js';
+import { trustedCAs } from './trusted-cas.js';
 import { rfc3339 } from '../../../api/object-meta.js';
 import { keyringFromSecrets } from '../../../importer/credentials.js';
 import type { NetworkPolicy } from '../../../importer/address-guard.js';
@@ -23,7 +24,6 @@ import { repositoryStatus, runImport, wantsAnonymousRetry } from '../../../impor
 import { importDeadline, type ImportLimits } from '../../../importer/limits.js';
 import type { Secret } from '../../../apis/core/secret.js';
 import type { ConfigMap } from '../../../apis/core/configmap.js';
-import { rootCertificates } from 'node:tls';
 import { parseDockerImageReference, registryHostPort } from '../../../apis/image/reference.js';
 import type { RegistryWhitelister } from '../../../apis/image/whitelist.js';
 import type { UserInfo } from '../../../api/strategy.js';
@@ -47,8 +47,6 @@ export interface ImportPolicyConfig {
   /** The import mode of entries that name none. */
   readonly defaultImportMode?: string;
 }
-
-export const TRUSTED_CA_NAMESPACE = 'openshift-config';
 
 export interface ImageStreamImportDeps {
   readonly info: ResourceInfo;
@@ -291,15 +289,6 @@ function applyResults(stream: ImageStream, isi: ImageStreamImport, now: Date): A
     apply(result.tag, `${repo.from.name ?? ''}:${result.tag}`, result, repo.importPolicy, repo.referencePolicy, result.image !== undefined);
   }
   return { changed };
-}
-
-/** The system CAs plus every PEM value of the additionalTrustedCA ConfigMap (none configured: undefined). */
-async function trustedCAs(configMaps: ResourceStore<ConfigMap>, name: string | undefined): Promise<string | undefined> {
-  if (!name) return undefined;
-  const cm = (await configMaps.getRaw(TRUSTED_CA_NAMESPACE, name))?.obj;
-  const pems = Object.values(cm?.data ?? {}).filter((v) => v.includes('-----BEGIN CERTIFICATE-----'));
-  if (pems.length === 0) return undefined;
-  return [...rootCertificates, ...pems].join('\n');
 }
 
 function stripBlobs(isi: ImageStreamImport): void {
