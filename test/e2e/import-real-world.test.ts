@@ -11,6 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { imageStreamImport, type ImportEntry } from '../support/image-stream-import.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { kubectl } from '../support/kubectl.js';
 import { startEtcd, type EtcdCluster } from '../support/etcd.js';
@@ -257,34 +258,8 @@ after(async () => {
   await etcd?.stop();
 });
 
-type Entry = { from: string; to?: string; mode?: string };
-
-function isiBody(name: string, images: Entry[], doImport: boolean, repository?: { from: string; mode?: string }) {
-  return {
-    apiVersion: 'image.openshift.io/v1',
-    kind: 'ImageStreamImport',
-    metadata: { name },
-    spec: {
-      import: doImport,
-      images: images.map((i) => ({
-        from: { kind: 'DockerImage', name: i.from },
-        ...(i.to ? { to: { name: i.to } } : {}),
-        importPolicy: { insecure: true, ...(i.mode ? { importMode: i.mode } : {}) },
-      })),
-      ...(repository
-        ? {
-            repository: {
-              from: { kind: 'DockerImage', name: repository.from },
-              importPolicy: { insecure: true, ...(repository.mode ? { importMode: repository.mode } : {}) },
-            },
-          }
-        : {}),
-    },
-  };
-}
-
-async function post(name: string, images: Entry[], doImport: boolean, repository?: { from: string; mode?: string }): Promise<Isi> {
-  const r = await api(server, 'POST', `${NS}/imagestreamimports`, { body: isiBody(name, images, doImport, repository) });
+async function post(name: string, images: ImportEntry[], doImport: boolean, repository?: { from: string; mode?: string }): Promise<Isi> {
+  const r = await api(server, 'POST', `${NS}/imagestreamimports`, { body: imageStreamImport(name, images, doImport, repository) });
   assert.equal(r.status, 201, r.text);
   return r.json<Isi>();
 }

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { imageStreamImport } from '../support/image-stream-import.js';
 import { api, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { kubectl } from '../support/kubectl.js';
 import { pushImage, pushIndex, startRegistry, type PushedImage, type Registry } from '../support/registry.js';
@@ -55,24 +56,6 @@ interface Stream {
   };
 }
 
-function isi(name: string, images: { from: string; to?: string; mode?: string; includeManifest?: boolean }[], doImport: boolean, repository?: string) {
-  return {
-    apiVersion: 'image.openshift.io/v1',
-    kind: 'ImageStreamImport',
-    metadata: { name },
-    spec: {
-      import: doImport,
-      images: images.map((i) => ({
-        from: { kind: 'DockerImage', name: i.from },
-        ...(i.to ? { to: { name: i.to } } : {}),
-        importPolicy: { insecure: true, ...(i.mode ? { importMode: i.mode } : {}) },
-        ...(i.includeManifest ? { includeManifest: true } : {}),
-      })),
-      ...(repository ? { repository: { from: { kind: 'DockerImage', name: repository }, importPolicy: { insecure: true } } } : {}),
-    },
-  };
-}
-
 async function post(body: unknown): Promise<Isi> {
   const r = await api(server, 'POST', `${NS}/imagestreamimports`, { body });
   assert.equal(r.status, 201, r.text);
@@ -107,7 +90,7 @@ after(async () => {
 
 describe('ImageStreamImport from a real registry', () => {
   it('previews an OCI image by tag without writing anything', async () => {
-    const res = await post(isi('preview', [{ from: `${registry.host}/team/app:v1` }], false));
+    const res = await post(imageStreamImport('preview', [{ from: `${registry.host}/team/app:v1` }], false));
     const r = res.status.images?.[0];
     assert.equal(r?.status.status, 'Success', JSON.stringify(r?.status));
     assert.equal(r?.tag, 'v1');
@@ -125,7 +108,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('keeps the manifest in the answer when includeManifest is set', async () => {
-    const res = await post(isi('preview', [{ from: `${registry.host}/team/app@${v1docker.digest}`, includeManifest: true }], false));
+    const res = await post(imageStreamImport('preview', [{ from: `${registry.host}/team/app@${v1docker.digest}`, includeManifest: true }], false));
     const r = res.status.images?.[0];
     assert.equal(r?.status.status, 'Success', JSON.stringify(r?.status));
     assert.equal(r?.tag, undefined);
@@ -133,7 +116,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('reports a missing tag as a NotFound Status while the request answers 201', async () => {
-    const res = await post(isi('preview', [{ from: `${registry.host}/team/app:nope` }, { from: `${registry.host}/team/app:v1` }], false));
+    const res = await post(imageStreamImport('preview', [{ from: `${registry.host}/team/app:nope` }, { from: `${registry.host}/team/app:v1` }], false));
     const [missing, found] = res.status.images ?? [];
     assert.equal(missing?.status.status, 'Failure');
     assert.equal(missing?.status.reason, 'NotFound');
@@ -142,7 +125,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('imports into a new stream: spec tag, tag event, Image stored, generation rules', async () => {
-    const res = await post(isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
+    const res = await post(imageStreamImport('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
     const stream = res.status.import as Stream;
     assert.equal(stream.metadata.generation, 1);
     assert.ok(stream.metadata.annotations?.['openshift.io/image.dockerRepositoryCheck']);
@@ -158,29 +141,29 @@ describe('ImageStreamImport from a real registry', () => {
 
   it('writes nothing for a re-import that changes nothing', async () => {
     const before = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>();
-    await post(isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
+    await post(imageStreamImport('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true));
     const after = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>();
     assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
   });
 
   it('records a failed import as an ImportSuccess=False condition, once', async () => {
-    const res = await post(isi('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
+    const res = await post(imageStreamImport('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
     const stream = res.status.import as Stream;
     const cond = stream.status.tags.find((t) => t.tag === 'gone')?.conditions?.[0];
     assert.equal(cond?.type, 'ImportSuccess');
     assert.equal(cond?.status, 'False');
     assert.equal(cond?.reason, 'NotFound');
     const rv = (await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>().metadata.resourceVersion;
-    await post(isi('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
+    await post(imageStreamImport('app', [{ from: `${registry.host}/team/app:gone`, to: 'gone' }], true));
     assert.equal((await api(server, 'GET', `${NS}/imagestreams/app`)).json<Stream>().metadata.resourceVersion, rv);
   });
 
   it('imports one platform of an index in Legacy mode and the whole list with PreserveOriginal', async () => {
-    const legacy = await post(isi('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'legacy' }], true));
+    const legacy = await post(imageStreamImport('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'legacy' }], true));
     const l = legacy.status.images?.[0];
     assert.equal(l?.status.status, 'Success', JSON.stringify(l?.status));
     assert.equal(l?.image?.metadata.name, process.arch === 'arm64' ? index.arm64.digest : index.amd64.digest);
-    const preserve = await post(isi('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'all', mode: 'PreserveOriginal' }], true));
+    const preserve = await post(imageStreamImport('multi', [{ from: `${registry.host}/team/multi:latest`, to: 'all', mode: 'PreserveOriginal' }], true));
     const p = preserve.status.images?.[0];
     assert.equal(p?.status.status, 'Success', JSON.stringify(p?.status));
     assert.equal(p?.image?.metadata.name, index.digest);
@@ -200,7 +183,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('imports a repository up to the tag limit, in priority order, listing the rest', async () => {
-    const res = await post(isi('many', [], true, `${registry.host}/team/many`));
+    const res = await post(imageStreamImport('many', [], true, { from: `${registry.host}/team/many` }));
     const repo = res.status.repository;
     assert.equal(repo?.status.status, 'Success', JSON.stringify(repo?.status));
     assert.deepEqual(
@@ -229,13 +212,13 @@ describe('ImageStreamImport from a real registry', () => {
       },
     };
     assert.equal((await api(server, 'POST', `${NS}/imagestreams`, { body: stream })).status, 201);
-    const res = await post(isi('pref', [{ from: `${registry.host}/team/multi:latest`, to: 'arm' }], false));
+    const res = await post(imageStreamImport('pref', [{ from: `${registry.host}/team/multi:latest`, to: 'arm' }], false));
     assert.equal(res.status.images?.[0]?.image?.metadata.name, index.arm64.digest);
   });
 
   it('honours resourceVersion and uid preconditions on the stream', async () => {
     const stale = await api(server, 'POST', `${NS}/imagestreamimports`, {
-      body: { ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', resourceVersion: '1' } },
+      body: { ...imageStreamImport('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'app', resourceVersion: '1' } },
     });
     assert.equal(stale.status, 409);
     assert.match(
@@ -243,12 +226,12 @@ describe('ImageStreamImport from a real registry', () => {
       /^Operation cannot be fulfilled on imagestream.image.openshift.io "app": the image stream was updated from "1" to "\d+"$/,
     );
     const missing = await api(server, 'POST', `${NS}/imagestreamimports`, {
-      body: { ...isi('absent', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'absent', uid: 'x' } },
+      body: { ...imageStreamImport('absent', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true), metadata: { name: 'absent', uid: 'x' } },
     });
     assert.equal(missing.status, 404);
     const wrongUid = await api(server, 'POST', `${NS}/imagestreamimports`, {
       body: {
-        ...isi('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true),
+        ...imageStreamImport('app', [{ from: `${registry.host}/team/app:v1`, to: 'v1' }], true),
         metadata: { name: 'app', uid: '00000000-0000-4000-8000-000000000000' },
       },
     });
@@ -257,7 +240,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('defaults the destination tag to the source tag, and leaves it unset for a digest', async () => {
-    const res = await post(isi('defaults', [{ from: `${registry.host}/team/app:v1` }, { from: `${registry.host}/team/app@${v1.digest}` }], true));
+    const res = await post(imageStreamImport('defaults', [{ from: `${registry.host}/team/app:v1` }, { from: `${registry.host}/team/app@${v1.digest}` }], true));
     assert.equal(res.status.images?.[0]?.tag, 'v1');
     assert.equal(res.status.images?.[1]?.tag, undefined);
     const stream = (await api(server, 'GET', `${NS}/imagestreams/defaults`)).json<Stream>();
@@ -268,7 +251,7 @@ describe('ImageStreamImport from a real registry', () => {
   });
 
   it('reports a registry that is down as an InternalError Status', async () => {
-    const res = await post(isi('preview', [{ from: '127.0.0.1:1/team/app:v1' }], false));
+    const res = await post(imageStreamImport('preview', [{ from: '127.0.0.1:1/team/app:v1' }], false));
     assert.equal(res.status.images?.[0]?.status.reason, 'InternalError');
   });
 
@@ -282,7 +265,7 @@ describe('ImageStreamImport from a real registry', () => {
     };
     await patch('PreserveOriginal');
     try {
-      const res = await post(isi('defaulted', [{ from: `${registry.host}/team/multi:latest`, to: 'all' }], true));
+      const res = await post(imageStreamImport('defaulted', [{ from: `${registry.host}/team/multi:latest`, to: 'all' }], true));
       assert.equal(res.status.images?.[0]?.image?.metadata.name, index.digest);
       const stream = (await api(server, 'GET', `${NS}/imagestreams/defaulted`)).json<{ spec: { tags: { importPolicy: { importMode: string } }[] } }>();
       assert.equal(stream.spec.tags[0]?.importPolicy.importMode, 'PreserveOriginal');
@@ -316,7 +299,7 @@ describe('the importer and the network', () => {
     try {
       const ns = await api(guarded, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imp' } } });
       assert.equal(ns.status, 201);
-      const r = await api(guarded, 'POST', `${NS}/imagestreamimports`, { body: isi('x', [{ from: `${registry.host}/team/app:v1` }], false) });
+      const r = await api(guarded, 'POST', `${NS}/imagestreamimports`, { body: imageStreamImport('x', [{ from: `${registry.host}/team/app:v1` }], false) });
       assert.equal(r.status, 201, r.text);
       const status = r.json<Isi>().status.images?.[0]?.status;
       assert.equal(status?.status, 'Failure');
