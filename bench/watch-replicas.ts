@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { startEtcd } from '../test/support/etcd.js';
+import { etcdWatchCount, startEtcd } from '../test/support/etcd.js';
 import { startServerProcess, type ServerProcess } from '../test/support/server-process.js';
 import { fetchJson } from './load.js';
 
@@ -172,10 +172,7 @@ async function rounds(d: Deliveries, write: (w: number) => Promise<void>): Promi
  * once listed, and their watches reach etcd a moment later.
  */
 async function etcdWatchers(clientUrl: string): Promise<number> {
-  const read = async () => {
-    const text = await (await fetch(`${clientUrl}/metrics`)).text();
-    return Number(/^etcd_debugging_mvcc_watcher_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
-  };
+  const read = () => etcdWatchCount(clientUrl);
   let last = await read();
   for (let i = 0; i < 30; i++) {
     await new Promise((r) => setTimeout(r, 1000));

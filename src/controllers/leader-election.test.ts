@@ -2,14 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import pino from 'pino';
-import { startEtcd, type EtcdCluster } from '../../test/support/etcd.js';
+import { etcdWatchCount, startEtcd, type EtcdCluster } from '../../test/support/etcd.js';
 import { eventually } from '../../test/support/eventually.js';
 import { etcdLeaderElection, type LeaderElection } from './leader-election.js';
-
-async function etcdWatchers(etcd: EtcdCluster): Promise<number> {
-  const text = await (await fetch(`${etcd.endpoints[0]}/metrics`)).text();
-  return Number(/^etcd_debugging_mvcc_watcher_total (\S+)$/m.exec(text)?.[1]);
-}
 
 describe('leader election on etcd', () => {
   let etcd: EtcdCluster;
@@ -24,7 +19,7 @@ describe('leader election on etcd', () => {
   });
 
   it('elects one candidate, holds no etcd watch while the others wait, and hands over when the leader stops', async () => {
-    const watchesBefore = await etcdWatchers(etcd);
+    const watchesBefore = await etcdWatchCount(etcd.endpoints[0] as string);
     const leads = new Map<string, boolean>();
     const candidates = new Map<string, LeaderElection>();
     for (const id of ['a', 'b', 'c']) {
@@ -40,7 +35,7 @@ describe('leader election on etcd', () => {
       [leader],
     );
     assert.equal(await client.election('test').leader(), leader, 'etcd3’s own reader of the election agrees');
-    assert.equal((await etcdWatchers(etcd)) - watchesBefore, 0, 'waiting candidates poll; they hold no etcd watch');
+    assert.equal((await etcdWatchCount(etcd.endpoints[0] as string)) - watchesBefore, 0, 'waiting candidates poll; they hold no etcd watch');
 
     await candidates.get(leader)?.stop();
     const next = await eventually('the next leader', async () => [...candidates].find(([id, e]) => id !== leader && e.isLeader)?.[0]);

@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isStorageError, type StorageEvent, type Store } from '../../src/storage/store.js';
+import { take } from '../support/store-events.js';
 
 export interface ConformanceOptions {
   readonly skip?: readonly { test: string; reason: string }[];
@@ -13,18 +14,13 @@ export interface ConformanceOptions {
 
 async function collect(store: Store, prefix: string, after: number, count: number, timeoutMs = 5000): Promise<StorageEvent[]> {
   const abort = new AbortController();
-  const out: StorageEvent[] = [];
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    for await (const ev of store.watch(prefix, after, abort.signal)) {
-      out.push(ev);
-      if (out.length >= count) break;
-    }
+    return await take(store, prefix, after, count, abort.signal);
   } finally {
     clearTimeout(timer);
     abort.abort();
   }
-  return out;
 }
 
 export function describeStoreConformance(name: string, open: () => Promise<Store>, opts: ConformanceOptions = {}): void {

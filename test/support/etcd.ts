@@ -103,6 +103,12 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
   }
 }
 
+/** The watches an etcd member serves now, from its own metrics. */
+export async function etcdWatchCount(clientUrl: string): Promise<number> {
+  const text = await (await fetch(`${clientUrl}/metrics`)).text();
+  return Number(/^etcd_debugging_mvcc_watcher_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
 export async function startEtcd(opts: { members?: number; tls?: boolean } = {}): Promise<EtcdCluster> {
   const n = opts.members ?? 1;
   const root = mkdtempSync(join(tmpdir(), 'etcd-'));

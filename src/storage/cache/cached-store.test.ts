@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStoreConformance } from '../../../test/conformance/storage-suite.js';
-import { startEtcd, type EtcdCluster } from '../../../test/support/etcd.js';
+import { etcdWatchCount, startEtcd, type EtcdCluster } from '../../../test/support/etcd.js';
+import { take } from '../../../test/support/store-events.js';
 import { openEtcdStore } from '../etcd/etcd-store.js';
 import { MemoryStore } from '../memory/memory-store.js';
-import type { LastWrite, StorageEvent, Store } from '../store.js';
+import type { LastWrite } from '../store.js';
 import { CachedStore, type CacheableStore } from './cached-store.js';
 import type { CacheObserver } from './prefix-cache.js';
 
@@ -25,21 +26,6 @@ describeStoreConformance('etcd behind the watch cache', async () => {
   });
 });
 
-async function etcdWatchers(etcd: EtcdCluster): Promise<number> {
-  const text = await (await fetch(`${etcd.endpoints[0]}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('etcd_debugging_mvcc_watcher_total '));
-  return Number(line?.split(' ')[1]);
-}
-
-async function take(store: Store, prefix: string, afterRevision: number, count: number, signal: AbortSignal): Promise<StorageEvent[]> {
-  const out: StorageEvent[] = [];
-  for await (const ev of store.watch(prefix, afterRevision, signal)) {
-    out.push(ev);
-    if (out.length >= count) break;
-  }
-  return out;
-}
-
 describe('the watch cache over etcd, two replicas', () => {
   let etcd: EtcdCluster;
   let a: CachedStore;
@@ -53,7 +39,7 @@ describe('the watch cache over etcd, two replicas', () => {
 
   before(async () => {
     etcd = await startEtcd();
-    const baseline = await etcdWatchers(etcd);
+    const baseline = await etcdWatchCount(etcd.endpoints[0] as string);
     a = new CachedStore(openEtcdStore({ servers: etcd.endpoints, compactInterval: 0, prefix: '/two' }), { observer });
     b = new CachedStore(openEtcdStore({ servers: etcd.endpoints, compactInterval: 0, prefix: '/two' }), { observer });
     a.start(['/streams/', '/images/']);
@@ -62,7 +48,7 @@ describe('the watch cache over etcd, two replicas', () => {
     // The watches are registered with etcd just after the lists: wait for them to show.
     let watching = 0;
     for (let i = 0; i < 50 && watching < 4; i++) {
-      watching = (await etcdWatchers(etcd)) - baseline;
+      watching = (await etcdWatchCount(etcd.endpoints[0] as string)) - baseline;
       if (watching < 4) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(watching, 4, 'one etcd watch per prefix per replica');
@@ -103,7 +89,7 @@ describe('the watch cache over etcd, two replicas', () => {
   });
 
   it('pages a list at one revision, and serves a watch from its window without a new etcd watch', async () => {
-    const watchersBefore = await etcdWatchers(etcd);
+    const watchersBefore = await etcdWatchCount(etcd.endpoints[0] as string);
     const first = await b.list('/images/', { limit: 5 });
     assert.equal(first.items.length, 5);
     assert.equal(first.more, true);
@@ -123,7 +109,7 @@ describe('the watch cache over etcd, two replicas', () => {
         ['delete', '/images/z1', true],
       ],
     );
-    assert.equal(await etcdWatchers(etcd), watchersBefore, 'watches are served from the cache');
+    assert.equal(await etcdWatchCount(etcd.endpoints[0] as string), watchersBefore, 'watches are served from the cache');
   });
 });
 

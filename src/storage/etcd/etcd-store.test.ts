@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStoreConformance } from '../../../test/conformance/storage-suite.js';
 import { startEtcd, type EtcdCluster } from '../../../test/support/etcd.js';
+import { take } from '../../../test/support/store-events.js';
 import { isStorageError, type StorageEvent, type Store } from '../store.js';
 import { openEtcdStore, prefixRangeEnd } from './etcd-store.js';
 
@@ -18,15 +19,6 @@ describeStoreConformance('etcd', async () => {
     },
   });
 });
-
-async function take(store: Store, prefix: string, after: number, count: number, signal: AbortSignal): Promise<StorageEvent[]> {
-  const out: StorageEvent[] = [];
-  for await (const ev of store.watch(prefix, after, signal)) {
-    out.push(ev);
-    if (out.length >= count) break;
-  }
-  return out;
-}
 
 describe('etcd store', () => {
   it('computes the end of a prefix range as etcd does', () => {
