@@ -299,9 +299,12 @@ describe('scheduled pruning', () => {
       .split('\n')
       .filter((l) => l.includes('"pruned images"'))
       .map((l) => JSON.parse(l) as { deletedImages: number; trimmedEntries: number; blobsDeleted: number });
+    // The first image and its signature may age past 5 s on either side of a run: their deletions
+    // can be counted in one run's line or in two.
     assert.ok(
-      lines.some((l) => l.deletedImages >= 2 && l.trimmedEntries >= 0),
+      lines.length > 0 && lines.every((l) => Number.isInteger(l.deletedImages) && Number.isInteger(l.trimmedEntries) && Number.isInteger(l.blobsDeleted)),
       'one info line per run, with the counts',
     );
+    assert.ok(lines.reduce((n, l) => n + l.deletedImages, 0) >= 2, 'the runs’ lines count both deleted images');
   });
 });
